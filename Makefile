@@ -1,0 +1,33 @@
+# scolpass — make targets. `make test` is what CI runs (.ci/run).
+GO       ?= go
+BIN      := bin/scolpass
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X github.com/umontpellier/scolpass/internal/cli.Version=$(VERSION)
+
+.PHONY: build test vet lint bench demo clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/scolpass
+
+vet:
+	$(GO) vet ./...
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+
+lint: vet
+
+# Every test, against a throwaway PostgreSQL started (and stopped) here.
+test: vet
+	scripts/ensure-tools.sh
+	scripts/with-pg.sh $(GO) test -count=1 -timeout 30m ./...
+
+bench: build
+	scripts/bench-import.sh
+	scripts/bench-issue.sh
+	scripts/bench-report.sh
+
+demo: build
+	scripts/demo.sh
+
+clean:
+	rm -rf bin out

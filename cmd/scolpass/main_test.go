@@ -1,0 +1,251 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	_ "github.com/lib/pq"
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/umontpellier/scolpass/internal/cli"
+	"github.com/umontpellier/scolpass/internal/mail/smtptest"
+	"github.com/umontpellier/scolpass/internal/postgres/pgtest"
+)
+
+// TestMain lets testscript run this test binary as the scolpass command:
+// each script runs `scolpass …` as a real process with its own arguments,
+// environment, stdin, stdout, stderr and exit code.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"scolpass": func() { os.Exit(int(cli.Main())) },
+	})
+}
+
+// TestScripts runs testdata/script/*.txtar, each against a fresh database
+// and a fresh in-process SMTP server.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: false,
+		Setup: func(e *testscript.Env) error {
+			tb, ok := e.T().(testing.TB)
+			if !ok {
+				return fmt.Errorf("testscript did not give a testing.TB")
+			}
+			url := pgtest.NewDatabase(tb)
+			srv := smtptest.Start(tb)
+			e.Setenv("DATABASE_URL", url)
+			e.Setenv("SCOLPASS_SMTP_URL", srv.URL())
+			// Cheap argon2id in tests; the defaults are measured by benchmarks.
+			e.Setenv("SCOLPASS_ARGON2_MEMORY_KIB", "1024")
+			e.Setenv("SCOLPASS_ARGON2_TIME", "1")
+			e.Setenv("SCOLPASS_ARGON2_THREADS", "1")
+			e.Setenv("TZ", "America/New_York")
+			e.Values["smtp"] = srv
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"sql":         cmdSQL,
+			"pdftext":     cmdPDFText,
+			"pdfpassword": cmdPDFPassword,
+			"answers":     cmdAnswers,
+			"mailbox":     cmdMailbox,
+			"lastlink":    cmdLastLink,
+			"smtpfail":    cmdSMTPFail,
+			"jsonfield":   cmdJSONField,
+		},
+	})
+}
+
+func dbOf(ts *testscript.TestScript) *sql.DB {
+	db, err := sql.Open("postgres", ts.Getenv("DATABASE_URL"))
+	ts.Check(err)
+	return db
+}
+
+// sql QUERY: prints the rows, tab-separated, to stdout.
+func cmdSQL(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: sql QUERY")
+	}
+	db := dbOf(ts)
+	defer db.Close()
+	rows, err := db.QueryContext(context.Background(), args[0])
+	if neg {
+		if err == nil {
+			rows.Close()
+			ts.Fatalf("query succeeded unexpectedly")
+		}
+		return
+	}
+	ts.Check(err)
+	defer rows.Close()
+	cols, err := rows.Columns()
+	ts.Check(err)
+	var out strings.Builder
+	for rows.Next() {
+		vals := make([]sql.NullString, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		ts.Check(rows.Scan(ptrs...))
+		for i, v := range vals {
+			if i > 0 {
+				out.WriteByte('\t')
+			}
+			if v.Valid {
+				out.WriteString(v.String)
+			} else {
+				out.WriteString("NULL")
+			}
+		}
+		out.WriteByte('\n')
+	}
+	ts.Check(rows.Err())
+	ts.Stdout().Write([]byte(out.String()))
+}
+
+func pdfText(ts *testscript.TestScript, file string) string {
+	out, err := exec.Command("pdftotext", "-layout", "-enc", "UTF-8", ts.MkAbs(file), "-").Output()
+	if err != nil {
+		ts.Fatalf("pdftotext %s: %v (install poppler-utils: scripts/ensure-tools.sh)", file, err)
+	}
+	return string(out)
+}
+
+// pdftext FILE: prints the text of a PDF to stdout.
+func cmdPDFText(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: pdftext FILE")
+	}
+	ts.Stdout().Write([]byte(pdfText(ts, args[0])))
+}
+
+var provisionalRE = regexp.MustCompile(`\b[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{2}\b`)
+
+// pdfpassword FILE VAR [N]: sets $VAR to the provisional password printed
+// on page N (default 1) of FILE.
+func cmdPDFPassword(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 {
+		ts.Fatalf("usage: pdfpassword FILE VAR [PAGE]")
+	}
+	page := 1
+	if len(args) == 3 {
+		page, _ = strconv.Atoi(args[2])
+	}
+	pages := strings.Split(pdfText(ts, args[0]), "\f")
+	if page > len(pages) {
+		ts.Fatalf("%s has %d pages", args[0], len(pages))
+	}
+	m := provisionalRE.FindString(pages[page-1])
+	if m == "" {
+		ts.Fatalf("no provisional password on page %d of %s", page, args[0])
+	}
+	ts.Setenv(args[1], m)
+}
+
+// answers FILE key=value...: writes a JSON answers object; true/false are
+// booleans, everything else a string.
+func cmdAnswers(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 1 {
+		ts.Fatalf("usage: answers FILE key=value...")
+	}
+	obj := map[string]any{}
+	for _, kv := range args[1:] {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			ts.Fatalf("%q is not key=value", kv)
+		}
+		switch v {
+		case "true":
+			obj[k] = true
+		case "false":
+			obj[k] = false
+		default:
+			obj[k] = v
+		}
+	}
+	b, err := json.Marshal(obj)
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), b, 0o600))
+}
+
+func server(ts *testscript.TestScript) *smtptest.Server {
+	return ts.Value("smtp").(*smtptest.Server)
+}
+
+// mailbox: prints every received email (to, subject, decoded body).
+func cmdMailbox(ts *testscript.TestScript, neg bool, args []string) {
+	var b bytes.Buffer
+	for _, m := range server(ts).Messages() {
+		body, err := m.DecodedBody()
+		ts.Check(err)
+		fmt.Fprintf(&b, "To: %s\nSubject: %s\nMessage-Id: %s\n\n%s\n----\n", strings.Join(m.To, ","), m.Subject(), m.MessageID(), body)
+	}
+	ts.Stdout().Write(b.Bytes())
+}
+
+var linkRE = regexp.MustCompile(`https?://\S+/verify/[A-Za-z0-9_-]+`)
+
+// lastlink ADDR FILE: writes the newest link received by ADDR to FILE.
+func cmdLastLink(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: lastlink ADDR FILE")
+	}
+	var link string
+	for _, m := range server(ts).Messages() {
+		for _, to := range m.To {
+			if strings.EqualFold(to, args[0]) {
+				body, err := m.DecodedBody()
+				ts.Check(err)
+				if l := linkRE.FindString(body); l != "" {
+					link = l
+				}
+			}
+		}
+	}
+	if link == "" {
+		ts.Fatalf("no link received by %s", args[0])
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(link+"\n"), 0o600))
+}
+
+// smtpfail on|off: the SMTP server refuses (451) or accepts messages.
+func cmdSMTPFail(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: smtpfail on|off")
+	}
+	server(ts).SetFailing(args[0] == "on")
+}
+
+// jsonfield FILE PATH VAR: sets $VAR to a field of a JSON file (dotted path).
+func cmdJSONField(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: jsonfield FILE PATH VAR")
+	}
+	var v any
+	ts.Check(json.Unmarshal([]byte(ts.ReadFile(args[0])), &v))
+	for _, k := range strings.Split(args[1], ".") {
+		switch x := v.(type) {
+		case map[string]any:
+			v = x[k]
+		case []any:
+			i, err := strconv.Atoi(k)
+			ts.Check(err)
+			v = x[i]
+		default:
+			ts.Fatalf("no %s in %s", args[1], args[0])
+		}
+	}
+	ts.Setenv(args[2], fmt.Sprint(v))
+}

@@ -1,0 +1,141 @@
+package activation
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Actor says who does something, through which channel, and under which
+// clock; every audit event records it.
+type Actor struct {
+	Operator string
+	Channel  string // "bulk", "helpdesk" or "script"
+	Clock    string // "system" or "SCOLPASS_NOW=…"
+}
+
+// Account is a student's account as the life cycle sees it.
+type Account struct {
+	StudentID         int64
+	StudentNo         string
+	FirstName         string
+	LastName          string
+	Login             string // local part: prenom.nom[N]
+	Program           string
+	Component         string
+	Year              string
+	State             State
+	StateSince        time.Time
+	Version           int64
+	FailedAttempts    int
+	LockedUntil       time.Time // zero: not locked
+	RecoveryEmail     string
+	RedirectTo        string
+	KeepCopy          bool
+	CharterVersion    string
+	CharterAcceptedAt time.Time
+	PasswordHash      string
+	PasswordSetAt     time.Time
+	ActivatedAt       time.Time
+	Provisional       *Provisional // nil: never issued
+}
+
+// Provisional is the stored part of a SCOL'PASS provisional password.
+type Provisional struct {
+	Hash      string
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time // zero: not used yet
+	Batch     string
+}
+
+// Token purposes.
+const (
+	PurposeRecovery = "recovery" // step 4
+	PurposeRedirect = "redirect" // step 6-2
+)
+
+// Token is a stored emailed link (its hash only).
+type Token struct {
+	ID        int64
+	StudentID int64
+	Purpose   string
+	Email     string
+	KeepCopy  bool
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time
+	RevokedAt time.Time
+}
+
+// Event is one audit trail entry about an account.
+type Event struct {
+	Action  string
+	From    State
+	To      State
+	Outcome string // "ok", "refused", "failed", …
+	Detail  string // never a secret
+}
+
+// Email is a message queued in the outbox.
+type Email struct {
+	Kind    string
+	To      string
+	Subject string
+	Body    string
+}
+
+// Store keeps accounts. Implementations lock the account row for the
+// duration of fn and refuse with an ESTATE conflict error when another
+// transaction holds it.
+type Store interface {
+	// Load returns the account whose login or student number is key
+	// (ENOTFOUND when there is none), without locking it.
+	Load(ctx context.Context, key string) (*Account, error)
+	// Update locks the account, checks that its version still is version
+	// (any version when version < 0; ESTATE conflict otherwise), and runs
+	// fn in one transaction. The transaction commits when fn returns nil or
+	// an error wrapped by KeepChanges, and rolls back otherwise.
+	Update(ctx context.Context, studentID, version int64, fn func(tx Tx, a *Account) error) error
+	// UpdateByToken finds the token whose hash is given (ETOKEN when
+	// unknown), locks its account and runs fn like Update.
+	UpdateByToken(ctx context.Context, hash []byte, fn func(tx Tx, a *Account, t *Token) error) error
+}
+
+// Tx is what a step may do inside its transaction.
+type Tx interface {
+	// SaveAccount writes a's mutable fields and bumps its version.
+	SaveAccount(a *Account) error
+	Audit(a *Account, e Event) error
+	SetProvisional(a *Account, p Provisional) error
+	CreateToken(a *Account, t Token, hash []byte) error
+	// RevokeTokens revokes every unused token of the account (all purposes
+	// when purpose is "").
+	RevokeTokens(a *Account, purpose string, now time.Time) error
+	UseToken(t *Token, now time.Time) error
+	// PendingToken returns the newest unused, unrevoked token of that
+	// purpose, or nil.
+	PendingToken(a *Account, purpose string) (*Token, error)
+	// CountTokensSince counts the links created for the account since t.
+	CountTokensSince(a *Account, t time.Time) (int, error)
+	QueueEmail(a *Account, e Email, now time.Time) error
+	// CharterInForce returns the newest published charter version.
+	CharterInForce() (string, error)
+}
+
+type keepChanges struct{ err error }
+
+func (k *keepChanges) Error() string { return k.err.Error() }
+func (k *keepChanges) Unwrap() error { return k.err }
+
+// KeepChanges marks err so that Store.Update commits what fn did before
+// returning err (a failed login attempt must be counted even though the
+// step fails).
+func KeepChanges(err error) error { return &keepChanges{err: err} }
+
+// ShouldCommit reports whether a transaction whose function returned err
+// must still commit.
+func ShouldCommit(err error) bool {
+	var k *keepChanges
+	return err == nil || errors.As(err, &k)
+}

@@ -1,0 +1,56 @@
+package activation
+
+import "time"
+
+// MailData is what an email template needs.
+type MailData struct {
+	FirstName, LastName string
+	Login               string // full identifier, prenom.nom@domain
+	Mailbox             string
+	RedirectTo          string
+	KeepCopy            bool
+	Link                string
+	ValidUntil          time.Time
+}
+
+// MailRenderer turns an email kind ("recovery_link", "redirect_link",
+// "activated") and its data into a subject and a body.
+type MailRenderer func(kind string, d MailData) (subject, body string, err error)
+
+// Config holds the rules an institution may tune. DefaultConfig gives the
+// values of the product contract.
+type Config struct {
+	University          string
+	MailDomain          string        // identifiers are login@MailDomain
+	BaseURL             string        // emailed links are BaseURL + "/verify/" + token
+	ActivationURL       string        // printed on the SCOL'PASS sheet
+	MaxFailures         int           // wrong provisional passwords in a row before a lock
+	LockFor             time.Duration // how long a lock lasts
+	ProvisionalValidity time.Duration // provisional password lifetime
+	LinksPerDay         int           // emailed links per account per Paris day
+	Policy              PasswordPolicy
+	Argon2              Argon2Params
+	RenderMail          MailRenderer
+}
+
+// DefaultConfig returns the contract's defaults.
+func DefaultConfig() Config {
+	return Config{
+		University:          "Université de Montpellier",
+		MailDomain:          "etu.umontpellier.fr",
+		BaseURL:             "https://scolpass.umontpellier.fr",
+		ActivationURL:       "https://scolpass.umontpellier.fr/activation",
+		MaxFailures:         5,
+		LockFor:             15 * time.Minute,
+		ProvisionalValidity: 120 * 24 * time.Hour,
+		LinksPerDay:         5,
+		Policy:              DefaultPolicy,
+		Argon2:              DefaultArgon2,
+	}
+}
+
+// Identifier returns the full identifier (and university mailbox) of a login.
+func (c Config) Identifier(login string) string { return login + "@" + c.MailDomain }
+
+// LinkFor returns the emailed link that carries token.
+func (c Config) LinkFor(token string) string { return c.BaseURL + "/verify/" + token }

@@ -1,0 +1,590 @@
+package activation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Service runs the steps of the activation guide on a Store.
+type Service struct {
+	Store  Store
+	Config Config
+}
+
+// Answers supplies the student's answers step by step: from a JSON file in
+// scripts, from prompts at the helpdesk. Each method returns ok=false when
+// the answer is not available, which ends the run before that step.
+type Answers interface {
+	ProvisionalPassword(a *Account) (pw string, ok bool, err error)
+	RecoveryEmail(a *Account) (addr string, ok bool, err error)
+	AcceptCharter(a *Account, version string) (accept bool, ok bool, err error)
+	// Redirect returns the redirect address ("" for none) and whether to
+	// keep a copy; defaultTo is the recovery email. ok=false means no
+	// answer: no redirect.
+	Redirect(a *Account, defaultTo string) (to string, keepCopy bool, ok bool, err error)
+	// NewPassword returns the new password; check tells whether the policy
+	// accepts a candidate, so that a prompt can ask again.
+	NewPassword(a *Account, check func(string) error) (pw string, ok bool, err error)
+}
+
+// Confirmation is what step 8 shows.
+type Confirmation struct {
+	Login      string `json:"login"`
+	Mailbox    string `json:"mailbox"`
+	RedirectTo string `json:"redirect_to,omitempty"`
+	KeepCopy   bool   `json:"keep_copy,omitempty"`
+}
+
+// Outcome is where an activation run (or a followed link) left an account.
+type Outcome struct {
+	Login          string        `json:"login"`
+	State          State         `json:"state"`
+	Step           string        `json:"step"`
+	NextStep       string        `json:"next_step"`
+	Done           []string      `json:"done"`
+	LinkSentTo     string        `json:"link_sent_to,omitempty"`
+	LinkValidUntil *time.Time    `json:"link_valid_until,omitempty"`
+	Confirmation   *Confirmation `json:"confirmation,omitempty"`
+	Message        string        `json:"message"`
+}
+
+func (s *Service) outcome(a *Account, done []string) *Outcome {
+	if done == nil {
+		done = []string{}
+	}
+	return &Outcome{Login: s.Config.Identifier(a.Login), State: a.State, Step: a.State.StepNumber(), NextStep: a.State.NextStep(), Done: done}
+}
+
+// transition moves a to state to, stamps the time, and audits it.
+func transition(tx Tx, a *Account, to State, now time.Time, action, detail string) error {
+	from := a.State
+	a.State, a.StateSince = to, now
+	if err := tx.SaveAccount(a); err != nil {
+		return err
+	}
+	return tx.Audit(a, Event{Action: action, From: from, To: to, Outcome: "ok", Detail: detail})
+}
+
+// refuse audits a refused action and returns err marked to commit the audit.
+func refuse(tx Tx, a *Account, action string, err error) error {
+	if aerr := tx.Audit(a, Event{Action: action, From: a.State, To: a.State, Outcome: "refused", Detail: ErrorMessage(err)}); aerr != nil {
+		return aerr
+	}
+	return KeepChanges(err)
+}
+
+// Activate runs the guide's steps from where the account stands, as far as
+// the answers allow. It returns the outcome and:
+//   - nil when the account is active or the answers ran out (NextStep says
+//     what is missing);
+//   - an EPAUSED error when an emailed link must be followed (the outcome
+//     says where it went and until when);
+//   - EAUTH for a wrong provisional password, an unknown login or a locked
+//     account (the same message for all three); ESTATE for an account with
+//     no SCOL'PASS, already active, or changed by someone else meanwhile;
+//     EPOLICY for an invalid email, a redirect loop, a refused charter or a
+//     password the policy refuses.
+func (s *Service) Activate(ctx context.Context, key string, ans Answers, actor Actor, now time.Time) (*Outcome, error) {
+	a, err := s.Store.Load(ctx, key)
+	if err != nil {
+		if ErrorCode(err) == ENOTFOUND {
+			return nil, errAuthFailed
+		}
+		return nil, err
+	}
+	var done []string
+	switch a.State {
+	case StateImported:
+		return s.outcome(a, done), Errorf(ESTATE, "%s has no SCOL'PASS yet (state imported): issue one with scolpass issue-scolpass", s.Config.Identifier(a.Login))
+	case StateActive:
+		return s.outcome(a, done), Errorf(ESTATE, "%s is already active (step 8): use reset --reissue for a forgotten password", s.Config.Identifier(a.Login))
+	}
+	if !a.LockedUntil.IsZero() && now.Before(a.LockedUntil) {
+		return nil, errAuthFailed
+	}
+
+	// Steps 1-2: every run starts with the provisional password.
+	pw, ok, err := ans.ProvisionalPassword(a)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		out := s.outcome(a, done)
+		out.NextStep = "step 1-2: identifier and provisional password"
+		out.Message = "no provisional password given: nothing done"
+		return out, nil
+	}
+	if err := s.authenticate(ctx, a, pw, actor, now); err != nil {
+		return nil, err
+	}
+	done = append(done, "1-2")
+
+	for {
+		var stepErr error
+		var stop bool
+		switch a.State {
+		case StateAuthenticated:
+			stop, stepErr = s.stepRecovery(ctx, a, ans, now, &done)
+		case StateRecoveryPending:
+			stop, stepErr = s.stepRecoveryPending(ctx, a, ans, now, &done)
+		case StateRecoveryVerified:
+			stop, stepErr = s.stepCharter(ctx, a, ans, now, &done)
+		case StateCharterAccepted:
+			stop, stepErr = s.stepMailbox(ctx, a, ans, now, &done)
+		case StateRedirectPending:
+			stop, stepErr = s.waitingForLink(ctx, a, PurposeRedirect, now)
+		case StateMailboxReady:
+			stop, stepErr = s.stepPassword(ctx, a, ans, pw, now, &done)
+		case StateActive:
+			out := s.outcome(a, done)
+			out.Confirmation = s.confirmation(a)
+			out.Message = "account active"
+			return out, nil
+		default:
+			return s.outcome(a, done), Errorf(ESTATE, "account is at %s: activate cannot continue", a.State)
+		}
+		if stepErr != nil || stop {
+			out := s.outcome(a, done)
+			var pe *pausedError
+			if asPaused(stepErr, &pe) {
+				out.LinkSentTo, out.LinkValidUntil = pe.to, &pe.until
+				out.Message = pe.Error()
+			} else if stepErr == nil {
+				out.Message = "stopped before " + a.State.NextStep() + ": no answer for it"
+			}
+			return out, stepErr
+		}
+	}
+}
+
+var errAuthFailed = Errorf(EAUTH, "authentication failed: unknown identifier, wrong provisional password, or account temporarily locked")
+
+// authenticate checks the provisional password (steps 1-2) and counts
+// failures; MaxFailures in a row lock the account for LockFor.
+func (s *Service) authenticate(ctx context.Context, a *Account, pw string, actor Actor, now time.Time) error {
+	return s.Store.Update(ctx, a.StudentID, a.Version, func(tx Tx, cur *Account) error {
+		*a = *cur
+		if !a.LockedUntil.IsZero() && now.Before(a.LockedUntil) {
+			return errAuthFailed
+		}
+		p := a.Provisional
+		valid := p != nil && p.UsedAt.IsZero() && VerifyProvisional(pw, p.Hash)
+		if valid && !now.Before(p.ExpiresAt) {
+			if err := tx.Audit(a, Event{Action: "authenticate", From: a.State, To: a.State, Outcome: "failed", Detail: "provisional password expired"}); err != nil {
+				return err
+			}
+			return KeepChanges(Errorf(EAUTH, "the provisional password expired on %s: ask the scolarité office for a new SCOL'PASS (reset --reissue)", p.ExpiresAt.In(Zone()).Format("02/01/2006")))
+		}
+		if !valid {
+			a.FailedAttempts++
+			detail := fmt.Sprintf("wrong provisional password (%d in a row)", a.FailedAttempts)
+			if a.FailedAttempts >= s.Config.MaxFailures {
+				a.LockedUntil = now.Add(s.Config.LockFor)
+				a.FailedAttempts = 0
+				detail += fmt.Sprintf("; locked until %s", a.LockedUntil.In(Zone()).Format("15:04"))
+			}
+			if err := tx.SaveAccount(a); err != nil {
+				return err
+			}
+			if err := tx.Audit(a, Event{Action: "authenticate", From: a.State, To: a.State, Outcome: "failed", Detail: detail}); err != nil {
+				return err
+			}
+			return KeepChanges(errAuthFailed)
+		}
+		a.FailedAttempts, a.LockedUntil = 0, time.Time{}
+		// A pending link past its time sends the activation back to step 1.
+		if a.State == StateRecoveryPending || a.State == StateRedirectPending {
+			purpose := PurposeRecovery
+			if a.State == StateRedirectPending {
+				purpose = PurposeRedirect
+			}
+			t, err := tx.PendingToken(a, purpose)
+			if err != nil {
+				return err
+			}
+			if t == nil || !now.Before(t.ExpiresAt) {
+				if err := tx.RevokeTokens(a, "", now); err != nil {
+					return err
+				}
+				s.clearProgress(a)
+				if err := transition(tx, a, StateIssued, now, "link-expired", "the emailed link expired: back to step 1"); err != nil {
+					return err
+				}
+			}
+		}
+		if a.State == StateIssued {
+			return transition(tx, a, StateAuthenticated, now, "authenticate", "steps 1-2")
+		}
+		return tx.SaveAccount(a)
+	})
+}
+
+// clearProgress forgets what steps 3 to 7 recorded (back to step 1).
+func (s *Service) clearProgress(a *Account) {
+	a.RecoveryEmail, a.RedirectTo, a.KeepCopy = "", "", false
+	a.CharterVersion, a.CharterAcceptedAt = "", time.Time{}
+}
+
+// pausedError says that an emailed link must be followed; it carries an
+// EPAUSED domain error.
+type pausedError struct {
+	msg   string
+	to    string
+	until time.Time
+}
+
+func (p *pausedError) Error() string { return p.msg }
+func (p *pausedError) Unwrap() error { return &Error{Code: EPAUSED, Message: p.msg} }
+
+func asPaused(err error, pe **pausedError) bool { return errors.As(err, pe) }
+
+func (s *Service) paused(to string, until time.Time, what string) *pausedError {
+	return &pausedError{
+		msg: fmt.Sprintf("%s: a link was sent to %s; it is valid until %s (Paris time). Follow it, then run activate again",
+			what, to, until.In(Zone()).Format("02/01/2006 15:04")),
+		to: to, until: until,
+	}
+}
+
+// sendLink creates a token, queues its email and returns the pause.
+func (s *Service) sendLink(tx Tx, a *Account, purpose, to string, keepCopy bool, now time.Time) (*pausedError, error) {
+	y, m, d := now.In(Zone()).Date()
+	dayStart := time.Date(y, m, d, 0, 0, 0, 0, Zone())
+	n, err := tx.CountTokensSince(a, dayStart)
+	if err != nil {
+		return nil, err
+	}
+	if n >= s.Config.LinksPerDay {
+		return nil, Errorf(EPOLICY, "%d links were already emailed for %s today: no more until tomorrow (limit against mail bombing)", n, s.Config.Identifier(a.Login))
+	}
+	if err := tx.RevokeTokens(a, purpose, now); err != nil {
+		return nil, err
+	}
+	token, hash, err := NewToken()
+	if err != nil {
+		return nil, err
+	}
+	until := LinkExpiry(now)
+	if err := tx.CreateToken(a, Token{Purpose: purpose, Email: to, KeepCopy: keepCopy, IssuedAt: now, ExpiresAt: until}, hash); err != nil {
+		return nil, err
+	}
+	kind := "recovery_link"
+	what := "step 4"
+	if purpose == PurposeRedirect {
+		kind, what = "redirect_link", "step 6-2"
+	}
+	if err := s.queue(tx, a, kind, to, s.Config.LinkFor(token), until, now); err != nil {
+		return nil, err
+	}
+	return s.paused(to, until, what), nil
+}
+
+func (s *Service) queue(tx Tx, a *Account, kind, to, link string, until, now time.Time) error {
+	if s.Config.RenderMail == nil {
+		return fmt.Errorf("no mail renderer configured")
+	}
+	subject, body, err := s.Config.RenderMail(kind, MailData{
+		FirstName: a.FirstName, LastName: a.LastName, Login: s.Config.Identifier(a.Login),
+		Mailbox: s.Config.Identifier(a.Login), RedirectTo: a.RedirectTo, KeepCopy: a.KeepCopy,
+		Link: link, ValidUntil: until,
+	})
+	if err != nil {
+		return fmt.Errorf("render %s email: %w", kind, err)
+	}
+	return tx.QueueEmail(a, Email{Kind: kind, To: to, Subject: subject, Body: body}, now)
+}
+
+// stepRecovery is step 3 (and the sending of step 4).
+func (s *Service) stepRecovery(ctx context.Context, a *Account, ans Answers, now time.Time, done *[]string) (bool, error) {
+	addr, ok, err := ans.RecoveryEmail(a)
+	if err != nil || !ok {
+		return true, err
+	}
+	addr, err = s.checkExternalAddress(addr, "recovery email")
+	if err != nil {
+		return true, err
+	}
+	var pause *pausedError
+	err = s.Store.Update(ctx, a.StudentID, a.Version, func(tx Tx, cur *Account) error {
+		*a = *cur
+		if a.State != StateAuthenticated {
+			return stateRefusal(a, "step 3")
+		}
+		a.RecoveryEmail = addr
+		p, err := s.sendLink(tx, a, PurposeRecovery, addr, false, now)
+		if err != nil {
+			return refuse(tx, a, "recovery-email", err)
+		}
+		pause = p
+		return transition(tx, a, StateRecoveryPending, now, "recovery-email", "link sent to "+addr)
+	})
+	if err != nil {
+		return true, err
+	}
+	*done = append(*done, "3")
+	return true, pause
+}
+
+// stepRecoveryPending: waiting for step 4; a different address replaces the
+// link.
+func (s *Service) stepRecoveryPending(ctx context.Context, a *Account, ans Answers, now time.Time, done *[]string) (bool, error) {
+	addr, ok, err := ans.RecoveryEmail(a)
+	if err != nil {
+		return true, err
+	}
+	if ok && addr != "" && !strings.EqualFold(strings.TrimSpace(addr), a.RecoveryEmail) {
+		addr, err = s.checkExternalAddress(addr, "recovery email")
+		if err != nil {
+			return true, err
+		}
+		var pause *pausedError
+		err = s.Store.Update(ctx, a.StudentID, a.Version, func(tx Tx, cur *Account) error {
+			*a = *cur
+			if a.State != StateRecoveryPending {
+				return stateRefusal(a, "step 3")
+			}
+			a.RecoveryEmail = addr
+			p, err := s.sendLink(tx, a, PurposeRecovery, addr, false, now)
+			if err != nil {
+				return refuse(tx, a, "recovery-email", err)
+			}
+			pause = p
+			return transition(tx, a, StateRecoveryPending, now, "recovery-email", "new link sent to "+addr)
+		})
+		if err != nil {
+			return true, err
+		}
+		*done = append(*done, "3")
+		return true, pause
+	}
+	return s.waitingForLink(ctx, a, PurposeRecovery, now)
+}
+
+// waitingForLink reports the pending link of a paused account.
+func (s *Service) waitingForLink(ctx context.Context, a *Account, purpose string, now time.Time) (bool, error) {
+	var pause *pausedError
+	err := s.Store.Update(ctx, a.StudentID, a.Version, func(tx Tx, cur *Account) error {
+		*a = *cur
+		t, err := tx.PendingToken(a, purpose)
+		if err != nil {
+			return err
+		}
+		what := "step 4"
+		if purpose == PurposeRedirect {
+			what = "step 6-2"
+		}
+		if t == nil {
+			return Errorf(ESTATE, "%s: no link is pending; run reset --restart", what)
+		}
+		pause = s.paused(t.Email, t.ExpiresAt, what+" still waiting")
+		return nil
+	})
+	if err != nil {
+		return true, err
+	}
+	return true, pause
+}
+
+// stepCharter is step 5.
+func (s *Service) stepCharter(ctx context.Context, a *Account, ans Answers, now time.Time, done *[]string) (bool, error) {
+	return s.acceptCharter(ctx, a, ans, now, done, StateRecoveryVerified, StateCharterAccepted)
+}
+
+func (s *Service) acceptCharter(ctx context.Context, a *Account, ans Answers, now time.Time, done *[]string, from, to State) (bool, error) {
+	var version string
+	err := s.Store.Update(ctx, a.StudentID, a.Version, func(tx Tx, cur *Account) error {
+		*a = *cur
+		v, err := tx.CharterInForce()
+		version = v
+		return err
+	})
+	if err != nil {
+		return true, err
+	}
+	accept, ok, err := ans.AcceptCharter(a, version)
+	if err != nil || !ok {
+		return true, err
+	}
+	if !accept {
+		return true, Errorf(EPOLICY, "the IT charter (version %s) must be accepted to go on (step 5)", version)
+	}
+	err = s.Store.Update(ctx, a.StudentID, a.Version, func(tx Tx, cur *Account) error {
+		*a = *cur
+		if a.State != from {
+			return stateRefusal(a, "step 5")
+		}
+		a.CharterVersion, a.CharterAcceptedAt = version, now
+		return transition(tx, a, to, now, "accept-charter", "charter version "+version)
+	})
+	if err != nil {
+		return true, err
+	}
+	*done = append(*done, "5")
+	return false, nil
+}
+
+// stepMailbox is step 6-1 (and 6-2's sending).
+func (s *Service) stepMailbox(ctx context.Context, a *Account, ans Answers, now time.Time, done *[]string) (bool, error) {
+	to, keep, _, err := ans.Redirect(a, a.RecoveryEmail)
+	if err != nil {
+		return true, err
+	}
+	pause, err := s.SetRedirectOn(ctx, a, to, keep, now)
+	if err != nil {
+		return true, err
+	}
+	*done = append(*done, "6-1")
+	if pause != nil {
+		return true, pause
+	}
+	return false, nil
+}
+
+// checkExternalAddress validates an address a student gives: valid syntax,
+// not in the university's own domain.
+func (s *Service) checkExternalAddress(addr, what string) (string, error) {
+	norm, err := ValidateEmail(addr)
+	if err != nil {
+		return "", err
+	}
+	if IsUniversityAddress(norm, universityDomain(s.Config.MailDomain)) {
+		return "", Errorf(EPOLICY, "%s %s is a university address: give an external address (a redirect there would loop)", what, norm)
+	}
+	return norm, nil
+}
+
+// universityDomain is the institution's domain: etu.umontpellier.fr →
+// umontpellier.fr.
+func universityDomain(mailDomain string) string {
+	parts := strings.Split(mailDomain, ".")
+	if len(parts) > 2 {
+		return strings.Join(parts[len(parts)-2:], ".")
+	}
+	return mailDomain
+}
+
+// SetRedirectOn applies a redirect choice to a (step 6-1 during activation,
+// or a later change). to == "" removes the redirect. An address that
+// differs from the recovery email gets its own link (6-2) and the returned
+// pause is non-nil.
+func (s *Service) SetRedirectOn(ctx context.Context, a *Account, to string, keepCopy bool, now time.Time) (*pausedError, error) {
+	if to != "" {
+		norm, err := s.checkExternalAddress(to, "redirect address")
+		if err != nil {
+			return nil, err
+		}
+		to = norm
+	}
+	var pause *pausedError
+	err := s.Store.Update(ctx, a.StudentID, a.Version, func(tx Tx, cur *Account) error {
+		*a = *cur
+		switch a.State {
+		case StateCharterAccepted, StateRedirectPending, StateMailboxReady, StateActive:
+		default:
+			return stateRefusal(a, "step 6-1 (redirect)")
+		}
+		if err := tx.RevokeTokens(a, PurposeRedirect, now); err != nil {
+			return err
+		}
+		next := StateMailboxReady
+		if a.State == StateActive {
+			next = StateActive
+		}
+		switch {
+		case to == "":
+			a.RedirectTo, a.KeepCopy = "", false
+			return transition(tx, a, next, now, "redirect", "no redirect")
+		case strings.EqualFold(to, a.RecoveryEmail):
+			a.RedirectTo, a.KeepCopy = to, keepCopy
+			return transition(tx, a, next, now, "redirect", fmt.Sprintf("redirect to the recovery email %s (keep copy: %t)", to, keepCopy))
+		}
+		p, err := s.sendLink(tx, a, PurposeRedirect, to, keepCopy, now)
+		if err != nil {
+			return refuse(tx, a, "redirect", err)
+		}
+		pause = p
+		if a.State == StateActive {
+			return tx.Audit(a, Event{Action: "redirect", From: a.State, To: a.State, Outcome: "pending", Detail: "link sent to " + to})
+		}
+		return transition(tx, a, StateRedirectPending, now, "redirect", "link sent to "+to)
+	})
+	return pause, err
+}
+
+// stepPassword is step 7, then 8.
+func (s *Service) stepPassword(ctx context.Context, a *Account, ans Answers, provisional string, now time.Time, done *[]string) (bool, error) {
+	pc := PasswordContext{FirstName: a.FirstName, LastName: a.LastName, LoginLocal: a.Login, Provisional: provisional}
+	pw, ok, err := ans.NewPassword(a, func(c string) error { return s.Config.Policy.Check(c, pc) })
+	if err != nil || !ok {
+		return true, err
+	}
+	if err := s.Config.Policy.Check(pw, pc); err != nil {
+		return true, err
+	}
+	hash, err := HashPassword(pw, s.Config.Argon2)
+	if err != nil {
+		return true, err
+	}
+	err = s.Store.Update(ctx, a.StudentID, a.Version, func(tx Tx, cur *Account) error {
+		*a = *cur
+		if a.State != StateMailboxReady {
+			return stateRefusal(a, "step 7")
+		}
+		a.PasswordHash, a.PasswordSetAt, a.ActivatedAt = hash, now, now
+		if a.Provisional != nil {
+			a.Provisional.UsedAt = now
+			if err := tx.SetProvisional(a, *a.Provisional); err != nil {
+				return err
+			}
+		}
+		if err := transition(tx, a, StateActive, now, "new-password", "steps 7-8: account active"); err != nil {
+			return err
+		}
+		to := a.RecoveryEmail
+		if to == "" {
+			return nil
+		}
+		return s.queue(tx, a, "activated", to, "", time.Time{}, now)
+	})
+	if err != nil {
+		return true, err
+	}
+	*done = append(*done, "7", "8")
+	return false, nil
+}
+
+func (s *Service) confirmation(a *Account) *Confirmation {
+	return &Confirmation{Login: s.Config.Identifier(a.Login), Mailbox: s.Config.Identifier(a.Login), RedirectTo: a.RedirectTo, KeepCopy: a.KeepCopy && a.RedirectTo != ""}
+}
+
+func stateRefusal(a *Account, step string) error {
+	return Errorf(ESTATE, "%s refused: the account is at step %s (%s), next: %s", step, a.State.StepNumber(), a.State, a.State.NextStep())
+}
+
+// SetRedirect is the set-redirect command: step 6-1 during the activation
+// or a later change. It returns an EPAUSED error when a 6-2 link was sent.
+func (s *Service) SetRedirect(ctx context.Context, key, to string, keepCopy bool, actor Actor, now time.Time) (*Outcome, error) {
+	a, err := s.Store.Load(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	pause, err := s.SetRedirectOn(ctx, a, to, keepCopy, now)
+	if err != nil {
+		return nil, err
+	}
+	out := s.outcome(a, []string{"6-1"})
+	if pause != nil {
+		out.LinkSentTo, out.LinkValidUntil = pause.to, &pause.until
+		out.Message = pause.Error()
+		return out, pause
+	}
+	if a.RedirectTo == "" {
+		out.Message = "no redirect"
+	} else {
+		out.Message = "mail redirected to " + a.RedirectTo
+	}
+	return out, nil
+}

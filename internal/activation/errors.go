@@ -1,0 +1,76 @@
+// Package activation owns the SCOL'PASS account life cycle: the states of
+// the activation guide, the only transitions allowed between them, the rules
+// of each step (provisional password, recovery email, charter, mailbox,
+// new password), the secrets involved and the error codes that the command
+// line maps to exit codes. It has no dependency on the database or on cobra.
+package activation
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. Every error that reaches a user carries one of them; the CLI
+// maps each code to one exit code of the product contract.
+const (
+	EINTERNAL = "internal"  // unexpected failure (exit 1)
+	EINVALID  = "invalid"   // bad usage or arguments (exit 2)
+	EPAUSED   = "paused"    // waiting for an emailed link (exit 3)
+	EPARTIAL  = "partial"   // some rows or items rejected (exit 4)
+	ENOTFOUND = "not_found" // no such student or account (exit 5)
+	ESTATE    = "state"     // refused by the state machine or a conflict (exit 6)
+	EAUTH     = "auth"      // authentication failed or account locked (exit 7)
+	ETOKEN    = "token"     // token unknown, used or expired (exit 8)
+	EPOLICY   = "policy"    // input rejected by policy (password, email) (exit 9)
+	ESCHEMA   = "schema"    // database not migrated (exit 1)
+)
+
+// Error is a domain error: a code for programs and a sentence for people.
+type Error struct {
+	Code    string
+	Message string
+	Err     error // optional underlying cause, never shown to users
+}
+
+func (e *Error) Error() string {
+	if e.Message != "" {
+		return e.Message
+	}
+	if e.Err != nil {
+		return e.Err.Error()
+	}
+	return e.Code
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns a domain error with the given code and message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first domain error in err's chain,
+// EINTERNAL when there is none, and "" for a nil error.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the human sentence of the first domain error in err's
+// chain, or a generic sentence for unexpected errors.
+func ErrorMessage(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Error()
+	}
+	return "internal error: " + err.Error()
+}

@@ -1,0 +1,200 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/umontpellier/scolpass/internal/postgres"
+	"github.com/umontpellier/scolpass/internal/roster"
+)
+
+type importOptions struct {
+	File   string
+	Strict bool
+	DryRun bool
+}
+
+func newImportCmd(env *Env) *cobra.Command {
+	opts := &importOptions{}
+	cmd := &cobra.Command{
+		Use:   "import-students FILE|-",
+		Short: "Import the student list exported from Apogée/Pégase (CSV)",
+		Long: `Import students from a CSV export, upserting by student number.
+
+The delimiter (, ; or tab) and the encoding (UTF-8 with or without BOM,
+Windows-1252) are detected. Header names are matched case-insensitively:
+  student_no | numero_etudiant | cod_etu          (required)
+  last_name  | nom | lib_nom_pat_ind              (required)
+  first_name | prenom | lib_pr1_ind              (required)
+  birth_date | date_naissance | date_nai_ind     (DD/MM/YYYY or YYYY-MM-DD)
+  program | formation | cod_etp,  component | composante | cod_cmp,
+  year | annee | cod_anu,  ine | cod_nne_ind,  email | email_perso
+
+Each new student gets a login prenom.nom (homonyms: prenom.nom2, 3, …) that
+never changes afterwards. A bad row is rejected with its line number and the
+reason; the other rows are imported and the exit code is 4. With --strict any
+bad row imports nothing. A new student whose names and birth date equal an
+existing student's is imported and listed as a possible duplicate.`,
+		Example: `  scolpass import-students apogee-2026.csv
+  scolpass import-students --dry-run apogee-2026.csv
+  iconv -f latin1 -t utf-8 export.csv | scolpass import-students - -o json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.File = args[0]
+			return runImport(cmd, env, opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.Strict, "strict", false, "import nothing if any row is rejected")
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "check everything, write nothing")
+	return cmd
+}
+
+type importReport struct {
+	File       string                       `json:"file"`
+	Encoding   string                       `json:"encoding"`
+	Delimiter  string                       `json:"delimiter"`
+	DryRun     bool                         `json:"dry_run"`
+	Strict     bool                         `json:"strict"`
+	Rows       int                          `json:"rows"`
+	Created    int                          `json:"created"`
+	Updated    int                          `json:"updated"`
+	Unchanged  int                          `json:"unchanged"`
+	Rejected   int                          `json:"rejected"`
+	Rejections []rejectionJSON              `json:"rejections"`
+	Duplicates []postgres.PossibleDuplicate `json:"possible_duplicates"`
+}
+
+type rejectionJSON struct {
+	Line      int    `json:"line"`
+	StudentNo string `json:"student_no,omitempty"`
+	Field     string `json:"field,omitempty"`
+	Reason    string `json:"reason"`
+}
+
+func runImport(cmd *cobra.Command, env *Env, opts *importOptions) error {
+	ctx := cmd.Context()
+	var in io.Reader
+	name := opts.File
+	if opts.File == "-" {
+		in, name = env.Stdin, "stdin"
+	} else {
+		f, err := os.Open(opts.File)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return usagef("cannot read %s: no such file", opts.File)
+			}
+			return usagef("cannot read %s: %v", opts.File, errors.Unwrap(err))
+		}
+		defer f.Close()
+		in = f
+	}
+	res, err := roster.Read(in)
+	if err != nil {
+		var fe *roster.FileError
+		if errors.As(err, &fe) {
+			return usagef("%s: %s", name, fe.Error())
+		}
+		return fmt.Errorf("read %s: %w", name, err)
+	}
+	now, err := env.now()
+	if err != nil {
+		return err
+	}
+	db, err := env.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	rep := importReport{File: name, Encoding: res.Encoding, Delimiter: delimiterName(res.Delimiter),
+		DryRun: opts.DryRun, Strict: opts.Strict, Rows: len(res.Students) + len(res.Rejected), Rejected: len(res.Rejected),
+		Rejections: []rejectionJSON{}, Duplicates: []postgres.PossibleDuplicate{}}
+	for _, r := range res.Rejected {
+		rep.Rejections = append(rep.Rejections, rejectionJSON{Line: r.Line, StudentNo: r.StudentNo, Field: r.Field, Reason: r.Reason})
+	}
+	dry := opts.DryRun || (opts.Strict && len(res.Rejected) > 0)
+	sum, err := db.ImportStudents(ctx, res.Students, postgres.ImportOptions{DryRun: dry, Columns: res.Columns}, env.actor("bulk"), now)
+	if err != nil {
+		return err
+	}
+	if !(opts.Strict && len(res.Rejected) > 0) {
+		rep.Created, rep.Updated, rep.Unchanged = sum.Created, sum.Updated, sum.Unchanged
+	}
+	if sum.PossibleDuplicates != nil {
+		rep.Duplicates = sum.PossibleDuplicates
+	}
+	if err := printImport(env, rep); err != nil {
+		return err
+	}
+	switch {
+	case opts.Strict && len(res.Rejected) > 0:
+		fmt.Fprintf(env.Stderr, "--strict: %d row(s) rejected, nothing imported\n", len(res.Rejected))
+		return &silentError{code: ExitPartial}
+	case len(res.Rejected) > 0:
+		verb := "imported"
+		if opts.DryRun {
+			verb = "would be imported (dry run)"
+		}
+		fmt.Fprintf(env.Stderr, "%d row(s) rejected, the others %s\n", len(res.Rejected), verb)
+		return &silentError{code: ExitPartial}
+	case opts.DryRun:
+		fmt.Fprintln(env.Stderr, "dry run: nothing was written")
+	}
+	return nil
+}
+
+func delimiterName(r rune) string {
+	if r == '\t' {
+		return "tab"
+	}
+	return string(r)
+}
+
+func printImport(env *Env, rep importReport) error {
+	switch env.Output {
+	case "json":
+		return writeJSON(env.Stdout, rep)
+	case "csv":
+		g := grid{Header: []string{"line", "student_no", "outcome", "detail"}}
+		for _, r := range rep.Rejections {
+			g.Rows = append(g.Rows, []string{strconv.Itoa(r.Line), r.StudentNo, "rejected", r.Reason})
+		}
+		for _, d := range rep.Duplicates {
+			g.Rows = append(g.Rows, []string{strconv.Itoa(d.Line), d.StudentNo, "possible_duplicate", "same names and birth date as " + d.SameAsNo})
+		}
+		return writeCSV(env.Stdout, g, false)
+	}
+	title := "Import of " + rep.File
+	if rep.DryRun {
+		title += " (dry run: nothing written)"
+	}
+	fmt.Fprintf(env.Stdout, "%s — %s, delimiter %s\n", title, rep.Encoding, rep.Delimiter)
+	if err := writeTable(env.Stdout, grid{
+		Header: []string{"CREATED", "UPDATED", "UNCHANGED", "REJECTED"},
+		Rows:   [][]string{{strconv.Itoa(rep.Created), strconv.Itoa(rep.Updated), strconv.Itoa(rep.Unchanged), strconv.Itoa(rep.Rejected)}},
+	}); err != nil {
+		return err
+	}
+	if len(rep.Rejections) > 0 {
+		fmt.Fprintln(env.Stdout, "\nRejected rows:")
+		g := grid{Header: []string{"LINE", "STUDENT NO", "FIELD", "REASON"}}
+		for _, r := range rep.Rejections {
+			g.Rows = append(g.Rows, []string{strconv.Itoa(r.Line), r.StudentNo, r.Field, r.Reason})
+		}
+		if err := writeTable(env.Stdout, g); err != nil {
+			return err
+		}
+	}
+	if len(rep.Duplicates) > 0 {
+		fmt.Fprintln(env.Stdout, "\nPossible duplicates (imported; check them):")
+		g := grid{Header: []string{"LINE", "STUDENT NO", "SAME AS", "NAME"}}
+		for _, d := range rep.Duplicates {
+			g.Rows = append(g.Rows, []string{strconv.Itoa(d.Line), d.StudentNo, d.SameAsNo, d.SameAsName})
+		}
+		return writeTable(env.Stdout, g)
+	}
+	return nil
+}

@@ -1,0 +1,212 @@
+package cli
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/umontpellier/scolpass/internal/activation"
+	"github.com/umontpellier/scolpass/internal/mail"
+	"github.com/umontpellier/scolpass/internal/postgres"
+)
+
+func newMailCmd(env *Env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "mail",
+		Short: "The outbox of emails: list, show, send",
+		Long: `Emails (the links of step 4 and 6-2, the confirmation after step 8) are
+written to an outbox in the same transaction as the step; mail send delivers
+them over SMTP (SCOLPASS_SMTP_URL). A delivered email's body, which carries
+the link, is cleared.`,
+	}
+	var status, login string
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the emails of the outbox",
+		Example: `  scolpass mail list
+  scolpass mail list --status queued -o json
+  scolpass mail list --login jean.dupont`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch status {
+			case "", "queued", "sent", "failed":
+			default:
+				return usagef("--status must be queued, sent or failed")
+			}
+			return runMailList(cmd, env, status, login)
+		},
+	}
+	list.Flags().StringVar(&status, "status", "", "only queued, sent or failed emails")
+	list.Flags().StringVar(&login, "login", "", "only the emails of this account")
+	show := &cobra.Command{
+		Use:     "show ID",
+		Short:   "Show one email (its body while it is still queued)",
+		Example: `  scolpass mail show 12`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil {
+				return usagef("%q is not an email ID (see scolpass mail list)", args[0])
+			}
+			return runMailShow(cmd, env, id)
+		},
+	}
+	send := &cobra.Command{
+		Use:   "send",
+		Short: "Deliver the queued emails over SMTP",
+		Long: `Deliver every queued email that is due, over one SMTP connection
+(SCOLPASS_SMTP_URL: smtp://[user:pass@]host:port, STARTTLS when the server
+offers it, or smtps://host:port for implicit TLS). A failed email is retried by
+later runs with a growing delay (1 min, 2, 4, … up to 6 h); one the server
+refuses for good (5xx) is marked failed. SMTP down: every email stays queued
+and the command exits 1.`,
+		Example: `  SCOLPASS_SMTP_URL=smtp://mail.umontpellier.fr:587 scolpass mail send`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runMailSend(cmd, env)
+		},
+	}
+	cmd.AddCommand(list, show, send)
+	return cmd
+}
+
+type mailJSON struct {
+	postgres.OutboxMessage
+	Login     string `json:"login"`
+	Status    string `json:"status"`
+	LastError string `json:"last_error,omitempty"`
+}
+
+func toMailJSON(m postgres.OutboxMessage) mailJSON {
+	return mailJSON{OutboxMessage: m, Login: m.Login.String, Status: m.Status(), LastError: m.LastError.String}
+}
+
+func runMailList(cmd *cobra.Command, env *Env, status, login string) error {
+	db, err := env.open(cmd.Context(), false)
+	if err != nil {
+		return err
+	}
+	msgs, err := db.ListOutbox(cmd.Context(), status, login)
+	if err != nil {
+		return err
+	}
+	if env.Output == "json" {
+		out := make([]mailJSON, 0, len(msgs))
+		for _, m := range msgs {
+			out = append(out, toMailJSON(m))
+		}
+		return writeJSON(env.Stdout, out)
+	}
+	g := grid{Header: []string{"ID", "CREATED", "KIND", "LOGIN", "TO", "STATUS", "ATTEMPTS"}}
+	for _, m := range msgs {
+		g.Rows = append(g.Rows, []string{strconv.FormatInt(m.ID, 10), m.CreatedAt.In(activation.Zone()).Format("02/01/2006 15:04"),
+			m.Kind, m.Login.String, m.To, m.Status(), strconv.Itoa(m.Attempts)})
+	}
+	if env.Output == "csv" {
+		return writeCSV(env.Stdout, g, false)
+	}
+	if len(msgs) == 0 {
+		fmt.Fprintln(env.Stderr, "the outbox is empty")
+		return nil
+	}
+	return writeTable(env.Stdout, g)
+}
+
+func runMailShow(cmd *cobra.Command, env *Env, id int64) error {
+	db, err := env.open(cmd.Context(), false)
+	if err != nil {
+		return err
+	}
+	m, err := db.OutboxMessageByID(cmd.Context(), id)
+	if err != nil {
+		return err
+	}
+	if env.Output == "json" {
+		return writeJSON(env.Stdout, toMailJSON(*m))
+	}
+	w := env.Stdout
+	fmt.Fprintf(w, "ID:       %d\nKind:     %s\nLogin:    %s\nTo:       %s\nSubject:  %s\nCreated:  %s\nStatus:   %s (%d attempt(s))\n",
+		m.ID, m.Kind, m.Login.String, m.To, m.Subject, m.CreatedAt.In(activation.Zone()).Format("02/01/2006 15:04"), m.Status(), m.Attempts)
+	if m.LastError.Valid {
+		fmt.Fprintf(w, "Error:    %s\n", m.LastError.String)
+	}
+	if m.Body.Valid {
+		fmt.Fprintf(w, "\n%s\n", m.Body.String)
+	} else {
+		fmt.Fprintln(w, "\n(body cleared after delivery)")
+	}
+	return nil
+}
+
+func runMailSend(cmd *cobra.Command, env *Env) error {
+	ctx := cmd.Context()
+	url := env.Getenv("SCOLPASS_SMTP_URL")
+	if url == "" {
+		return usagef("SCOLPASS_SMTP_URL is not set (smtp://host:port or smtps://host:port)")
+	}
+	from := env.Getenv("SCOLPASS_MAIL_FROM")
+	if from == "" {
+		from = "SCOL'PASS <no-reply@umontpellier.fr>"
+	}
+	now, err := env.now()
+	if err != nil {
+		return err
+	}
+	db, err := env.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	sender, err := mail.NewSMTPSender(url, from)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	defer sender.Close()
+	var sent, retry, failed int
+	var skip []int64
+	var lastErr error
+	streak := 0 // failures in a row: the server is down, stop trying
+loop:
+	for streak < 3 {
+		m, ok, err := db.DeliverNext(ctx, now, skip, func(m *postgres.OutboxMessage) postgres.Delivery {
+			err := sender.Send(ctx, mail.Message{ID: m.ID, From: from, To: m.To, Subject: m.Subject, Body: m.Body.String})
+			return postgres.Delivery{Err: err, Permanent: err != nil && mail.IsPermanent(err)}
+		})
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break loop
+		}
+		skip = append(skip, m.ID)
+		switch m.Status() {
+		case "sent":
+			sent++
+			streak = 0
+		case "failed":
+			failed++
+			fmt.Fprintf(env.Stderr, "email %d to %s refused for good: %s\n", m.ID, m.To, m.LastError.String)
+		default:
+			retry++
+			streak++
+			lastErr = fmt.Errorf("%s", m.LastError.String)
+			fmt.Fprintf(env.Stderr, "email %d to %s not delivered, retry after %s: %s\n", m.ID, m.To,
+				m.NextAttemptAt.In(activation.Zone()).Format("15:04"), m.LastError.String)
+		}
+	}
+	summary := fmt.Sprintf("%d sent, %d to retry, %d failed", sent, retry, failed)
+	if env.Output == "json" {
+		if err := writeJSON(env.Stdout, map[string]int{"sent": sent, "retry": retry, "failed": failed}); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintln(env.Stdout, summary)
+	}
+	switch {
+	case sent == 0 && retry > 0:
+		return activation.Errorf(activation.EINTERNAL, "SMTP delivery failed (%v): every email stays queued", lastErr)
+	case retry > 0 || failed > 0:
+		return &silentError{code: ExitPartial}
+	}
+	return nil
+}

@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"os"
+
+	"github.com/mattn/go-isatty"
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+)
+
+// grid is tabular data rendered as a table or CSV.
+type grid struct {
+	Header []string
+	Rows   [][]string
+	Footer []string
+	// Compact drops the outer borders (wide tables in 80 columns) and
+	// right-aligns the columns from NumericFrom on.
+	Compact     bool
+	NumericFrom int
+}
+
+// writeTable renders g with tablewriter for people.
+func writeTable(w io.Writer, g grid) error {
+	opts := []tablewriter.Option{
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+	}
+	if g.Compact {
+		opts = append(opts, tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+			Borders:  tw.BorderNone,
+			Symbols:  tw.NewSymbols(tw.StyleASCII),
+			Settings: tw.Settings{Separators: tw.Separators{BetweenColumns: tw.On}, Lines: tw.Lines{ShowFooterLine: tw.On}},
+		})))
+		align := make(tw.Alignment, len(g.Header))
+		for i := range align {
+			align[i] = tw.AlignLeft
+			if i >= g.NumericFrom {
+				align[i] = tw.AlignRight
+			}
+		}
+		opts = append(opts, tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
+			tablewriter.WithFooterAlignmentConfig(tw.CellAlignment{PerColumn: align}))
+	}
+	t := tablewriter.NewTable(w, opts...)
+	t.Header(toAny(g.Header)...)
+	for _, r := range g.Rows {
+		if err := t.Append(toAny(r)...); err != nil {
+			return err
+		}
+	}
+	if g.Footer != nil {
+		t.Footer(toAny(g.Footer)...)
+	}
+	return t.Render()
+}
+
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// writeCSV renders g as RFC 4180 CSV (header first, footer last). With bom,
+// a UTF-8 byte order mark lets spreadsheet programs read accents right.
+func writeCSV(w io.Writer, g grid, bom bool) error {
+	if bom {
+		if _, err := io.WriteString(w, "\uFEFF"); err != nil {
+			return err
+		}
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(g.Header); err != nil {
+		return err
+	}
+	if err := cw.WriteAll(g.Rows); err != nil {
+		return err
+	}
+	if g.Footer != nil {
+		if err := cw.Write(g.Footer); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// writeJSON prints v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// isTerminal reports whether f is an interactive terminal.
+func isTerminal(f any) bool {
+	file, ok := f.(*os.File)
+	if !ok {
+		return false
+	}
+	return isatty.IsTerminal(file.Fd())
+}

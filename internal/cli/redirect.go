@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/umontpellier/scolpass/internal/activation"
+)
+
+type redirectOptions struct {
+	Login    string
+	To       string
+	KeepCopy bool
+	Off      bool
+}
+
+func newRedirectCmd(env *Env) *cobra.Command {
+	opts := &redirectOptions{}
+	cmd := &cobra.Command{
+		Use:   "set-redirect LOGIN (--to ADDR [--keep-copy] | --off)",
+		Short: "Choose or change the mail redirect (step 6-1)",
+		Long: `Set the redirect of the university mailbox to an external address (step 6-1
+during the activation, or a later change on an active account), or remove it.
+An address other than the recovery email gets its own confirmation link
+(step 6-2): the redirect is pending until it is followed (exit 3). A redirect
+to the university's own domain (a loop) or an invalid address is refused
+(exit 9).`,
+		Example: `  scolpass set-redirect jean.dupont --to jean.dupont@example.org --keep-copy
+  scolpass set-redirect jean.dupont --off`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Login = args[0]
+			if (opts.To == "") == !opts.Off {
+				return usagef("give either --to ADDR or --off")
+			}
+			if opts.Off && opts.KeepCopy {
+				return usagef("--keep-copy goes with --to, not with --off")
+			}
+			return runRedirect(cmd, env, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.To, "to", "", "external address to redirect the mail to")
+	cmd.Flags().BoolVar(&opts.KeepCopy, "keep-copy", false, "keep a copy in the university mailbox")
+	cmd.Flags().BoolVar(&opts.Off, "off", false, "remove the redirect")
+	return cmd
+}
+
+func runRedirect(cmd *cobra.Command, env *Env, opts *redirectOptions) error {
+	ctx := cmd.Context()
+	now, err := env.now()
+	if err != nil {
+		return err
+	}
+	db, err := env.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	channel := channelFor(env)
+	svc, err := env.service(db, channel)
+	if err != nil {
+		return err
+	}
+	login := strings.TrimSuffix(strings.TrimSpace(opts.Login), "@"+svc.Config.MailDomain)
+	out, err := svc.SetRedirect(ctx, login, opts.To, opts.KeepCopy, env.actor(channel), now)
+	if out != nil {
+		if perr := printOutcome(env, out); perr != nil {
+			return perr
+		}
+	}
+	if activation.ErrorCode(err) == activation.EPAUSED {
+		fmt.Fprintf(env.Stderr, "paused: %s\n", activation.ErrorMessage(err))
+		return &silentError{code: ExitPaused}
+	}
+	return err
+}

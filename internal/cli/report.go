@@ -1,0 +1,294 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/umontpellier/scolpass/internal/activation"
+	"github.com/umontpellier/scolpass/internal/passpdf"
+	"github.com/umontpellier/scolpass/internal/postgres"
+)
+
+type reportOptions struct {
+	By         string
+	Programs   []string
+	Components []string
+	Years      []string
+	Stuck      string
+	PDF        string
+	Force      bool
+}
+
+func newReportCmd(env *Env) *cobra.Command {
+	opts := &reportOptions{}
+	cmd := &cobra.Command{
+		Use:   "report",
+		Short: "Activation funnel and progress per programme",
+		Long: `Where every programme stands: students, SCOL'PASS sheets issued, accounts at
+each step of the guide, active, locked, activation rate, and a totals row.
+
+Columns of the table: SHEETS = sheets issued; START = waiting for steps 1-2;
+MAIL = steps 3-4 (recovery email, link pending); CHARTER = step 5;
+MAILBOX = step 6 (redirect, link pending); PASSWD = step 7.
+
+-o json is a contract for scripts: {"by", "groups": [{"key", "students",
+"states": {every state}, "locked", "activation_rate"}], "total": {…}}.
+
+--stuck 48h (or 7d) lists the accounts, not active, that have not moved for
+that long: the helpdesk's call list. --pdf FILE writes a printable report
+with the funnel drawn per group.`,
+		Example: `  scolpass report
+  scolpass report --by component -o csv > report.csv
+  scolpass report --program L1INFO -o json
+  scolpass report --stuck 7d
+  scolpass report --pdf report.pdf`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runReport(cmd, env, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.By, "by", "program", "group by program, component, year or state")
+	f.StringArrayVar(&opts.Programs, "program", nil, "only this programme (repeatable)")
+	f.StringArrayVar(&opts.Components, "component", nil, "only this component (repeatable)")
+	f.StringArrayVar(&opts.Years, "year", nil, "only this year (repeatable)")
+	f.StringVar(&opts.Stuck, "stuck", "", "list accounts that have not moved for this long (e.g. 48h, 7d)")
+	f.StringVar(&opts.PDF, "pdf", "", "also write a printable PDF report to this file")
+	f.BoolVar(&opts.Force, "force", false, "overwrite the --pdf file")
+	return cmd
+}
+
+// reportGroup is one group of the -o json contract (SPEC §8).
+type reportGroup struct {
+	Key            string                   `json:"key,omitempty"`
+	Students       int                      `json:"students"`
+	States         map[activation.State]int `json:"states"`
+	Locked         int                      `json:"locked"`
+	ActivationRate float64                  `json:"activation_rate"`
+}
+
+type reportJSON struct {
+	By     string        `json:"by"`
+	Groups []reportGroup `json:"groups"`
+	Total  reportGroup   `json:"total"`
+}
+
+func rate(active, students int) float64 {
+	if students == 0 {
+		return 0
+	}
+	return math.Round(float64(active)/float64(students)*10000) / 10000
+}
+
+func buildReport(by string, rows []postgres.ReportRow) reportJSON {
+	rep := reportJSON{By: by, Groups: []reportGroup{}, Total: reportGroup{States: map[activation.State]int{}}}
+	for _, st := range activation.States {
+		rep.Total.States[st] = 0
+	}
+	for _, r := range rows {
+		g := reportGroup{Key: r.Key, Students: r.Students, States: map[activation.State]int{}, Locked: r.Locked}
+		for _, st := range activation.States {
+			g.States[st] = r.States[st]
+			rep.Total.States[st] += r.States[st]
+		}
+		g.ActivationRate = rate(g.States[activation.StateActive], g.Students)
+		rep.Total.Students += r.Students
+		rep.Total.Locked += r.Locked
+		rep.Groups = append(rep.Groups, g)
+	}
+	rep.Total.ActivationRate = rate(rep.Total.States[activation.StateActive], rep.Total.Students)
+	return rep
+}
+
+func runReport(cmd *cobra.Command, env *Env, opts *reportOptions) error {
+	ctx := cmd.Context()
+	switch opts.By {
+	case "program", "component", "year", "state":
+	default:
+		return usagef("--by must be program, component, year or state, not %q", opts.By)
+	}
+	var stuck time.Duration
+	if opts.Stuck != "" {
+		d, err := parseDuration(opts.Stuck)
+		if err != nil || d <= 0 {
+			return usagef("--stuck %q is not a duration such as 48h or 7d", opts.Stuck)
+		}
+		stuck = d
+	}
+	if opts.PDF != "" {
+		if err := (sheetTarget{File: opts.PDF, Force: opts.Force}).check(); err != nil {
+			return err
+		}
+	}
+	now, err := env.now()
+	if err != nil {
+		return err
+	}
+	db, err := env.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	filter := postgres.ReportFilter{Programs: opts.Programs, Components: opts.Components, Years: opts.Years}
+	if stuck > 0 {
+		list, err := db.Stuck(ctx, stuck, filter, now)
+		if err != nil {
+			return err
+		}
+		return printStuck(env, list, now)
+	}
+	rows, err := db.Report(ctx, opts.By, filter, now)
+	if err != nil {
+		return err
+	}
+	rep := buildReport(opts.By, rows)
+	if opts.PDF != "" {
+		if err := writeReportPDF(opts.PDF, opts.Force, rep, now); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stderr, "PDF report written to %s\n", opts.PDF)
+	}
+	return printReport(env, rep)
+}
+
+// funnel columns of the table: step groups of the guide.
+var funnelColumns = []struct {
+	Header string
+	States []activation.State
+}{
+	{"START", []activation.State{activation.StateIssued}},
+	{"MAIL", []activation.State{activation.StateAuthenticated, activation.StateRecoveryPending}},
+	{"CHARTER", []activation.State{activation.StateRecoveryVerified}},
+	{"MAILBOX", []activation.State{activation.StateCharterAccepted, activation.StateRedirectPending}},
+	{"PASSWD", []activation.State{activation.StateMailboxReady}},
+	{"ACTIVE", []activation.State{activation.StateActive}},
+}
+
+func reportCells(g reportGroup) []string {
+	cells := []string{strconv.Itoa(g.Students), strconv.Itoa(g.Students - g.States[activation.StateImported])}
+	for _, c := range funnelColumns {
+		n := 0
+		for _, st := range c.States {
+			n += g.States[st]
+		}
+		cells = append(cells, strconv.Itoa(n))
+	}
+	return append(cells, strconv.Itoa(g.Locked), fmt.Sprintf("%.1f%%", g.ActivationRate*100))
+}
+
+func printReport(env *Env, rep reportJSON) error {
+	if env.Output == "json" {
+		return writeJSON(env.Stdout, rep)
+	}
+	keyHeader := map[string]string{"program": "PROGRAMME", "component": "COMPONENT", "year": "YEAR", "state": "STATE"}[rep.By]
+	if env.Output == "csv" {
+		g := grid{Header: []string{rep.By, "students"}}
+		for _, st := range activation.States {
+			g.Header = append(g.Header, string(st))
+		}
+		g.Header = append(g.Header, "locked", "activation_rate")
+		row := func(key string, r reportGroup) []string {
+			cells := []string{key, strconv.Itoa(r.Students)}
+			for _, st := range activation.States {
+				cells = append(cells, strconv.Itoa(r.States[st]))
+			}
+			return append(cells, strconv.Itoa(r.Locked), strconv.FormatFloat(r.ActivationRate, 'f', 4, 64))
+		}
+		for _, r := range rep.Groups {
+			g.Rows = append(g.Rows, row(r.Key, r))
+		}
+		g.Footer = row("TOTAL", rep.Total)
+		return writeCSV(env.Stdout, g, true)
+	}
+	g := grid{Header: []string{keyHeader, "STUDENTS", "SHEETS"}, Compact: true, NumericFrom: 1}
+	for _, c := range funnelColumns {
+		g.Header = append(g.Header, c.Header)
+	}
+	g.Header = append(g.Header, "LOCKED", "RATE")
+	for _, r := range rep.Groups {
+		key := r.Key
+		if key == "" {
+			key = "(none)"
+		}
+		g.Rows = append(g.Rows, append([]string{key}, reportCells(r)...))
+	}
+	g.Footer = append([]string{"TOTAL"}, reportCells(rep.Total)...)
+	return writeTable(env.Stdout, g)
+}
+
+func printStuck(env *Env, list []postgres.StuckAccount, now time.Time) error {
+	type stuckJSON struct {
+		postgres.StuckAccount
+		Step       string `json:"step"`
+		LinkStatus string `json:"link_status,omitempty"`
+	}
+	status := func(s postgres.StuckAccount) string {
+		if s.LinkExpiry == nil {
+			if s.State == string(activation.StateRecoveryPending) || s.State == string(activation.StateRedirectPending) {
+				return "none"
+			}
+			return ""
+		}
+		if now.After(*s.LinkExpiry) {
+			return "expired"
+		}
+		return "pending"
+	}
+	if env.Output == "json" {
+		out := make([]stuckJSON, 0, len(list))
+		for _, s := range list {
+			out = append(out, stuckJSON{StuckAccount: s, Step: activation.State(s.State).StepNumber(), LinkStatus: status(s)})
+		}
+		return writeJSON(env.Stdout, out)
+	}
+	g := grid{Header: []string{"LOGIN", "NAME", "PROGRAMME", "STEP", "SINCE", "LINK", "LOCKED"}}
+	for _, s := range list {
+		link := status(s)
+		if s.LinkTo != nil {
+			link += " (" + *s.LinkTo + ")"
+		}
+		g.Rows = append(g.Rows, []string{s.Login, s.LastName + " " + s.FirstName, s.Program,
+			activation.State(s.State).StepNumber() + " " + s.State, s.Since.In(activation.Zone()).Format("02/01/2006 15:04"), link, yesNo(s.Locked)})
+	}
+	if env.Output == "csv" {
+		return writeCSV(env.Stdout, g, true)
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(env.Stderr, "no account is stuck that long")
+		return nil
+	}
+	if err := writeTable(env.Stdout, g); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "%d account(s) stuck\n", len(list))
+	return nil
+}
+
+func writeReportPDF(path string, force bool, rep reportJSON, now time.Time) error {
+	r, err := passpdf.NewRenderer()
+	if err != nil {
+		return err
+	}
+	doc := passpdf.Report{Title: "SCOL'PASS — activation report", GeneratedAt: now, By: rep.By}
+	for _, st := range activation.States {
+		doc.States = append(doc.States, string(st))
+	}
+	conv := func(g reportGroup) passpdf.ReportGroup {
+		out := passpdf.ReportGroup{Key: g.Key, Students: g.Students, Issued: g.Students - g.States[activation.StateImported],
+			States: map[string]int{}, Locked: g.Locked, ActivationRate: g.ActivationRate}
+		for st, n := range g.States {
+			out.States[string(st)] = n
+		}
+		return out
+	}
+	for _, g := range rep.Groups {
+		doc.Groups = append(doc.Groups, conv(g))
+	}
+	doc.Total = conv(rep.Total)
+	doc.Total.Key = "TOTAL"
+	return passpdf.WriteFileAtomic(path, force, func(w io.Writer) error { return r.WriteReport(w, doc) })
+}

@@ -1,0 +1,118 @@
+package cli
+
+import (
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/umontpellier/scolpass/internal/activation"
+	"github.com/umontpellier/scolpass/internal/postgres"
+)
+
+type resetOptions struct {
+	Login    string
+	Unlock   bool
+	Restart  bool
+	Reissue  bool
+	Out      string
+	Force    bool
+	ValidFor string
+}
+
+func newResetCmd(env *Env) *cobra.Command {
+	opts := &resetOptions{}
+	cmd := &cobra.Command{
+		Use:   "reset LOGIN (--unlock | --restart | --reissue [--out FILE.pdf] [--force])",
+		Short: "Unlock, restart from step 1, or re-issue a SCOL'PASS",
+		Long: `Helpdesk actions on one account:
+  --unlock    lift a lock after too many wrong provisional passwords
+  --restart   back to step 1: links revoked, recovery email, charter and
+              redirect choices forgotten; the SCOL'PASS stays valid
+  --reissue   a new SCOL'PASS (lost sheet, expired or forgotten password):
+              the old provisional password stops working, the account goes
+              back to step 1. An active account needs --force (its password
+              stops working). The sheet goes to --out (default
+              ./<student number>_<NAME>_<First>.pdf).`,
+		Example: `  scolpass reset jean.dupont --unlock
+  scolpass reset jean.dupont --restart
+  scolpass reset jean.dupont --reissue --out jean.pdf
+  scolpass reset jean.dupont --reissue --force     # forgotten password on an active account`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Login = args[0]
+			n := 0
+			for _, b := range []bool{opts.Unlock, opts.Restart, opts.Reissue} {
+				if b {
+					n++
+				}
+			}
+			if n != 1 {
+				return usagef("give exactly one of --unlock, --restart, --reissue")
+			}
+			if opts.Out != "" && !opts.Reissue {
+				return usagef("--out goes with --reissue")
+			}
+			return runReset(cmd, env, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&opts.Unlock, "unlock", false, "lift a lock")
+	f.BoolVar(&opts.Restart, "restart", false, "back to step 1, links revoked")
+	f.BoolVar(&opts.Reissue, "reissue", false, "new SCOL'PASS (new provisional password and sheet)")
+	f.StringVar(&opts.Out, "out", "", "with --reissue: where to write the sheet")
+	f.BoolVar(&opts.Force, "force", false, "with --reissue: also for an active account, and overwrite --out")
+	f.StringVar(&opts.ValidFor, "valid-for", "120d", "with --reissue: validity of the new provisional password")
+	return cmd
+}
+
+func runReset(cmd *cobra.Command, env *Env, opts *resetOptions) error {
+	ctx := cmd.Context()
+	now, err := env.now()
+	if err != nil {
+		return err
+	}
+	db, err := env.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	channel := channelFor(env)
+	svc, err := env.service(db, channel)
+	if err != nil {
+		return err
+	}
+	login := strings.TrimSuffix(strings.TrimSpace(opts.Login), "@"+svc.Config.MailDomain)
+	var out *activation.Outcome
+	switch {
+	case opts.Unlock:
+		out, err = svc.Unlock(ctx, login, env.actor(channel), now)
+	case opts.Restart:
+		out, err = svc.Restart(ctx, login, env.actor(channel), now)
+	case opts.Reissue:
+		return reissue(cmd, env, svc, login, opts)
+	}
+	if err != nil {
+		return err
+	}
+	return printOutcome(env, out)
+}
+
+func reissue(cmd *cobra.Command, env *Env, svc *activation.Service, login string, opts *resetOptions) error {
+	a, err := svc.Store.Load(cmd.Context(), login)
+	if err != nil {
+		return err
+	}
+	if a.State == activation.StateActive && !opts.Force {
+		return activation.Errorf(activation.ESTATE, "%s is active: a new SCOL'PASS would end its password; add --force to do it", svc.Config.Identifier(a.Login))
+	}
+	validFor, err := parseDuration(opts.ValidFor)
+	if err != nil || validFor <= 0 {
+		return usagef("--valid-for %q is not a duration such as 120d", opts.ValidFor)
+	}
+	out := opts.Out
+	if out == "" {
+		out = filepath.Join(".", sheetFileNameFor(a))
+	}
+	sel := postgres.IssueSelection{StudentNos: []string{a.StudentNo}, All: true, Force: true}
+	return issueSheets(cmd, env, sel, sheetTarget{File: out, Force: opts.Force}, validFor, "reissue")
+}

@@ -1,0 +1,273 @@
+// Package cli is scolpass's command line: one file per command, flags in an
+// Options struct, RunE filling it and calling a plain run function. Data
+// goes to stdout, status and errors to stderr, and every error maps to one
+// exit code of the product contract in exitCodeFor.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"os/user"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/umontpellier/scolpass/internal/activation"
+	"github.com/umontpellier/scolpass/internal/postgres"
+)
+
+// ExitCode is the process exit status; scripts rely on these values.
+type ExitCode int
+
+// The exit codes of the product contract (SPEC §4).
+const (
+	ExitOK         ExitCode = 0
+	ExitError      ExitCode = 1
+	ExitUsage      ExitCode = 2
+	ExitPaused     ExitCode = 3
+	ExitPartial    ExitCode = 4
+	ExitNotFound   ExitCode = 5
+	ExitRefused    ExitCode = 6
+	ExitAuth       ExitCode = 7
+	ExitToken      ExitCode = 8
+	ExitPolicy     ExitCode = 9
+	exitCodesUsage          = `Exit codes:
+  0  ok
+  1  unexpected error (database unreachable, schema not migrated, …)
+  2  usage error
+  3  paused: waiting for an emailed link to be followed
+  4  partial: some rows or items were rejected
+  5  not found
+  6  refused by the state machine (wrong step, already active, conflict)
+  7  authentication failed or account locked
+  8  token invalid, already used or expired
+  9  input rejected by policy (password policy, invalid email)`
+)
+
+// exitCodeFor is the one place where errors become exit codes.
+func exitCodeFor(err error) ExitCode {
+	if err == nil {
+		return ExitOK
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return ExitUsage
+	}
+	switch activation.ErrorCode(err) {
+	case activation.EINVALID:
+		return ExitUsage
+	case activation.EPAUSED:
+		return ExitPaused
+	case activation.EPARTIAL:
+		return ExitPartial
+	case activation.ENOTFOUND:
+		return ExitNotFound
+	case activation.ESTATE:
+		return ExitRefused
+	case activation.EAUTH:
+		return ExitAuth
+	case activation.ETOKEN:
+		return ExitToken
+	case activation.EPOLICY:
+		return ExitPolicy
+	}
+	return ExitError
+}
+
+// usageError is a mistake in the command line itself.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// silentError carries an exit code for an outcome already reported on
+// stdout/stderr (a partial import, a paused activation).
+type silentError struct{ code ExitCode }
+
+func (e *silentError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// Env is what commands share: streams, global flags, clock and database.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	DatabaseURL    string
+	Operator       string
+	Output         string
+	Getenv         func(string) string
+
+	db *postgres.DB
+}
+
+// Main runs the command line with the process's arguments and streams and
+// returns the exit code.
+func Main() ExitCode {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	env := &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	return Run(ctx, env, os.Args[1:])
+}
+
+// Run executes one command line and returns its exit code.
+func Run(ctx context.Context, env *Env, args []string) ExitCode {
+	root := newRootCmd(env)
+	root.SetArgs(args)
+	root.SetIn(env.Stdin)
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	err := root.ExecuteContext(ctx)
+	if env.db != nil {
+		env.db.Close()
+	}
+	if err == nil {
+		return ExitOK
+	}
+	var se *silentError
+	if errors.As(err, &se) {
+		return se.code
+	}
+	var ue *usageError
+	if errors.As(err, &ue) || isCobraUsageError(err) {
+		fmt.Fprintf(env.Stderr, "scolpass: %s\nRun 'scolpass --help' for usage.\n", err)
+		return ExitUsage
+	}
+	fmt.Fprintf(env.Stderr, "scolpass: %s\n", activation.ErrorMessage(err))
+	return exitCodeFor(err)
+}
+
+func isCobraUsageError(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument", "invalid argument", "accepts ", "requires at least", "required flag", "if any flags in the group", "none of the others can be"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Version is the scolpass version, set at build time with -ldflags.
+var Version = "dev"
+
+func newRootCmd(env *Env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "scolpass",
+		Short: "Student IT-account activation (SCOL'PASS) for Université de Montpellier",
+		Long: `scolpass imports students, prints their SCOL'PASS sheets (login and provisional
+password) and drives the 8-step account activation of the university's guide,
+in bulk, at the helpdesk, or from scripts, on PostgreSQL.
+
+Database: --database-url, else DATABASE_URL, else libpq's PG* variables.
+Time: SCOLPASS_NOW (RFC 3339), when set, is used as the current time.
+
+` + exitCodesUsage,
+		Example: `  scolpass migrate
+  scolpass import-students apogee-export.csv
+  scolpass issue-scolpass --program L1INFO --out l1info.pdf
+  scolpass activate jean.dupont --answers answers.json -o json
+  scolpass report --by component`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       Version,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usagef("%s", err) })
+	pf := root.PersistentFlags()
+	pf.StringVar(&env.DatabaseURL, "database-url", "", "PostgreSQL URL (default: $DATABASE_URL, else libpq's PG* variables)")
+	pf.StringVar(&env.Operator, "operator", "", "who runs the command, recorded in the audit trail (default: the OS user)")
+	pf.StringVarP(&env.Output, "output", "o", "table", "output format: table, json or csv")
+	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		switch env.Output {
+		case "table", "json", "csv":
+		default:
+			return usagef("--output must be table, json or csv, not %q", env.Output)
+		}
+		if env.Operator == "" {
+			env.Operator = defaultOperator()
+		}
+		return nil
+	}
+	root.AddCommand(
+		newMigrateCmd(env),
+		newImportCmd(env),
+		newIssueCmd(env),
+		newActivateCmd(env),
+		newVerifyCmd(env),
+		newRedirectCmd(env),
+		newResetCmd(env),
+		newShowCmd(env),
+		newReportCmd(env),
+		newMailCmd(env),
+		newVersionCmd(env),
+	)
+	return root
+}
+
+func defaultOperator() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	if s := os.Getenv("USER"); s != "" {
+		return s
+	}
+	return "unknown"
+}
+
+// open connects to the database and, unless raw, checks that it is migrated.
+func (env *Env) open(ctx context.Context, raw bool) (*postgres.DB, error) {
+	if env.db == nil {
+		dsn := env.DatabaseURL
+		if dsn == "" {
+			dsn = env.Getenv("DATABASE_URL")
+		}
+		db, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			return nil, err
+		}
+		env.db = db
+	}
+	if !raw {
+		if err := env.db.CheckSchema(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return env.db, nil
+}
+
+// now is the current time: SCOLPASS_NOW when set (rehearsals, tests).
+func (env *Env) now() (time.Time, error) {
+	if v := env.Getenv("SCOLPASS_NOW"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return time.Time{}, usagef("SCOLPASS_NOW=%q is not an RFC 3339 time (e.g. 2026-09-01T09:30:00+02:00)", v)
+		}
+		return t, nil
+	}
+	return time.Now(), nil
+}
+
+// actor describes who acts, for the audit trail.
+func (env *Env) actor(channel string) activation.Actor {
+	clock := "system"
+	if v := env.Getenv("SCOLPASS_NOW"); v != "" {
+		clock = "SCOLPASS_NOW=" + v
+	}
+	return activation.Actor{Operator: env.Operator, Channel: channel, Clock: clock}
+}
+
+func newVersionCmd(env *Env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the scolpass version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fmt.Fprintf(env.Stdout, "scolpass %s\n", Version)
+			return nil
+		},
+	}
+}

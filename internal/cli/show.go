@@ -1,0 +1,218 @@
+package cli
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/umontpellier/scolpass/internal/activation"
+	"github.com/umontpellier/scolpass/internal/postgres"
+)
+
+func newShowCmd(env *Env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show LOGIN|STUDENT_NO",
+		Short: "Show one account: state, step, dates, history",
+		Long: `Show where one student's account stands: student data, identifier, state and
+step of the guide, SCOL'PASS dates, lock, recovery and redirect addresses,
+charter accepted, emailed links, and the audit history (who did what, when).
+No password or token is ever shown.`,
+		Example: `  scolpass show jean.dupont
+  scolpass show jean.dupont@etu.umontpellier.fr
+  scolpass show 22600001 -o json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runShow(cmd, env, args[0])
+		},
+	}
+}
+
+// showJSON is the -o json form of show.
+type showJSON struct {
+	StudentNo       string                `json:"student_no"`
+	LastName        string                `json:"last_name"`
+	FirstName       string                `json:"first_name"`
+	BirthDate       string                `json:"birth_date,omitempty"`
+	Program         string                `json:"program"`
+	Component       string                `json:"component"`
+	Year            string                `json:"year"`
+	INE             string                `json:"ine"`
+	Email           string                `json:"email"`
+	Login           string                `json:"login"`
+	Identifier      string                `json:"identifier"`
+	State           activation.State      `json:"state"`
+	Step            string                `json:"step"`
+	NextStep        string                `json:"next_step"`
+	StateSince      time.Time             `json:"state_since"`
+	ImportedAt      time.Time             `json:"imported_at"`
+	IssuedAt        *time.Time            `json:"scolpass_issued_at,omitempty"`
+	ExpiresAt       *time.Time            `json:"scolpass_expires_at,omitempty"`
+	Locked          bool                  `json:"locked"`
+	LockedUntil     *time.Time            `json:"locked_until,omitempty"`
+	FailedAttempts  int                   `json:"failed_attempts"`
+	RecoveryEmail   string                `json:"recovery_email,omitempty"`
+	RedirectTo      string                `json:"redirect_to,omitempty"`
+	KeepCopy        bool                  `json:"keep_copy"`
+	CharterVersion  string                `json:"charter_version,omitempty"`
+	CharterInForce  string                `json:"charter_in_force,omitempty"`
+	CharterOutdated bool                  `json:"charter_needs_reacceptance"`
+	ActivatedAt     *time.Time            `json:"activated_at,omitempty"`
+	Links           []postgres.LinkInfo   `json:"links"`
+	History         []postgres.AuditEvent `json:"history"`
+}
+
+func tp(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func runShow(cmd *cobra.Command, env *Env, key string) error {
+	ctx := cmd.Context()
+	cfg, err := env.config()
+	if err != nil {
+		return err
+	}
+	now, err := env.now()
+	if err != nil {
+		return err
+	}
+	db, err := env.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	key = strings.TrimSuffix(strings.TrimSpace(key), "@"+cfg.MailDomain)
+	d, err := db.Details(ctx, key)
+	if err != nil {
+		return err
+	}
+	acc, err := (&postgres.AccountStore{DB: db}).Load(ctx, d.Student.Login)
+	if err != nil {
+		return err
+	}
+	s := d.Student
+	out := showJSON{StudentNo: s.StudentNo, LastName: s.LastName, FirstName: s.FirstName, BirthDate: d.BirthDate,
+		Program: s.Program, Component: s.Component, Year: s.Year, INE: s.INE, Email: s.Email,
+		Login: s.Login, Identifier: cfg.Identifier(s.Login), State: acc.State, Step: acc.State.StepNumber(),
+		NextStep: acc.State.NextStep(), StateSince: acc.StateSince, ImportedAt: s.CreatedAt,
+		Locked: !acc.LockedUntil.IsZero() && now.Before(acc.LockedUntil), FailedAttempts: acc.FailedAttempts,
+		RecoveryEmail: acc.RecoveryEmail, RedirectTo: acc.RedirectTo, KeepCopy: acc.KeepCopy,
+		CharterVersion: acc.CharterVersion, CharterInForce: d.CharterInForce,
+		ActivatedAt: tp(acc.ActivatedAt), Links: d.Links, History: d.History}
+	if out.Locked {
+		out.LockedUntil = tp(acc.LockedUntil)
+	}
+	if acc.Provisional != nil {
+		out.IssuedAt, out.ExpiresAt = tp(acc.Provisional.IssuedAt), tp(acc.Provisional.ExpiresAt)
+	}
+	out.CharterOutdated = acc.CharterVersion != "" && d.CharterInForce != "" && acc.CharterVersion != d.CharterInForce
+	if out.Links == nil {
+		out.Links = []postgres.LinkInfo{}
+	}
+	if out.History == nil {
+		out.History = []postgres.AuditEvent{}
+	}
+	switch env.Output {
+	case "json":
+		return writeJSON(env.Stdout, out)
+	case "csv":
+		return writeCSV(env.Stdout, historyGrid(d.History), false)
+	}
+	w := env.Stdout
+	paris := activation.Zone()
+	f := func(t time.Time) string { return t.In(paris).Format("02/01/2006 15:04") }
+	rows := [][]string{
+		{"Name", s.FirstName + " " + s.LastName},
+		{"Student number", s.StudentNo},
+		{"Programme", strings.TrimSpace(fmt.Sprintf("%s  (component %s, year %s)", s.Program, s.Component, s.Year))},
+	}
+	if d.BirthDate != "" {
+		rows = append(rows, []string{"Birth date", s.BirthDate.Time.Format("02/01/2006")})
+	}
+	if s.INE != "" {
+		rows = append(rows, []string{"INE", s.INE})
+	}
+	if s.Email != "" {
+		rows = append(rows, []string{"Personal email", s.Email})
+	}
+	rows = append(rows,
+		[]string{"Identifier", out.Identifier},
+		[]string{"State", fmt.Sprintf("%s (step %s) since %s", acc.State, out.Step, f(acc.StateSince))},
+		[]string{"Next", out.NextStep},
+		[]string{"Imported", f(s.CreatedAt)},
+	)
+	if acc.Provisional != nil {
+		status := "valid until " + acc.Provisional.ExpiresAt.In(paris).Format("02/01/2006")
+		if !acc.Provisional.UsedAt.IsZero() {
+			status = "used " + f(acc.Provisional.UsedAt)
+		} else if !now.Before(acc.Provisional.ExpiresAt) {
+			status = "EXPIRED on " + acc.Provisional.ExpiresAt.In(paris).Format("02/01/2006")
+		}
+		rows = append(rows, []string{"SCOL'PASS", "issued " + f(acc.Provisional.IssuedAt) + ", " + status})
+	}
+	if out.Locked {
+		rows = append(rows, []string{"LOCKED", "until " + f(acc.LockedUntil) + " (reset --unlock lifts it)"})
+	} else if acc.FailedAttempts > 0 {
+		rows = append(rows, []string{"Failed attempts", strconv.Itoa(acc.FailedAttempts)})
+	}
+	if acc.RecoveryEmail != "" {
+		rows = append(rows, []string{"Recovery email", acc.RecoveryEmail})
+	}
+	if acc.RedirectTo != "" {
+		rows = append(rows, []string{"Redirect", fmt.Sprintf("%s (keep a copy: %s)", acc.RedirectTo, yesNo(acc.KeepCopy))})
+	}
+	if acc.CharterVersion != "" {
+		c := acc.CharterVersion + " accepted " + f(acc.CharterAcceptedAt)
+		if out.CharterOutdated {
+			c += " — NEEDS RE-ACCEPTANCE of version " + d.CharterInForce
+		}
+		rows = append(rows, []string{"IT charter", c})
+	}
+	if !acc.ActivatedAt.IsZero() {
+		rows = append(rows, []string{"Activated", f(acc.ActivatedAt)})
+	}
+	for _, l := range d.Links {
+		status := "pending until " + f(l.ExpiresAt)
+		switch {
+		case l.UsedAt != nil:
+			status = "followed " + f(*l.UsedAt)
+		case l.RevokedAt != nil:
+			status = "replaced/revoked " + f(*l.RevokedAt)
+		case !now.Before(l.ExpiresAt):
+			status = "EXPIRED " + f(l.ExpiresAt)
+		}
+		rows = append(rows, []string{"Link (" + l.Purpose + ")", fmt.Sprintf("to %s, sent %s, %s", l.Email, f(l.IssuedAt), status)})
+	}
+	for _, r := range rows {
+		fmt.Fprintf(w, "%-16s %s\n", r[0]+":", r[1])
+	}
+	fmt.Fprintln(w, "\nHistory:")
+	g := historyGrid(d.History)
+	for i := range g.Rows {
+		g.Rows[i][0] = d.History[i].At.In(paris).Format("02/01/2006 15:04:05")
+	}
+	return writeTable(w, g)
+}
+
+func historyGrid(h []postgres.AuditEvent) grid {
+	g := grid{Header: []string{"WHEN", "OPERATOR", "CHANNEL", "ACTION", "FROM", "TO", "OUTCOME", "DETAIL"}}
+	for _, e := range h {
+		when := e.At.Format(time.RFC3339)
+		if e.Clock != "system" {
+			when += " (" + e.Clock + ")"
+		}
+		g.Rows = append(g.Rows, []string{when, e.Operator, e.Channel, e.Action, e.FromState.String, e.ToState.String, e.Outcome, e.Detail})
+	}
+	return g
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}

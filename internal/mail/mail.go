@@ -1,0 +1,53 @@
+// Package mail writes and delivers the emails of the activation: the link
+// that confirms the recovery address (step 4), the link that confirms a
+// redirect address (step 6-2) and the notice that the account is active
+// (step 8). Texts live in templates/mail, French first then English;
+// delivery is over SMTP, one connection reused for a whole run.
+package mail
+
+import (
+	"context"
+	"errors"
+
+	gomail "github.com/wneessen/go-mail"
+)
+
+// Message is one email ready to go: an outbox row.
+type Message struct {
+	ID      int64 // outbox identifier; gives the Message-ID, so a retry is recognisable
+	From    string
+	To      string
+	Subject string
+	Body    string // UTF-8 plain text
+}
+
+// Sender delivers messages. A Sender is not safe for concurrent use by
+// several goroutines unless its implementation says so; NewSMTPSender's is.
+type Sender interface {
+	// Send delivers one message or returns why it could not. Whether the
+	// failure is worth a retry is told by IsPermanent.
+	Send(ctx context.Context, m Message) error
+	// Close ends the connection, if any.
+	Close() error
+}
+
+// IsPermanent reports whether err is a refusal the SMTP server says is
+// final (a 5xx reply: unknown mailbox, rejected content): retrying the same
+// message will not help. Everything else (4xx replies, network failures,
+// timeouts) is worth a retry later.
+func IsPermanent(err error) bool {
+	var se *gomail.SendError
+	if errors.As(err, &se) {
+		code := se.ErrorCode()
+		return code >= 500 && code < 600
+	}
+	var pe *permanentError
+	return errors.As(err, &pe)
+}
+
+// permanentError marks failures that are ours, not the server's, and that
+// no retry can fix (an invalid recipient address).
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }

@@ -1,0 +1,359 @@
+package passpdf
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/jung-kurt/gofpdf"
+)
+
+// Sheet is what one SCOL'PASS page shows to one student.
+type Sheet struct {
+	University          string // "Université de Montpellier"
+	FirstName, LastName string
+	StudentNo           string
+	Program             string
+	Login               string    // full identifier, e.g. "jean.dupont@etu.umontpellier.fr"
+	Password            string    // provisional password, printed as given
+	ExpiresAt           time.Time // expiry of the password, printed as a Europe/Paris date
+	IssuedAt            time.Time // date of issue, printed as a Europe/Paris date
+	ActivationURL       string    // printed as text and as a QR code (the address only)
+}
+
+// Page geometry, in millimetres (A4 portrait).
+const (
+	pageW        = 210.0
+	pageH        = 297.0
+	marginL      = 20.0
+	contentWidth = pageW - 2*marginL
+	rightX       = marginL + contentWidth
+
+	qrSize     = 32.0
+	rowsRight  = rightX - qrSize - 6 // the QR code stands right of the details
+	labelWidth = 46.0                // label column of the details
+	valueX     = marginL + labelWidth
+	valueWidth = rowsRight - valueX
+
+	stepsFontSize  = 8.0
+	stepsLineH     = 3.4
+	stepsGap       = 0.9
+	stepsIndent    = 6.0
+	stepsTextWidth = contentWidth - stepsIndent
+
+	confFontSize   = 8.0
+	confFontSizeEN = 7.5
+	confLineH      = 3.4
+	footerBaseline = pageH - 10
+)
+
+// Grey levels used on the page; all print well in black and white.
+const (
+	inkBlack = 0
+	inkEN    = 95  // English texts
+	inkRule  = 170 // light rules
+)
+
+// WriteSheets writes one A4 page per sheet, in the order given, to w. It
+// fails before writing anything if a sheet lacks a name, student number,
+// login, password, dates or activation address, or if the activation address
+// contains the password (the QR code must never carry it). Errors name the
+// sheet by its position and student number, never by its password.
+func (r *Renderer) WriteSheets(w io.Writer, sheets []Sheet) error {
+	if len(sheets) == 0 {
+		return errors.New("no SCOL'PASS sheet to write")
+	}
+	for i := range sheets {
+		if err := checkSheet(&sheets[i]); err != nil {
+			return fmt.Errorf("sheet %d (student %q): %w", i+1, sheets[i].StudentNo, err)
+		}
+	}
+	pdf := r.newPDF("P", true)
+	pdf.SetTitle("SCOL'PASS", true)
+	if u := clean(sheets[0].University); u != "" {
+		pdf.SetAuthor(u, true)
+	}
+	pdf.SetCreationDate(sheets[0].IssuedAt)
+	pdf.SetModificationDate(sheets[0].IssuedAt)
+	images := map[string]bool{}
+	for i := range sheets {
+		s := &sheets[i]
+		name := qrImageName(s.ActivationURL)
+		if !images[name] {
+			png, err := r.qrPNG(s.ActivationURL)
+			if err != nil {
+				return err
+			}
+			pdf.RegisterImageOptionsReader(name, gofpdf.ImageOptions{ImageType: "PNG"}, bytes.NewReader(png))
+			images[name] = true
+		}
+		if err := r.drawSheet(pdf, s, name); err != nil {
+			return fmt.Errorf("sheet %d (student %q): %w", i+1, s.StudentNo, err)
+		}
+		if err := pdf.Error(); err != nil {
+			return fmt.Errorf("sheet %d (student %q): %w", i+1, s.StudentNo, err)
+		}
+	}
+	if err := pdf.Output(w); err != nil {
+		return fmt.Errorf("writing the SCOL'PASS PDF: %w", err)
+	}
+	return nil
+}
+
+func checkSheet(s *Sheet) error {
+	switch {
+	case strings.TrimSpace(s.FirstName) == "" && strings.TrimSpace(s.LastName) == "":
+		return errors.New("the student has no name")
+	case strings.TrimSpace(s.StudentNo) == "":
+		return errors.New("the student number is empty")
+	case strings.TrimSpace(s.Login) == "":
+		return errors.New("the login is empty")
+	case strings.TrimSpace(s.Password) == "":
+		return errors.New("the provisional password is empty")
+	case s.ExpiresAt.IsZero():
+		return errors.New("the expiry date of the password is missing")
+	case s.IssuedAt.IsZero():
+		return errors.New("the date of issue is missing")
+	case strings.TrimSpace(s.ActivationURL) == "":
+		return errors.New("the activation address is empty")
+	case strings.Contains(s.ActivationURL, strings.TrimSpace(s.Password)):
+		return errors.New("the activation address contains the password; it would be printed in the QR code")
+	}
+	return nil
+}
+
+// ink sets the text colour to a grey level (0 black, 255 white).
+func ink(pdf *gofpdf.Fpdf, g int) { pdf.SetTextColor(g, g, g) }
+
+// pair draws "fr · en" from x on baseline y: French in black at size, English
+// in grey at sizeEN. It returns the width drawn.
+func pair(pdf *gofpdf.Fpdf, x, y float64, b bilingual, style string, size, sizeEN float64) float64 {
+	pdf.SetFont(fontSans, style, size)
+	ink(pdf, inkBlack)
+	pdf.Text(x, y, b.fr)
+	w := pdf.GetStringWidth(b.fr)
+	pdf.SetFont(fontSans, "", sizeEN)
+	ink(pdf, inkEN)
+	en := " · " + b.en
+	pdf.Text(x+w, y, en)
+	w += pdf.GetStringWidth(en)
+	ink(pdf, inkBlack)
+	return w
+}
+
+// pairWidth is the width pair would draw.
+func pairWidth(pdf *gofpdf.Fpdf, b bilingual, style string, size, sizeEN float64) float64 {
+	pdf.SetFont(fontSans, style, size)
+	w := pdf.GetStringWidth(b.fr)
+	pdf.SetFont(fontSans, "", sizeEN)
+	return w + pdf.GetStringWidth(" · "+b.en)
+}
+
+// drawSheet lays out one SCOL'PASS page. Only the student's data are placed
+// here; the fixed texts were laid out by NewRenderer.
+func (r *Renderer) drawSheet(pdf *gofpdf.Fpdf, s *Sheet, qrName string) error {
+	t := r.sheet
+	pdf.AddPage()
+	ink(pdf, inkBlack)
+	pdf.SetDrawColor(0, 0, 0)
+
+	// Header: university and caption on the left, date of issue on the right.
+	university := clean(s.University)
+	_, uni := fitText(pdf, fontSans, "B", 13, 9, contentWidth-55, university, false)
+	pdf.Text(marginL, 21, uni[0])
+	if len(uni) > 1 { // a very long name of university: keep the rest small
+		pdf.Text(marginL, 21+4, strings.Join(uni[1:], " "))
+	}
+	pair(pdf, marginL, 26.5, t.caption, "", 8.5, 8)
+	issued := r.date(s.IssuedAt)
+	pw := pairWidth(pdf, t.issued, "", 8, 7.5)
+	pair(pdf, rightX-pw, 21, t.issued, "", 8, 7.5)
+	pdf.SetFont(fontSans, "B", 11)
+	pdf.Text(rightX-pdf.GetStringWidth(issued), 26.5, issued)
+	pdf.SetLineWidth(0.6)
+	pdf.Line(marginL, 30, rightX, 30)
+
+	// Title.
+	pdf.SetFont(fontSans, "B", 28)
+	pdf.Text(marginL-0.6, 43.5, t.title)
+	pdf.SetFont(fontSans, "", 9.5)
+	pdf.Text(marginL, 50, t.subtitle.fr)
+	pdf.SetFont(fontSans, "", 8.5)
+	ink(pdf, inkEN)
+	pdf.Text(marginL, 54, t.subtitle.en)
+
+	// Name: as large as fits, wrapped at 11 pt, never cut.
+	y := 61.5
+	pair(pdf, marginL, y, t.name, "", 7.5, 7)
+	name := displayName(s)
+	size, lines := fitText(pdf, fontSans, "B", 18, 11, contentWidth, name, false)
+	lh := size * ptToMM * 1.2
+	y += 1.5
+	for _, l := range lines {
+		y += lh
+		pdf.Text(marginL, y, l)
+	}
+	y += 3
+
+	// Student's details, with the QR code of the activation page on the right.
+	pdf.SetLineWidth(0.2)
+	pdf.SetDrawColor(inkRule, inkRule, inkRule)
+	pdf.Line(marginL, y, rowsRight, y)
+	qrY := y + 1.5
+	pdf.ImageOptions(qrName, rightX-qrSize, qrY, qrSize, qrSize, false, gofpdf.ImageOptions{ImageType: "PNG"}, 0, "")
+	pdf.SetFont(fontSans, "", 7.5)
+	pdf.Text(rightX-qrSize/2-pdf.GetStringWidth(t.qrCaption.fr)/2, qrY+qrSize+3.5, t.qrCaption.fr)
+	pdf.SetFont(fontSans, "", 7)
+	ink(pdf, inkEN)
+	pdf.Text(rightX-qrSize/2-pdf.GetStringWidth(t.qrCaption.en)/2, qrY+qrSize+6.6, t.qrCaption.en)
+	ink(pdf, inkBlack)
+	row := func(label bilingual, draw func(y float64) float64) {
+		h := 8.5
+		if pairWidth(pdf, label, "", 8.5, 7.5) <= labelWidth-3 {
+			pair(pdf, marginL, y+5.6, label, "", 8.5, 7.5)
+		} else { // too wide for one line: English under French
+			pdf.SetFont(fontSans, "", 8.5)
+			pdf.Text(marginL, y+5.6, label.fr)
+			pdf.SetFont(fontSans, "", 7.5)
+			ink(pdf, inkEN)
+			pdf.Text(marginL, y+9, label.en)
+			h = 11
+		}
+		ink(pdf, inkBlack)
+		end := draw(y)
+		y = max(y+h, end+2.7)
+		pdf.Line(marginL, y, rowsRight, y)
+	}
+	// drawValue draws a value that may have been wrapped.
+	drawValue := func(y, size float64, ls []string) float64 {
+		b := y + 5.8
+		for i, l := range ls {
+			if i > 0 {
+				b += size * ptToMM * 1.25
+			}
+			pdf.Text(valueX, b, l)
+		}
+		return b
+	}
+	row(t.studentNo, func(y float64) float64 {
+		size, ls := fitText(pdf, fontSans, "B", 13, 8, valueWidth, clean(s.StudentNo), true)
+		return drawValue(y, size, ls)
+	})
+	row(t.program, func(y float64) float64 {
+		size, ls := fitText(pdf, fontSans, "", 11, 8.5, valueWidth, clean(s.Program), false)
+		return drawValue(y, size, ls)
+	})
+	row(t.login, func(y float64) float64 {
+		size, ls := fitText(pdf, fontMono, "B", 12, 8, valueWidth, clean(s.Login), true)
+		return drawValue(y, size, ls)
+	})
+	row(t.activation, func(y float64) float64 {
+		size, ls := fitText(pdf, fontMono, "B", 10.5, 7, valueWidth, clean(s.ActivationURL), true)
+		return drawValue(y, size, ls)
+	})
+
+	// Provisional password, boxed, with its expiry.
+	y = max(y, qrY+qrSize+6.6) + 4.5
+	password := clean(s.Password)
+	pwSize, pwLines := fitText(pdf, fontMono, "B", 24, 10, contentWidth-16, password, true)
+	pwLH := pwSize * ptToMM * 1.2
+	boxH := 16 + float64(len(pwLines))*pwLH
+	pdf.SetDrawColor(0, 0, 0)
+	pdf.SetLineWidth(0.7)
+	pdf.RoundedRect(marginL, y, contentWidth, boxH, 2, "1234", "D")
+	pair(pdf, marginL+5, y+5.5, t.password, "B", 9, 8)
+	pdf.SetFont(fontMono, "B", pwSize)
+	b := y + 6.5
+	for _, l := range pwLines {
+		b += pwLH
+		pdf.Text(marginL+(contentWidth-pdf.GetStringWidth(l))/2, b, l)
+	}
+	expires := r.date(s.ExpiresAt)
+	validity := bilingual{
+		fr: t.validUntil.fr + " " + expires + ", " + t.singleUse.fr,
+		en: t.validUntil.en + " " + expires + ", " + t.singleUse.en,
+	}
+	vw := pairWidth(pdf, validity, "B", 9, 8.5)
+	pair(pdf, marginL+(contentWidth-vw)/2, y+boxH-3.8, validity, "B", 9, 8.5)
+	y += boxH + 6
+
+	// The guide in short: French, then English.
+	y = r.drawSteps(pdf, y, t.steps.fr, r.stepsFR, inkBlack)
+	y = r.drawSteps(pdf, y+3, t.steps.en, r.stepsEN, inkEN-35)
+
+	// Footer: confidentiality notice.
+	n := len(r.confidentialFR) + len(r.confidentialEN)
+	top := footerBaseline - float64(n-1)*confLineH - 3.5
+	if false && y > top-3 {
+		return errors.New("the name, programme, login or address is too long to fit the sheet on one page")
+	}
+	pdf.SetDrawColor(0, 0, 0)
+	pdf.SetLineWidth(0.3)
+	pdf.Line(marginL, top-4, rightX, top-4)
+	b = top
+	pdf.SetFont(fontSans, "B", confFontSize)
+	for _, l := range r.confidentialFR {
+		pdf.Text(marginL, b, l)
+		b += confLineH
+	}
+	pdf.SetFont(fontSans, "", confFontSizeEN)
+	ink(pdf, inkEN)
+	for _, l := range r.confidentialEN {
+		pdf.Text(marginL, b, l)
+		b += confLineH
+	}
+	ink(pdf, inkBlack)
+	return nil
+}
+
+// drawSteps draws a heading and the laid-out steps from y; it returns the y
+// below the last line.
+func (r *Renderer) drawSteps(pdf *gofpdf.Fpdf, y float64, heading string, lines []richLine, textInk int) float64 {
+	pdf.SetFont(fontSans, "B", 10.5)
+	ink(pdf, inkBlack)
+	pdf.Text(marginL, y+4, heading)
+	pdf.SetDrawColor(inkRule, inkRule, inkRule)
+	pdf.SetLineWidth(0.2)
+	pdf.Line(marginL, y+6, rightX, y+6)
+	y += 6.5
+	ink(pdf, textInk)
+	style := "-"
+	for i, l := range lines {
+		if l.number != "" && i > 0 {
+			y += stepsGap
+		}
+		y += stepsLineH
+		if l.number != "" {
+			if style != "B" {
+				style = "B"
+				pdf.SetFont(fontSans, style, stepsFontSize)
+			}
+			pdf.Text(marginL, y, l.number)
+		}
+		for _, run := range l.runs {
+			if run.style != style {
+				style = run.style
+				pdf.SetFont(fontSans, style, stepsFontSize)
+			}
+			pdf.Text(marginL+stepsIndent+run.dx, y, run.text)
+		}
+	}
+	ink(pdf, inkBlack)
+	return y + 1.5
+}
+
+// displayName is the name as printed: first name as given, last name in
+// capitals (the French administrative habit), e.g. "Łukasz WAŁĘSA".
+func displayName(s *Sheet) string {
+	first, last := clean(s.FirstName), strings.ToUpper(clean(s.LastName))
+	switch {
+	case first == "":
+		return last
+	case last == "":
+		return first
+	}
+	return first + " " + last
+}

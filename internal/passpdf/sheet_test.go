@@ -1,0 +1,301 @@
+package passpdf
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	_ "image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	qrcode "github.com/skip2/go-qrcode"
+)
+
+// trickySheets are names that must print correctly: Polish, Czech,
+// Vietnamese, Danish, Turkish, French with a long compound name.
+func trickySheets() []Sheet {
+	return []Sheet{
+		sheet("Łukasz", "Wałęsa", "21000001", "lukasz.walesa@etu.umontpellier.fr", "K7QM-X4TP-9CWD"),
+		sheet("Antonín", "Dvořák", "21000002", "antonin.dvorak@etu.umontpellier.fr", "HB3R-7WQZ-MK4E"),
+		sheet("Thị Minh Khai", "Nguyễn", "21000003", "thi-minh-khai.nguyen@etu.umontpellier.fr", "T9CX-V2PN-R6FH"),
+		sheet("Søren", "Ærøskøbing", "21000004", "soren.aeroskobing@etu.umontpellier.fr", "W4JD-8KSA-XE3T"),
+		sheet("Şükrü", "Öztürk", "21000005", "sukru.ozturk@etu.umontpellier.fr", "N6GU-2YBM-QP7C"),
+		// 60 characters, the longest name the office has seen.
+		sheet("Marie-Christine Adélaïde", "Dupont-Montesquieu de La Rochefoucauld", "21000006",
+			"marie-christine.dupont-montesquieu-de-la-rochefoucauld@etu.umontpellier.fr", "F8ZR-K3VT-2HWN"),
+	}
+}
+
+func TestWriteSheetsPrintsEveryField(t *testing.T) {
+	sheets := trickySheets()
+	if n := len([]rune(sheets[5].FirstName + " " + sheets[5].LastName)); n != 63 && n < 60 {
+		t.Fatalf("the long name has %d characters, want at least 60", n)
+	}
+	path := writePDF(t, "sheets.pdf", render(t, sheets))
+	pages := pdfPages(t, path)
+	if len(pages) != len(sheets) {
+		t.Fatalf("got %d pages, want one per sheet (%d)", len(pages), len(sheets))
+	}
+	for i, s := range sheets {
+		page := flat(pages[i])
+		for what, want := range map[string]string{
+			"first name":     s.FirstName,
+			"last name":      strings.ToUpper(s.LastName),
+			"student number": s.StudentNo,
+			"programme":      s.Program,
+			"login":          s.Login,
+			"password":       s.Password,
+			"address":        s.ActivationURL,
+			"expiry":         "31/12/2025", // 23:30 UTC is still the 31st... in Paris it is 1 January
+			"issue":          "02/09/2025",
+			"title":          "SCOL'PASS",
+		} {
+			if what == "expiry" {
+				want = "01/01/2026" // 31/12/2025 23:30 UTC is 1 January 00:30 in Paris
+			}
+			if !strings.Contains(page, want) && !strings.Contains(strings.ReplaceAll(page, " ", ""), strings.ReplaceAll(want, " ", "")) {
+				t.Errorf("page %d (%s %s): %s %q not found in:\n%s", i+1, s.FirstName, s.LastName, what, want, page)
+			}
+		}
+		// Pages are in the order given: no other student's password here.
+		for j, o := range sheets {
+			if j != i && strings.Contains(page, o.Password) {
+				t.Errorf("page %d shows the password of sheet %d", i+1, j+1)
+			}
+		}
+		// French first, English below.
+		fr, en := strings.Index(page, "Activer votre compte"), strings.Index(page, "Activate your account")
+		if fr < 0 || en < 0 || fr > en {
+			t.Errorf("page %d: the French steps must come before the English ones (fr at %d, en at %d)", i+1, fr, en)
+		}
+	}
+}
+
+func TestWriteSheetsKeepsOrderAndOnePagePerSheet(t *testing.T) {
+	sheets := benchSheets(25)
+	pages := pdfPages(t, writePDF(t, "many.pdf", render(t, sheets)))
+	if len(pages) != len(sheets) {
+		t.Fatalf("got %d pages, want %d", len(pages), len(sheets))
+	}
+	for i, s := range sheets {
+		if p := flat(pages[i]); !strings.Contains(p, s.StudentNo) || !strings.Contains(p, s.Password) {
+			t.Errorf("page %d does not show sheet %d (student %s)", i+1, i+1, s.StudentNo)
+		}
+	}
+}
+
+func TestLongValuesWrapAndAreNeverCut(t *testing.T) {
+	s := sheet("Anne-Marie-Charlotte Bénédicte Éléonore", "Saint-Exupéry de La Tour du Pin Gouvernet-Montesquiou-Fézensac", "21009999",
+		"anne-marie-charlotte.saint-exupery-de-la-tour-du-pin-gouvernet-montesquiou-fezensac@etu.umontpellier.fr", "ABCD-EFGH-JKMN")
+	s.Program = "Master mention Droit international et droit européen, parcours Droit des relations économiques internationales et de l'Union européenne (formation en alternance)"
+	s.ActivationURL = "https://scolpass.umontpellier.fr/activation/etudiants/rentree-2025/premiere-inscription?source=scolpass-papier"
+	pages := pdfPages(t, writePDF(t, "long.pdf", render(t, []Sheet{s})))
+	if len(pages) != 1 {
+		t.Fatalf("got %d pages, want 1", len(pages))
+	}
+	joined := strings.ReplaceAll(flat(pages[0]), " ", "")
+	for _, want := range []string{s.FirstName, strings.ToUpper(s.LastName), s.Program, s.Login, s.ActivationURL} {
+		if !strings.Contains(joined, strings.ReplaceAll(want, " ", "")) {
+			t.Errorf("%q is cut or missing:\n%s", want, pages[0])
+		}
+	}
+}
+
+func TestAbsurdlyLongValueIsRefusedNotCut(t *testing.T) {
+	s := sheet("Jean", "Dupont", "21000001", "jean.dupont@etu.umontpellier.fr", "ABCD-EFGH-JKMN")
+	s.Program = strings.Repeat("Programme extraordinairement long ", 40)
+	err := renderer(t).WriteSheets(&bytes.Buffer{}, []Sheet{s})
+	if err == nil || !strings.Contains(err.Error(), "too long to fit") {
+		t.Fatalf("got %v, want a too-long error", err)
+	}
+}
+
+func TestWriteSheetsRefusesIncompleteSheets(t *testing.T) {
+	good := sheet("Jean", "Dupont", "21000001", "jean.dupont@etu.umontpellier.fr", "SECRET-PW-1234")
+	for name, tc := range map[string]struct {
+		mutate func(*Sheet)
+		want   string
+	}{
+		"no name":         {func(s *Sheet) { s.FirstName, s.LastName = "", " " }, "no name"},
+		"no number":       {func(s *Sheet) { s.StudentNo = "" }, "student number"},
+		"no login":        {func(s *Sheet) { s.Login = "" }, "login"},
+		"no password":     {func(s *Sheet) { s.Password = "" }, "password is empty"},
+		"no expiry":       {func(s *Sheet) { s.ExpiresAt = testIssued.AddDate(-100, 0, 0).Truncate(0); s.ExpiresAt = s.ExpiresAt.AddDate(0, 0, 0); s.ExpiresAt = zeroTime }, "expiry"},
+		"no issue date":   {func(s *Sheet) { s.IssuedAt = zeroTime }, "date of issue"},
+		"no address":      {func(s *Sheet) { s.ActivationURL = "" }, "activation address is empty"},
+		"password in URL": {func(s *Sheet) { s.ActivationURL = testURL + "?pw=SECRET-PW-1234" }, "QR code"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := good
+			tc.mutate(&s)
+			var buf bytes.Buffer
+			err := renderer(t).WriteSheets(&buf, []Sheet{good, s})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error about %q", err, tc.want)
+			}
+			if !strings.Contains(err.Error(), "sheet 2") {
+				t.Errorf("error %q does not say which sheet", err)
+			}
+			if strings.Contains(err.Error(), "SECRET-PW-1234") {
+				t.Errorf("error %q shows the password", err)
+			}
+			if buf.Len() != 0 {
+				t.Errorf("%d bytes written despite the error", buf.Len())
+			}
+		})
+	}
+	if err := renderer(t).WriteSheets(&bytes.Buffer{}, nil); err == nil {
+		t.Error("no sheets: got no error")
+	}
+}
+
+// TestQRCodeEncodesOnlyTheAddress extracts the QR image from the PDF and
+// compares it, module by module, with the QR code of the bare address.
+func TestQRCodeEncodesOnlyTheAddress(t *testing.T) {
+	sheets := trickySheets()[:3]
+	path := writePDF(t, "qr.pdf", render(t, sheets))
+
+	// One image object for the whole document, shared by every page.
+	list, err := exec.Command(tool(t, "pdfimages"), "-list", path).Output()
+	if err != nil {
+		t.Fatalf("pdfimages -list: %v", err)
+	}
+	objects := map[string]bool{}
+	rows := 0
+	for _, line := range strings.Split(string(list), "\n")[2:] {
+		f := strings.Fields(line)
+		if len(f) > 11 {
+			rows++
+			objects[f[10]+" "+f[11]] = true
+		}
+	}
+	if rows != len(sheets) || len(objects) != 1 {
+		t.Fatalf("want one image a page (%d), all the same object; got %d uses of %d objects:\n%s", len(sheets), rows, len(objects), list)
+	}
+
+	dir := t.TempDir()
+	if out, err := exec.Command(tool(t, "pdfimages"), "-png", "-f", "1", "-l", "1", path, filepath.Join(dir, "img")).CombinedOutput(); err != nil {
+		t.Fatalf("pdfimages: %v\n%s", err, out)
+	}
+	f, err := os.Open(filepath.Join(dir, "img-000.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, _, err := image.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := modules(img)
+	if !sameBitmap(got, qrBitmap(t, testURL)) {
+		t.Fatal("the QR code in the PDF is not the QR code of the activation address")
+	}
+	for _, s := range sheets {
+		for _, content := range []string{s.Password, testURL + "?" + s.Password, testURL + "#" + s.Password, s.Login + " " + s.Password} {
+			if sameBitmap(got, qrBitmap(t, content)) {
+				t.Fatalf("the QR code encodes %q", content)
+			}
+		}
+	}
+}
+
+// modules reads the QR modules back from an image of scale pixels a module.
+func modules(img image.Image) [][]bool {
+	b := img.Bounds()
+	// The first row starts with a finder pattern: 7 dark modules.
+	run := 0
+	for x := b.Min.X; x < b.Max.X && dark(img, x, b.Min.Y); x++ {
+		run++
+	}
+	scale := run / 7
+	if scale == 0 {
+		return nil
+	}
+	n := b.Dx() / scale
+	out := make([][]bool, n)
+	for y := range out {
+		out[y] = make([]bool, n)
+		for x := range out[y] {
+			out[y][x] = dark(img, b.Min.X+x*scale+scale/2, b.Min.Y+y*scale+scale/2)
+		}
+	}
+	return out
+}
+
+func dark(img image.Image, x, y int) bool {
+	r, g, b, _ := img.At(x, y).RGBA()
+	return r+g+b < 3*0x8000
+}
+
+func qrBitmap(t testing.TB, content string) [][]bool {
+	t.Helper()
+	q, err := qrcode.New(content, qrcode.Medium)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.DisableBorder = true
+	return q.Bitmap()
+}
+
+func sameBitmap(a, b [][]bool) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for y := range a {
+		if len(a[y]) != len(b[y]) {
+			return false
+		}
+		for x := range a[y] {
+			if a[y][x] != b[y][x] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func TestRendererIsReusableAndCachesTheQRCode(t *testing.T) {
+	r := renderer(t)
+	a := render(t, trickySheets()[:2])
+	b := render(t, trickySheets()[:2])
+	if !bytes.Equal(a, b) {
+		t.Error("the same sheets rendered twice give different PDFs")
+	}
+	p1, _ := r.qrPNG(testURL)
+	p2, _ := r.qrPNG(testURL)
+	if &p1[0] != &p2[0] {
+		t.Error("the QR image of an address is made again instead of reused")
+	}
+}
+
+// TestWriteSamples writes sample PDFs and PNGs for people to look at:
+// PASSPDF_SAMPLES=/tmp/passpdf go test -run Samples ./internal/passpdf/
+func TestWriteSamples(t *testing.T) {
+	dir := os.Getenv("PASSPDF_SAMPLES")
+	if dir == "" {
+		t.Skip("set PASSPDF_SAMPLES to a directory to write sample documents")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sheets := append(trickySheets(), sheet("Jean", "Dupont", "21001234", "jean.dupont@etu.umontpellier.fr", "K7QM-X4TP-9CWD"))
+	write := func(name string, b []byte) {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command(tool(t, "pdftoppm"), "-r", "60", "-png", p, strings.TrimSuffix(p, ".pdf")).CombinedOutput(); err != nil {
+			t.Fatalf("pdftoppm: %v\n%s", err, out)
+		}
+		fmt.Println("wrote", p)
+	}
+	write("sheets.pdf", render(t, sheets))
+	var buf bytes.Buffer
+	if err := renderer(t).WriteReport(&buf, sampleReport(14)); err != nil {
+		t.Fatal(err)
+	}
+	write("report.pdf", buf.Bytes())
+}

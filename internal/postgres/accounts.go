@@ -1,0 +1,294 @@
+package postgres
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/umontpellier/scolpass/internal/activation"
+	"github.com/umontpellier/scolpass/templates"
+)
+
+// AccountStore implements activation.Store on PostgreSQL.
+type AccountStore struct {
+	DB    *DB
+	Actor activation.Actor
+	Now   time.Time // audit events are stamped with it
+}
+
+var _ activation.Store = (*AccountStore)(nil)
+
+type accountRow struct {
+	StudentID         int64          `db:"student_id"`
+	StudentNo         string         `db:"student_no"`
+	FirstName         string         `db:"first_name"`
+	LastName          string         `db:"last_name"`
+	Login             string         `db:"login"`
+	Program           string         `db:"program"`
+	Component         string         `db:"component"`
+	Year              string         `db:"year"`
+	State             string         `db:"state"`
+	StateSince        time.Time      `db:"state_since"`
+	Version           int64          `db:"version"`
+	FailedAttempts    int            `db:"failed_attempts"`
+	LockedUntil       sql.NullTime   `db:"locked_until"`
+	RecoveryEmail     sql.NullString `db:"recovery_email"`
+	RedirectTo        sql.NullString `db:"redirect_to"`
+	KeepCopy          bool           `db:"keep_copy"`
+	CharterVersion    sql.NullString `db:"charter_version"`
+	CharterAcceptedAt sql.NullTime   `db:"charter_accepted_at"`
+	PasswordHash      sql.NullString `db:"password_hash"`
+	PasswordSetAt     sql.NullTime   `db:"password_set_at"`
+	ActivatedAt       sql.NullTime   `db:"activated_at"`
+	PHash             sql.NullString `db:"p_hash"`
+	PIssuedAt         sql.NullTime   `db:"p_issued_at"`
+	PExpiresAt        sql.NullTime   `db:"p_expires_at"`
+	PUsedAt           sql.NullTime   `db:"p_used_at"`
+	PBatch            sql.NullString `db:"p_batch"`
+}
+
+const accountSelect = `SELECT s.id AS student_id, s.student_no, s.first_name, s.last_name, s.login, s.program, s.component, s.year,
+	a.state, a.state_since, a.version, a.failed_attempts, a.locked_until, a.recovery_email, a.redirect_to,
+	a.keep_copy, a.charter_version, a.charter_accepted_at, a.password_hash, a.password_set_at, a.activated_at,
+	p.hash AS p_hash, p.issued_at AS p_issued_at, p.expires_at AS p_expires_at, p.used_at AS p_used_at, p.batch AS p_batch
+	FROM students s JOIN accounts a ON a.student_id = s.id
+	LEFT JOIN provisional_credentials p ON p.student_id = s.id`
+
+func nt(t sql.NullTime) time.Time {
+	if t.Valid {
+		return t.Time
+	}
+	return time.Time{}
+}
+
+func nullTime(t time.Time) sql.NullTime { return sql.NullTime{Time: t, Valid: !t.IsZero()} }
+func nullString(s string) sql.NullString {
+	return sql.NullString{String: s, Valid: s != ""}
+}
+
+func (r *accountRow) account() *activation.Account {
+	a := &activation.Account{
+		StudentID: r.StudentID, StudentNo: r.StudentNo, FirstName: r.FirstName, LastName: r.LastName,
+		Login: r.Login, Program: r.Program, Component: r.Component, Year: r.Year,
+		State: activation.State(r.State), StateSince: r.StateSince, Version: r.Version,
+		FailedAttempts: r.FailedAttempts, LockedUntil: nt(r.LockedUntil),
+		RecoveryEmail: r.RecoveryEmail.String, RedirectTo: r.RedirectTo.String, KeepCopy: r.KeepCopy,
+		CharterVersion: r.CharterVersion.String, CharterAcceptedAt: nt(r.CharterAcceptedAt),
+		PasswordHash: r.PasswordHash.String, PasswordSetAt: nt(r.PasswordSetAt), ActivatedAt: nt(r.ActivatedAt),
+	}
+	if r.PHash.Valid {
+		a.Provisional = &activation.Provisional{Hash: r.PHash.String, IssuedAt: nt(r.PIssuedAt), ExpiresAt: nt(r.PExpiresAt), UsedAt: nt(r.PUsedAt), Batch: r.PBatch.String}
+	}
+	return a
+}
+
+// Load returns the account whose login or student number is key.
+func (st *AccountStore) Load(ctx context.Context, key string) (*activation.Account, error) {
+	var r accountRow
+	err := st.DB.GetContext(ctx, &r, accountSelect+` WHERE s.login = $1 OR s.student_no = $1 LIMIT 1`, key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, activation.Errorf(activation.ENOTFOUND, "no student with login or student number %q", key)
+	}
+	if err != nil {
+		return nil, mapError(err)
+	}
+	return r.account(), nil
+}
+
+// lockAccount locks the account row without waiting and loads it.
+func lockAccount(ctx context.Context, tx *sqlx.Tx, studentID int64) (*activation.Account, error) {
+	var r accountRow
+	if err := tx.GetContext(ctx, &r, accountSelect+` WHERE s.id = $1 FOR UPDATE OF a NOWAIT`, studentID); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, activation.Errorf(activation.ENOTFOUND, "the account no longer exists")
+		}
+		return nil, err
+	}
+	return r.account(), nil
+}
+
+func (st *AccountStore) run(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := st.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		return mapError(err)
+	}
+	err = fn(tx)
+	if !activation.ShouldCommit(err) {
+		_ = tx.Rollback()
+		return mapError(err)
+	}
+	if cerr := tx.Commit(); cerr != nil {
+		return mapError(cerr)
+	}
+	return err
+}
+
+// Update locks the account (NOWAIT), checks its version and runs fn.
+func (st *AccountStore) Update(ctx context.Context, studentID, version int64, fn func(tx activation.Tx, a *activation.Account) error) error {
+	return st.run(ctx, func(tx *sqlx.Tx) error {
+		a, err := lockAccount(ctx, tx, studentID)
+		if err != nil {
+			return err
+		}
+		if version >= 0 && a.Version != version {
+			return activation.Errorf(activation.ESTATE, "%s was changed by someone else meanwhile (now at step %s): nothing was changed, run the command again", a.Login, a.State.StepNumber())
+		}
+		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: st.Now}, a)
+	})
+}
+
+type tokenRow struct {
+	ID        int64        `db:"id"`
+	StudentID int64        `db:"student_id"`
+	Purpose   string       `db:"purpose"`
+	Email     string       `db:"email"`
+	KeepCopy  bool         `db:"keep_copy"`
+	IssuedAt  time.Time    `db:"issued_at"`
+	ExpiresAt time.Time    `db:"expires_at"`
+	UsedAt    sql.NullTime `db:"used_at"`
+	RevokedAt sql.NullTime `db:"revoked_at"`
+}
+
+func (r *tokenRow) token() *activation.Token {
+	return &activation.Token{ID: r.ID, StudentID: r.StudentID, Purpose: r.Purpose, Email: r.Email, KeepCopy: r.KeepCopy,
+		IssuedAt: r.IssuedAt, ExpiresAt: r.ExpiresAt, UsedAt: nt(r.UsedAt), RevokedAt: nt(r.RevokedAt)}
+}
+
+const tokenSelect = `SELECT id, student_id, purpose, email, keep_copy, issued_at, expires_at, used_at, revoked_at FROM tokens`
+
+// UpdateByToken finds the token by its hash, locks its account and runs fn.
+func (st *AccountStore) UpdateByToken(ctx context.Context, hash []byte, fn func(tx activation.Tx, a *activation.Account, t *activation.Token) error) error {
+	return st.run(ctx, func(tx *sqlx.Tx) error {
+		var tr tokenRow
+		if err := tx.GetContext(ctx, &tr, tokenSelect+` WHERE token_hash = $1`, hash); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return activation.Errorf(activation.ETOKEN, "unknown link: check that it was copied whole, or ask for a new one")
+			}
+			return err
+		}
+		a, err := lockAccount(ctx, tx, tr.StudentID)
+		if err != nil {
+			return err
+		}
+		if err := tx.GetContext(ctx, &tr, tokenSelect+` WHERE id = $1`, tr.ID); err != nil {
+			return err
+		}
+		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: st.Now}, a, tr.token())
+	})
+}
+
+type accountTx struct {
+	ctx   context.Context
+	tx    *sqlx.Tx
+	actor activation.Actor
+	now   time.Time
+}
+
+func (t *accountTx) SaveAccount(a *activation.Account) error {
+	err := t.tx.GetContext(t.ctx, &a.Version, `UPDATE accounts SET state = $2, state_since = $3, version = version + 1,
+		failed_attempts = $4, locked_until = $5, recovery_email = $6, redirect_to = $7, keep_copy = $8,
+		charter_version = $9, charter_accepted_at = $10, password_hash = $11, password_set_at = $12, activated_at = $13
+		WHERE student_id = $1 RETURNING version`,
+		a.StudentID, string(a.State), a.StateSince, a.FailedAttempts, nullTime(a.LockedUntil), nullString(a.RecoveryEmail),
+		nullString(a.RedirectTo), a.KeepCopy, nullString(a.CharterVersion), nullTime(a.CharterAcceptedAt),
+		nullString(a.PasswordHash), nullTime(a.PasswordSetAt), nullTime(a.ActivatedAt))
+	return err
+}
+
+func (t *accountTx) Audit(a *activation.Account, e activation.Event) error {
+	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO audit_events (at, clock, operator, channel, student_id, action, from_state, to_state, outcome, detail)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		t.now, t.actor.Clock, t.actor.Operator, t.actor.Channel, a.StudentID, e.Action,
+		nullString(string(e.From)), nullString(string(e.To)), e.Outcome, e.Detail)
+	return err
+}
+
+func (t *accountTx) SetProvisional(a *activation.Account, p activation.Provisional) error {
+	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO provisional_credentials (student_id, hash, issued_at, expires_at, used_at, batch)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (student_id) DO UPDATE SET hash = EXCLUDED.hash, issued_at = EXCLUDED.issued_at,
+		expires_at = EXCLUDED.expires_at, used_at = EXCLUDED.used_at, batch = EXCLUDED.batch`,
+		a.StudentID, p.Hash, p.IssuedAt, p.ExpiresAt, nullTime(p.UsedAt), p.Batch)
+	return err
+}
+
+func (t *accountTx) CreateToken(a *activation.Account, tk activation.Token, hash []byte) error {
+	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO tokens (student_id, purpose, token_hash, email, keep_copy, issued_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, a.StudentID, tk.Purpose, hash, tk.Email, tk.KeepCopy, tk.IssuedAt, tk.ExpiresAt)
+	return err
+}
+
+func (t *accountTx) RevokeTokens(a *activation.Account, purpose string, now time.Time) error {
+	_, err := t.tx.ExecContext(t.ctx, `UPDATE tokens SET revoked_at = $2
+		WHERE student_id = $1 AND used_at IS NULL AND revoked_at IS NULL AND ($3 = '' OR purpose = $3)`, a.StudentID, now, purpose)
+	return err
+}
+
+func (t *accountTx) UseToken(tk *activation.Token, now time.Time) error {
+	_, err := t.tx.ExecContext(t.ctx, `UPDATE tokens SET used_at = $2 WHERE id = $1 AND used_at IS NULL`, tk.ID, now)
+	tk.UsedAt = now
+	return err
+}
+
+func (t *accountTx) PendingToken(a *activation.Account, purpose string) (*activation.Token, error) {
+	var tr tokenRow
+	err := t.tx.GetContext(t.ctx, &tr, tokenSelect+` WHERE student_id = $1 AND purpose = $2 AND used_at IS NULL AND revoked_at IS NULL
+		ORDER BY issued_at DESC, id DESC LIMIT 1`, a.StudentID, purpose)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return tr.token(), nil
+}
+
+func (t *accountTx) CountTokensSince(a *activation.Account, since time.Time) (int, error) {
+	var n int
+	err := t.tx.GetContext(t.ctx, &n, `SELECT count(*) FROM tokens WHERE student_id = $1 AND issued_at >= $2`, a.StudentID, since)
+	return n, err
+}
+
+func (t *accountTx) QueueEmail(a *activation.Account, e activation.Email, now time.Time) error {
+	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO outbox (student_id, kind, to_addr, subject, body, created_at, next_attempt_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $6)`, a.StudentID, e.Kind, e.To, e.Subject, e.Body, now)
+	return err
+}
+
+func (t *accountTx) CharterInForce() (string, error) {
+	var v string
+	err := t.tx.GetContext(t.ctx, &v, `SELECT version FROM charters ORDER BY published_at DESC, version DESC LIMIT 1`)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", activation.Errorf(activation.ESCHEMA, "no IT charter is published: run scolpass migrate")
+	}
+	return v, err
+}
+
+// PublishCharters records the shipped charter versions as published
+// (idempotent) and returns the versions that were new. The newest published
+// version is the one in force.
+func (db *DB) PublishCharters(ctx context.Context, now time.Time) ([]string, error) {
+	charters, err := templates.Charters()
+	if err != nil {
+		return nil, err
+	}
+	var added []string
+	for i, c := range charters {
+		sum := sha256.Sum256([]byte(c.Text))
+		// Later versions get later instants even when published together.
+		res, err := db.ExecContext(ctx, `INSERT INTO charters (version, published_at, digest) VALUES ($1, $2, $3)
+			ON CONFLICT (version) DO NOTHING`, c.Version, now.Add(time.Duration(i)*time.Microsecond), hex.EncodeToString(sum[:]))
+		if err != nil {
+			return nil, mapError(err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			added = append(added, c.Version)
+		}
+	}
+	return added, nil
+}

@@ -1,0 +1,122 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lib/pq"
+
+	"github.com/umontpellier/scolpass/internal/activation"
+)
+
+// ReportFilter narrows a report; empty slices mean everything.
+type ReportFilter struct {
+	Programs   []string
+	Components []string
+	Years      []string
+}
+
+func (f ReportFilter) where(args *[]any) string {
+	var conds []string
+	add := func(col string, vals []string) {
+		if len(vals) > 0 {
+			*args = append(*args, pq.Array(vals))
+			conds = append(conds, fmt.Sprintf("%s = ANY($%d)", col, len(*args)))
+		}
+	}
+	add("s.program", f.Programs)
+	add("s.component", f.Components)
+	add("s.year", f.Years)
+	if len(conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(conds, " AND ")
+}
+
+// ReportRow counts the accounts of one group by state.
+type ReportRow struct {
+	Key      string
+	Students int
+	States   map[activation.State]int
+	Locked   int
+}
+
+// Report counts accounts per group (by is "program", "component", "year"
+// or "state") in one aggregate query; locked counts accounts locked at now.
+func (db *DB) Report(ctx context.Context, by string, f ReportFilter, now time.Time) ([]ReportRow, error) {
+	col := map[string]string{"program": "s.program", "component": "s.component", "year": "s.year", "state": "a.state"}[by]
+	if col == "" {
+		return nil, activation.Errorf(activation.EINVALID, "cannot group by %q (program, component, year or state)", by)
+	}
+	args := []any{now}
+	var sel strings.Builder
+	for _, st := range activation.States {
+		fmt.Fprintf(&sel, ", count(*) FILTER (WHERE a.state = '%s')", st)
+	}
+	q := `SELECT ` + col + `, count(*)` + sel.String() + `, count(*) FILTER (WHERE a.locked_until > $1)
+		FROM students s JOIN accounts a ON a.student_id = s.id` + f.where(&args) + ` GROUP BY 1 ORDER BY 1`
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []ReportRow
+	for rows.Next() {
+		r := ReportRow{States: map[activation.State]int{}}
+		counts := make([]int, len(activation.States))
+		dest := []any{&r.Key, &r.Students}
+		for i := range counts {
+			dest = append(dest, &counts[i])
+		}
+		dest = append(dest, &r.Locked)
+		if err := rows.Scan(dest...); err != nil {
+			return nil, mapError(err)
+		}
+		for i, st := range activation.States {
+			r.States[st] = counts[i]
+		}
+		out = append(out, r)
+	}
+	return out, mapError(rows.Err())
+}
+
+// StuckAccount is an account that has not moved for a while.
+type StuckAccount struct {
+	Login      string     `db:"login" json:"login"`
+	StudentNo  string     `db:"student_no" json:"student_no"`
+	LastName   string     `db:"last_name" json:"last_name"`
+	FirstName  string     `db:"first_name" json:"first_name"`
+	Program    string     `db:"program" json:"program"`
+	State      string     `db:"state" json:"state"`
+	Since      time.Time  `db:"state_since" json:"since"`
+	Locked     bool       `db:"locked" json:"locked"`
+	LinkTo     *string    `db:"link_to" json:"link_to,omitempty"`
+	LinkExpiry *time.Time `db:"link_expires_at" json:"link_expires_at,omitempty"`
+}
+
+// Stuck lists the accounts, not active, whose last change is older than
+// now-d, oldest first, with the newest pending link of paused accounts.
+func (db *DB) Stuck(ctx context.Context, d time.Duration, f ReportFilter, now time.Time) ([]StuckAccount, error) {
+	args := []any{now.Add(-d), now}
+	w := f.where(&args)
+	if w == "" {
+		w = " WHERE true"
+	}
+	q := `SELECT s.login, s.student_no, s.last_name, s.first_name, s.program, a.state, a.state_since,
+		coalesce(a.locked_until > $2, false) AS locked, t.email AS link_to, t.expires_at AS link_expires_at
+		FROM accounts a JOIN students s ON s.id = a.student_id
+		LEFT JOIN LATERAL (
+			SELECT email, expires_at FROM tokens
+			WHERE student_id = a.student_id AND used_at IS NULL AND revoked_at IS NULL
+			ORDER BY issued_at DESC LIMIT 1
+		) t ON a.state IN ('recovery_pending', 'redirect_pending')` + w + `
+		AND a.state <> 'active' AND a.state_since < $1
+		ORDER BY a.state_since, s.login`
+	var out []StuckAccount
+	if err := db.SelectContext(ctx, &out, q, args...); err != nil {
+		return nil, mapError(err)
+	}
+	return out, nil
+}

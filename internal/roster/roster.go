@@ -1,0 +1,537 @@
+// Package roster reads the student list exported from the student
+// information system (Apogée or Pégase) as CSV, and checks each row (SPEC §5).
+//
+// It guesses what spreadsheets and exports produce: the delimiter (',' ';'
+// or tab), the encoding (UTF-8 with or without BOM, Windows-1252, and UTF-16
+// as saved by Excel's "Unicode text"), CRLF, LF or CR line endings, and the
+// column names with their French and Apogée aliases. A problem with the file
+// as a whole is a *FileError; a problem with one row is a Rejection and the
+// other rows are kept. Nothing here touches the database.
+package roster
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/umontpellier/scolpass/internal/login"
+)
+
+// MaxStudentNoLen is the longest student number accepted.
+const MaxStudentNoLen = 20
+
+// Student is one accepted row of the file.
+type Student struct {
+	Line      int       // 1-based physical line where the row starts (the header is line 1)
+	StudentNo string    // letters and digits only, at most MaxStudentNoLen characters
+	LastName  string    // trimmed, inner whitespace collapsed to single spaces; never empty
+	FirstName string    // same as LastName
+	BirthDate time.Time // midnight UTC of the birth day; the zero time when the file gives none
+	Program   string    // the other fields are trimmed, empty when absent
+	Component string
+	Year      string
+	INE       string
+	Email     string // empty, or a plain address name@domain.tld
+	LoginBase string // login.Derive(FirstName, LastName)
+}
+
+// Rejection is a row that was not kept, with the reason.
+type Rejection struct {
+	Line      int    // 1-based physical line where the row starts
+	StudentNo string // the student number of the row as given, when there is one
+	Field     string // canonical name of the column at fault (ColBirthDate…), empty when the whole row is
+	Reason    string // one sentence, such as `birth date "31/02/2004" is not a date`
+}
+
+// String renders the rejection for people: `line 14: birth date "31/02/2004" is not a date`.
+func (r Rejection) String() string {
+	return fmt.Sprintf("line %d: %s", r.Line, r.Reason)
+}
+
+// Result is what Read found in a file.
+type Result struct {
+	Students  []Student   // accepted rows, in file order
+	Rejected  []Rejection // at most one per rejected row, in file order
+	Delimiter rune        // ',' ';' or '\t'
+	Encoding  string      // EncodingUTF8, EncodingUTF8BOM, EncodingWindows1252, EncodingUTF16LE or EncodingUTF16BE
+	Columns   []string    // canonical names of the recognized columns, in file order
+}
+
+// FileError is a problem that makes the whole file unusable.
+type FileError struct {
+	Line int    // the line at fault, 0 when the problem is not on one line
+	Msg  string // one sentence
+}
+
+// Error renders "line N: Msg", or Msg alone when no line is at fault.
+func (e *FileError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("line %d: %s", e.Line, e.Msg)
+	}
+	return e.Msg
+}
+
+// Read parses the whole input, checking birth dates against the current
+// date. See ReadAsOf.
+func Read(r io.Reader) (*Result, error) {
+	return ReadAsOf(r, time.Now())
+}
+
+// ReadAsOf parses the whole input; a birth date after the calendar day of
+// now (in now's location) is rejected.
+//
+// A problem with the file as a whole returns a *FileError and no result:
+// the file is empty, has a header but no student rows, lacks a required
+// column (student number, last name, first name), names a column twice, is
+// binary data, or has a quote that is never closed. A row with a problem is
+// reported in Result.Rejected, with its line and the first problem found,
+// and the other rows are kept: a missing required field, a student number
+// that is not letters and digits or already appeared on an earlier row, a
+// birth date that is not a real date in DD/MM/YYYY or YYYY-MM-DD form between
+// 1900 and today, an email that is not a plain address, a name from which no
+// login can be built, a field count that differs from the header's, or a
+// line longer than MaxLineBytes.
+//
+// Blank lines, and rows whose fields are all empty, are skipped, and so is
+// a first line "sep=;" (or "sep=," or "sep=" and a tab) that fixes the
+// delimiter for Excel. A line that
+// is not valid UTF-8 is read as Windows-1252. Columns with other names are
+// ignored, and so are extra empty fields at the end of a row.
+//
+// Memory use is bounded by the rows kept, not by the length of any line.
+// Errors reading r are returned wrapped.
+func ReadAsOf(r io.Reader, now time.Time) (*Result, error) {
+	size := inputSize(r) // before anything is read
+	src, err := newSource(r)
+	if err != nil {
+		return nil, fmt.Errorf("reading the student file: %w", err)
+	}
+	rd := &reader{
+		src:  src,
+		size: size,
+		now:  now,
+		seen: make(map[string]int),
+		res:  &Result{},
+	}
+	rec := &records{}
+	// skip follows the quotes of a line too long to keep, so that the row
+	// it belongs to ends where it should.
+	skip := func(b []byte) {
+		rec.begin(src.line)
+		rec.skipLine(src.line)
+		rec.feed(b, src.line)
+	}
+	var fields []string
+	headerSeen := false
+	delimSet := false // by an Excel "sep=;" line
+	for {
+		line, long, err := src.next(skip)
+		if err == io.EOF {
+			break
+		}
+		var bin errBinary
+		if errors.As(err, &bin) {
+			return nil, binaryError(bin.line, src.magic)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading the student file: %w", err)
+		}
+		if !long {
+			if !rec.open && isBlank(line) {
+				continue
+			}
+			if !headerSeen && !rec.open {
+				if d, ok := excelSep(line); ok && !delimSet {
+					rec.delim, delimSet = d, true
+					continue
+				}
+				if !delimSet {
+					rec.delim = detectDelimiter(line)
+				}
+			}
+			rec.begin(src.line)
+			rec.feed(line, src.line)
+		}
+		if !rec.endLine() {
+			continue
+		}
+		if !headerSeen {
+			headerSeen = true
+			if !rec.keep {
+				return nil, &FileError{Line: rec.startLine, Msg: fmt.Sprintf("the header is longer than %d bytes; the first line must name the columns", MaxLineBytes)}
+			}
+			h, err := parseHeader(rec.fields(nil), rec.startLine)
+			if err != nil {
+				return nil, err
+			}
+			rd.h = h
+			rd.res.Columns = h.columns
+			rd.res.Delimiter = rune(rec.delim)
+			continue
+		}
+		if !rec.keep {
+			reason := fmt.Sprintf("line is longer than %d bytes", MaxLineBytes)
+			if rec.longLine != rec.startLine && rec.longLine != 0 {
+				reason = fmt.Sprintf("line %d, part of this row, is longer than %d bytes", rec.longLine, MaxLineBytes)
+			} else if rec.longRow {
+				reason = fmt.Sprintf("row is longer than %d bytes", MaxLineBytes)
+			}
+			rd.reject(rec.startLine, "", "", reason)
+			continue
+		}
+		fields = rec.fields(fields)
+		rd.row(rec.startLine, fields)
+	}
+	if rec.open {
+		// Only a quoted field can keep a record open past its last line.
+		return nil, &FileError{Line: rec.quoteLine, Msg: "a quote opened here is never closed; check the quotes of this row"}
+	}
+	if !headerSeen {
+		return nil, &FileError{Msg: "the file is empty"}
+	}
+	if rd.rows == 0 {
+		return nil, &FileError{Msg: "the file has a header but no student rows"}
+	}
+	rd.res.Encoding = src.Encoding()
+	return rd.res, nil
+}
+
+// excelSep recognizes the "sep=;" line that some exports put before the
+// header to tell Excel the delimiter.
+func excelSep(line []byte) (byte, bool) {
+	if len(line) == 5 && strings.EqualFold(string(line[:4]), "sep=") {
+		switch d := line[4]; d {
+		case ',', ';', '\t':
+			return d, true
+		}
+	}
+	return 0, false
+}
+
+// inputSize returns the number of bytes left in r when r can tell, else 0.
+func inputSize(r io.Reader) int64 {
+	switch v := r.(type) {
+	case interface{ Len() int }:
+		return int64(v.Len())
+	case interface{ Stat() (fs.FileInfo, error) }:
+		if fi, err := v.Stat(); err == nil && fi.Mode().IsRegular() {
+			return fi.Size()
+		}
+	}
+	return 0
+}
+
+func isBlank(line []byte) bool {
+	for _, c := range line {
+		if c != ' ' && c != '\t' && c != '\r' {
+			return false
+		}
+	}
+	return true
+}
+
+// binaryError names the kind of binary file when it is a common mistake.
+func binaryError(line int, magic []byte) *FileError {
+	msg := "the file is not a text CSV (binary data)"
+	if line == 1 {
+		switch {
+		case strings.HasPrefix(string(magic), "PK\x03\x04"):
+			msg += "; it looks like an Excel workbook or a ZIP archive: save it as CSV first"
+		case strings.HasPrefix(string(magic), "\xD0\xCF\x11\xE0"):
+			msg += "; it looks like an old Excel workbook (.xls): save it as CSV first"
+		case strings.HasPrefix(string(magic), "%PDF"):
+			msg += "; it is a PDF document"
+		}
+	}
+	return &FileError{Line: line, Msg: msg}
+}
+
+// reader checks the rows of one file.
+type reader struct {
+	now  time.Time
+	h    *header
+	seen map[string]int // student number → line of its first row
+	rows int            // rows that were not blank, kept or rejected
+	src  *source
+	size int64 // bytes in the input, 0 when unknown
+	res  *Result
+}
+
+func (rd *reader) reject(line int, studentNo, field, reason string) {
+	rd.rows++
+	rd.res.Rejected = append(rd.res.Rejected, Rejection{Line: line, StudentNo: studentNo, Field: field, Reason: reason})
+}
+
+// get returns a field of the row, trimmed, or "" when the column is absent.
+func (rd *reader) get(fields []string, c column) string {
+	i := rd.h.index[c]
+	if i < 0 || i >= len(fields) {
+		return ""
+	}
+	return strings.TrimSpace(fields[i])
+}
+
+// row checks one row and keeps it or rejects it for its first problem.
+func (rd *reader) row(line int, fields []string) {
+	empty := true
+	for _, f := range fields {
+		if strings.TrimSpace(f) != "" {
+			empty = false
+			break
+		}
+	}
+	if empty {
+		return
+	}
+	no := rd.get(fields, colStudentNo)
+	if n := len(fields); n < rd.h.width || n > rd.h.width && !allBlank(fields[rd.h.width:]) {
+		rd.reject(line, no, "", fmt.Sprintf("has %d fields, the header has %d", n, rd.h.width))
+		return
+	}
+	if reason := checkStudentNo(no); reason != "" {
+		rd.reject(line, no, ColStudentNo, reason)
+		return
+	}
+	if first, dup := rd.seen[no]; dup {
+		rd.reject(line, no, ColStudentNo, fmt.Sprintf("student number %s already on line %d", no, first))
+		return
+	}
+	rd.seen[no] = line
+
+	s := Student{
+		Line:      line,
+		StudentNo: no,
+		LastName:  collapseSpaces(rd.get(fields, colLastName)),
+		FirstName: collapseSpaces(rd.get(fields, colFirstName)),
+		Program:   rd.get(fields, colProgram),
+		Component: rd.get(fields, colComponent),
+		Year:      rd.get(fields, colYear),
+		INE:       rd.get(fields, colINE),
+		Email:     rd.get(fields, colEmail),
+	}
+	if s.LastName == "" {
+		rd.reject(line, no, ColLastName, "last name is missing")
+		return
+	}
+	if s.FirstName == "" {
+		rd.reject(line, no, ColFirstName, "first name is missing")
+		return
+	}
+	if d := rd.get(fields, colBirthDate); d != "" {
+		date, reason := parseBirthDate(d, rd.now)
+		if reason != "" {
+			rd.reject(line, no, ColBirthDate, reason)
+			return
+		}
+		s.BirthDate = date
+	}
+	if s.Email != "" && !isPlainEmail(s.Email) {
+		rd.reject(line, no, ColEmail, fmt.Sprintf("email %q is not a plain address such as name@example.fr", s.Email))
+		return
+	}
+	base, err := login.Derive(s.FirstName, s.LastName)
+	if err != nil {
+		field := ColFirstName
+		var ne *login.NameError
+		if errors.As(err, &ne) && ne.Part == login.LastName {
+			field = ColLastName
+		}
+		rd.reject(line, no, field, err.Error())
+		return
+	}
+	s.LoginBase = base
+	rd.rows++
+	rd.keep(s)
+}
+
+// keep adds an accepted student. When the size of the input is known, the
+// slice is sized once from the rows read so far, so that 100,000 students
+// are not copied over and over as it grows.
+func (rd *reader) keep(s Student) {
+	st := rd.res.Students
+	if len(st) == cap(st) {
+		n := max(2*cap(st), 256)
+		if rd.size > 0 && len(st) >= 256 && rd.src.consumed > 0 {
+			est := int(float64(len(st))*float64(rd.size)/float64(rd.src.consumed)*1.05) + 64
+			n = max(n, est)
+		}
+		grown := make([]Student, len(st), n)
+		copy(grown, st)
+		st = grown
+	}
+	rd.res.Students = append(st, s)
+}
+
+func allBlank(fields []string) bool {
+	for _, f := range fields {
+		if strings.TrimSpace(f) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// checkStudentNo returns why a student number is not acceptable, or "".
+func checkStudentNo(no string) string {
+	if no == "" {
+		return "student number is missing"
+	}
+	for i := 0; i < len(no); i++ {
+		c := no[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			return fmt.Sprintf("student number %q must contain only letters and digits", no)
+		}
+	}
+	if len(no) > MaxStudentNoLen {
+		return fmt.Sprintf("student number %q is longer than %d characters", no, MaxStudentNoLen)
+	}
+	return ""
+}
+
+// collapseSpaces turns each run of whitespace of a trimmed string into one space.
+func collapseSpaces(s string) string {
+	prevSpace := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ':
+			if prevSpace {
+				return strings.Join(strings.Fields(s), " ")
+			}
+			prevSpace = true
+		case c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f':
+			return strings.Join(strings.Fields(s), " ")
+		case c >= utf8.RuneSelf:
+			if r, _ := utf8.DecodeRuneInString(s[i:]); unicode.IsSpace(r) {
+				return strings.Join(strings.Fields(s), " ")
+			}
+			prevSpace = false
+		default:
+			prevSpace = false
+		}
+	}
+	return s
+}
+
+// parseBirthDate reads DD/MM/YYYY (day and month may have one digit) or
+// YYYY-MM-DD, optionally followed by a midnight time as some exports add,
+// and checks that the day exists and lies between 1900 and the day of now.
+func parseBirthDate(s string, now time.Time) (time.Time, string) {
+	v := s
+	if i := strings.IndexByte(v, ' '); i > 0 {
+		switch strings.TrimSpace(v[i:]) {
+		case "00:00", "00:00:00", "0:00", "0:00:00":
+			v = v[:i]
+		}
+	}
+	var y, m, d int
+	var ok bool
+	if strings.IndexByte(v, '/') >= 0 {
+		d, m, y, ok = threeNumbers(v, '/', 2, 2, 4)
+	} else {
+		y, m, d, ok = threeNumbers(v, '-', 4, 2, 2)
+	}
+	if !ok {
+		return time.Time{}, fmt.Sprintf("birth date %q is not in DD/MM/YYYY or YYYY-MM-DD form", s)
+	}
+	date := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if m < 1 || m > 12 || d < 1 || date.Day() != d {
+		return time.Time{}, fmt.Sprintf("birth date %q is not a date", s)
+	}
+	if y < 1900 {
+		return time.Time{}, fmt.Sprintf("birth date %q is before 1900", s)
+	}
+	ny, nm, nd := now.Date()
+	if date.After(time.Date(ny, nm, nd, 0, 0, 0, 0, time.UTC)) {
+		return time.Time{}, fmt.Sprintf("birth date %q is in the future", s)
+	}
+	return date, ""
+}
+
+// threeNumbers splits s at sep into three runs of digits: a year of exactly
+// four digits, and a day and a month of one or two.
+func threeNumbers(s string, sep byte, w1, w2, w3 int) (a, b, c int, ok bool) {
+	widths := [3]int{w1, w2, w3}
+	var n [3]int
+	for k := 0; k < 3; k++ {
+		end := len(s)
+		if k < 2 {
+			end = strings.IndexByte(s, sep)
+			if end < 0 {
+				return 0, 0, 0, false
+			}
+		}
+		part := s[:end]
+		if len(part) == 0 || len(part) > widths[k] || widths[k] == 4 && len(part) != 4 {
+			return 0, 0, 0, false
+		}
+		for i := 0; i < len(part); i++ {
+			if part[i] < '0' || part[i] > '9' {
+				return 0, 0, 0, false
+			}
+			n[k] = n[k]*10 + int(part[i]-'0')
+		}
+		if k < 2 {
+			s = s[end+1:]
+		}
+	}
+	return n[0], n[1], n[2], true
+}
+
+// isPlainEmail accepts a bare address (no display name, no angle brackets)
+// whose domain has a dot between non-empty labels.
+func isPlainEmail(s string) bool {
+	if isSimpleEmail(s) {
+		return true
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Name != "" || a.Address != s {
+		return false
+	}
+	at := strings.LastIndexByte(s, '@')
+	domain := s[at+1:]
+	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") ||
+		strings.Contains(domain, "..") || strings.HasPrefix(domain, "[") {
+		return false
+	}
+	return true
+}
+
+// isSimpleEmail is a fast path of isPlainEmail for the common addresses:
+// dot-separated runs of letters, digits and _%+- before the "@", and
+// dot-separated labels of letters, digits and hyphens after it. Every
+// address it accepts, isPlainEmail accepts too.
+func isSimpleEmail(s string) bool {
+	at := strings.IndexByte(s, '@')
+	if at <= 0 {
+		return false
+	}
+	return dotAtom(s[:at], "_%+-") && dotAtom(s[at+1:], "-") && strings.IndexByte(s[at+1:], '.') > 0
+}
+
+// dotAtom reports whether s is non-empty runs of ASCII letters, digits and
+// the bytes of extra, joined by single dots.
+func dotAtom(s, extra string) bool {
+	run := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '.':
+			if run == 0 {
+				return false
+			}
+			run = 0
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', strings.IndexByte(extra, c) >= 0:
+			run++
+		default:
+			return false
+		}
+	}
+	return run > 0
+}

@@ -1,0 +1,595 @@
+package roster
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// now is the fixed "today" of every test.
+var now = time.Date(2026, 5, 10, 23, 30, 0, 0, time.UTC)
+
+// summary renders the fields of a student that the tests look at.
+func summary(s Student) string {
+	date := "-"
+	if !s.BirthDate.IsZero() {
+		date = s.BirthDate.Format("2006-01-02")
+	}
+	return fmt.Sprintf("%d %s %s|%s %s %s|%s|%s|%s|%s|%s", s.Line, s.StudentNo, s.LastName, s.FirstName,
+		date, s.LoginBase, s.Program, s.Component, s.Year, s.INE, s.Email)
+}
+
+func rejection(r Rejection) string {
+	return r.String() + " [" + r.Field + "]"
+}
+
+func equalLists(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	if strings.Join(got, "\n") == strings.Join(want, "\n") {
+		return
+	}
+	t.Errorf("%s:\ngot:\n  %s\nwant:\n  %s", what, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+}
+
+func TestRead(t *testing.T) {
+	tests := []struct {
+		name      string
+		file      string // in testdata, when input is empty
+		input     string
+		delimiter rune
+		encoding  string
+		columns   string
+		students  []string
+		rejected  []string
+	}{
+		{
+			name:      "Apogée export in Windows-1252 with semicolons and CRLF",
+			file:      "apogee-windows1252.csv",
+			delimiter: ';',
+			encoding:  "Windows-1252",
+			columns:   "student_no last_name first_name birth_date program component year ine",
+			students: []string{
+				"2 21000001 LEFÈVRE|Héloïse 2005-03-12 heloise.lefevre|L1INFO|FDS|2025|1234567890A|",
+				"3 21000002 DUPONT|Jean-Pierre 2004-01-01 jean-pierre.dupont|L1INFO|FDS|2025|1234567891B|",
+				"4 21000003 N'DIAYE|Aïcha 2005-07-14 aicha.ndiaye|L2MATH|FDS|2025||",
+				"5 21000004 BŒUF|Œdipe 2004-02-29 oedipe.boeuf|L1INFO|FDS|2025||",
+				"7 21000006 DE LA FONTAINE|Marie Claire - marie-claire.de-la-fontaine|L3DROIT|DSP|2025||",
+			},
+			rejected: []string{`line 6: birth date "31/02/2004" is not a date [birth_date]`},
+		},
+		{
+			name:      "Pégase export in UTF-8 with BOM and commas",
+			file:      "pegase-utf8-bom.csv",
+			delimiter: ',',
+			encoding:  "UTF-8 with BOM",
+			columns:   "student_no last_name first_name birth_date program component year ine email",
+			students: []string{
+				"2 2100001 Wałęsa|Łukasz 2004-05-06 lukasz.walesa|L1INFO|FDS|2025-2026||lukasz@example.pl",
+				"3 2100002 Þórsdóttir|Guðrún 2004-05-06 gudrun.thorsdottir|L1INFO|FDS|2025-2026||",
+				"4 2100003 Nguyễn|Thị Minh Khai - thi-minh-khai.nguyen|M1BIO|FDS|2025-2026||khai@example.vn",
+			},
+		},
+		{
+			name:      "Excel Unicode text: UTF-16 with tabs and French headers",
+			file:      "excel-unicode-text.txt",
+			delimiter: '\t',
+			encoding:  "UTF-16LE",
+			columns:   "student_no last_name first_name birth_date program",
+			students: []string{
+				"2 3100001 Müller|Jürgen 2003-02-01 jurgen.muller|L2 Éco, gestion||||",
+				"3 3100002 O'Brien|Seán - sean.obrien|L2 Éco, gestion||||",
+			},
+		},
+		{
+			name:      "tab delimiter, no final newline, homonyms kept with one base",
+			file:      "tab.tsv",
+			delimiter: '\t',
+			encoding:  "UTF-8",
+			columns:   "student_no last_name first_name",
+			students: []string{
+				"2 4100001 Durand|Anne - anne.durand|||||",
+				"3 4100002 Durand|Anne - anne.durand|||||",
+			},
+		},
+		{
+			name:      "quoted fields with delimiters, doubled quotes and newlines",
+			file:      "quoted.csv",
+			delimiter: ',',
+			encoding:  "UTF-8",
+			columns:   "student_no last_name first_name program email",
+			students: []string{
+				`2 1001 De La Fontaine|Marie Claire - marie-claire.de-la-fontaine|L1, parcours "A"||||mc@example.fr`,
+				"3 1002 Martin|Anne Sophie - anne-sophie.martin|L1||||a@example.fr",
+				"5 1003 Durand|Paul - paul.durand|multi\nline\n\nprogram||||",
+				`9 1004 Bad "Quote" Inside|Léa - lea.bad-quote-inside|L1||||`,
+				`10 1005 Jean "Jo" Dupont|Jo - jo.jean-jo-dupont|L1||||`,
+				"12 1007 Grand|Louis - louis.grand|L1||||",
+			},
+			rejected: []string{`line 11: email "not an email" is not a plain address such as name@example.fr [email]`},
+		},
+		{
+			name: "every kind of row rejection",
+			input: "student_no;last_name;first_name;birth_date;email\n" +
+				"1;Dupont;Jean;01/01/2000;jean@example.fr\n" +
+				";Dupont;Jean;;\n" +
+				"2;;Jean;;\n" +
+				"3;Dupont; ;;\n" +
+				"4;Dupont;Jean;31/02/2004;\n" +
+				"5;Dupont;Jean;2004/02/01;\n" +
+				"6;Dupont;Jean;31/12/1899;\n" +
+				"7;Dupont;Jean;11/05/2026;\n" +
+				"8;Dupont;Jean;;Jean <j@example.fr>\n" +
+				"9;Dupont;Jean;;j@localhost\n" +
+				"10;Dupont;!!!;;\n" +
+				"11;王;Jean;;\n" +
+				"12;Dupont;Jean\n" +
+				"13;Dupont;Jean;;;x\n" +
+				"14;Dupont;Jean;10/05/2026;;\n" +
+				"1;Martin;Paul;;\n" +
+				"21-001;Dupont;Jean;;\n" +
+				"123456789012345678901;Dupont;Jean;;\n" +
+				";;;;\n" +
+				"\n" +
+				"   \n" +
+				"15;  Dupont   de\tla  Tour ;Jean;2004-02-29 00:00:00;\n" +
+				"16;Dupont;Jean;1-2-2004;\n" +
+				"17;Dupont;Jean;2004-2-1;\n" +
+				"18;Dupont;Jean;29/02/2005;\n" +
+				"19;Dupont;Jean;;<j@example.fr>\n" +
+				"20;Dupont;Jean;;j@example..fr\n",
+			delimiter: ';',
+			encoding:  "UTF-8",
+			columns:   "student_no last_name first_name birth_date email",
+			students: []string{
+				"2 1 Dupont|Jean 2000-01-01 jean.dupont|||||jean@example.fr",
+				"16 14 Dupont|Jean 2026-05-10 jean.dupont|||||",
+				"23 15 Dupont de la Tour|Jean 2004-02-29 jean.dupont-de-la-tour|||||",
+				"25 17 Dupont|Jean 2004-02-01 jean.dupont|||||",
+			},
+			rejected: []string{
+				"line 3: student number is missing [student_no]",
+				"line 4: last name is missing [last_name]",
+				"line 5: first name is missing [first_name]",
+				`line 6: birth date "31/02/2004" is not a date [birth_date]`,
+				`line 7: birth date "2004/02/01" is not in DD/MM/YYYY or YYYY-MM-DD form [birth_date]`,
+				`line 8: birth date "31/12/1899" is before 1900 [birth_date]`,
+				`line 9: birth date "11/05/2026" is in the future [birth_date]`,
+				`line 10: email "Jean <j@example.fr>" is not a plain address such as name@example.fr [email]`,
+				`line 11: email "j@localhost" is not a plain address such as name@example.fr [email]`,
+				`line 12: first name "!!!" has no letters to build a login from [first_name]`,
+				`line 13: last name "王" has no letters to build a login from [last_name]`,
+				"line 14: has 3 fields, the header has 5 []",
+				"line 15: has 6 fields, the header has 5 []",
+				"line 17: student number 1 already on line 2 [student_no]",
+				`line 18: student number "21-001" must contain only letters and digits [student_no]`,
+				`line 19: student number "123456789012345678901" is longer than 20 characters [student_no]`,
+				`line 24: birth date "1-2-2004" is not in DD/MM/YYYY or YYYY-MM-DD form [birth_date]`,
+				`line 26: birth date "29/02/2005" is not a date [birth_date]`,
+				`line 27: email "<j@example.fr>" is not a plain address such as name@example.fr [email]`,
+				`line 28: email "j@example..fr" is not a plain address such as name@example.fr [email]`,
+			},
+		},
+		{
+			name:      "duplicate student numbers: the first row wins, even when rejected",
+			input:     "cod_etu,nom,prenom,date_naissance\n2100001,A,B,\n2100002,C,D,99/99/2000\n2100001,E,F,\n2100002,G,H,\n",
+			delimiter: ',',
+			encoding:  "UTF-8",
+			columns:   "student_no last_name first_name birth_date",
+			students:  []string{"2 2100001 A|B - b.a|||||"},
+			rejected: []string{
+				`line 3: birth date "99/99/2000" is not a date [birth_date]`,
+				"line 4: student number 2100001 already on line 2 [student_no]",
+				"line 5: student number 2100002 already on line 3 [student_no]",
+			},
+		},
+		{
+			name:      "header names in any case, padded, with unknown and empty extra columns",
+			input:     "  Nom ;PRENOM;Commentaire;Student_No;;\r\nDupont;Jean;rien;7;;\r\nMartin;Paul;;8\r\n",
+			delimiter: ';',
+			encoding:  "UTF-8",
+			columns:   "last_name first_name student_no",
+			students: []string{
+				"2 7 Dupont|Jean - jean.dupont|||||",
+				"3 8 Martin|Paul - paul.martin|||||",
+			},
+		},
+		{
+			name:      "semicolons inside a comma-separated file do not fool the detection",
+			input:     "student_no,last_name,first_name,program\n1,Dupont,Jean,L1;L2\n",
+			delimiter: ',',
+			encoding:  "UTF-8",
+			columns:   "student_no last_name first_name program",
+			students:  []string{"2 1 Dupont|Jean - jean.dupont|L1;L2||||"},
+		},
+		{
+			name:      "an Excel sep= line fixes the delimiter",
+			input:     "SEP=\t\r\nstudent_no\tnom\tprenom\r\n1\tA\tB, C\r\n",
+			delimiter: '\t',
+			encoding:  "UTF-8",
+			columns:   "student_no last_name first_name",
+			students:  []string{"3 1 A|B, C - b.a|||||"},
+		},
+		{
+			name:      "old Macintosh line endings",
+			input:     "student_no;nom;prenom\r1;Dupont;Jean\r2;Martin;Paul\r",
+			delimiter: ';',
+			encoding:  "UTF-8",
+			columns:   "student_no last_name first_name",
+			students:  []string{"2 1 Dupont|Jean - jean.dupont|||||", "3 2 Martin|Paul - paul.martin|||||"},
+		},
+		{
+			name:      "blank lines before the header and between rows",
+			input:     "\n\nstudent_no;nom;prenom\n\n1;Dupont;Jean\n\n\n2;Martin;Paul\n\n",
+			delimiter: ';',
+			encoding:  "UTF-8",
+			columns:   "student_no last_name first_name",
+			students:  []string{"5 1 Dupont|Jean - jean.dupont|||||", "8 2 Martin|Paul - paul.martin|||||"},
+		},
+		{
+			name:      "a Windows-1252 line among UTF-8 lines",
+			input:     "student_no;nom;prenom\n1;Lefèvre;Héloïse\n2;Lef\xe8vre;H\xe9lo\xefse\n",
+			delimiter: ';',
+			encoding:  "Windows-1252",
+			columns:   "student_no last_name first_name",
+			students:  []string{"2 1 Lefèvre|Héloïse - heloise.lefevre|||||", "3 2 Lefèvre|Héloïse - heloise.lefevre|||||"},
+		},
+		{
+			name:      "only rejected rows is not a file error",
+			input:     "student_no;nom;prenom\n1;;Jean\n",
+			delimiter: ';',
+			encoding:  "UTF-8",
+			columns:   "student_no last_name first_name",
+			rejected:  []string{"line 2: last name is missing [last_name]"},
+		},
+		{
+			name: "a line longer than 64 KiB is rejected, and its quotes still followed",
+			input: "student_no;nom;prenom\n1;Dupont;Jean\n2;" + strings.Repeat("x", MaxLineBytes+1) + ";Jean\n" +
+				"3;\"" + strings.Repeat("y", MaxLineBytes) + "\nstill quoted;\";Paul\n" +
+				"4;Martin;Paul\n" +
+				"5;\"" + strings.Repeat("z\n", MaxLineBytes/2+1) + "\";Luc\n" +
+				"6;Petit;Luc\n",
+			delimiter: ';',
+			encoding:  "UTF-8",
+			columns:   "student_no last_name first_name",
+			students: []string{
+				"2 1 Dupont|Jean - jean.dupont|||||",
+				"6 4 Martin|Paul - paul.martin|||||",
+				fmt.Sprintf("%d 6 Petit|Luc - luc.petit|||||", 8+MaxLineBytes/2+1),
+			},
+			rejected: []string{
+				"line 3: line is longer than 65536 bytes []",
+				"line 4: line is longer than 65536 bytes []",
+				"line 7: row is longer than 65536 bytes []",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			input := []byte(tt.input)
+			if tt.file != "" {
+				var err error
+				if input, err = os.ReadFile(filepath.Join("testdata", tt.file)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res, err := ReadAsOf(bytes.NewReader(input), now)
+			if err != nil {
+				t.Fatalf("ReadAsOf: %v", err)
+			}
+			if res.Delimiter != tt.delimiter {
+				t.Errorf("delimiter %q, want %q", res.Delimiter, tt.delimiter)
+			}
+			if res.Encoding != tt.encoding {
+				t.Errorf("encoding %q, want %q", res.Encoding, tt.encoding)
+			}
+			if got := strings.Join(res.Columns, " "); got != tt.columns {
+				t.Errorf("columns %q, want %q", got, tt.columns)
+			}
+			var students, rejected []string
+			for _, s := range res.Students {
+				students = append(students, summary(s))
+			}
+			for _, r := range res.Rejected {
+				rejected = append(rejected, rejection(r))
+			}
+			equalLists(t, "students", students, tt.students)
+			equalLists(t, "rejected", rejected, tt.rejected)
+		})
+	}
+}
+
+func TestReadFileErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		input string
+		want  string
+	}{
+		{"empty", "", "the file is empty"},
+		{"blank lines only", "\n  \r\n\t\n", "the file is empty"},
+		{"header only", "student_no;nom;prenom\n", "the file has a header but no student rows"},
+		{"header and empty rows", "student_no;nom;prenom\r\n;;\r\n\r\n ; ; \r\n", "the file has a header but no student rows"},
+		{"missing first name column", "student_no;nom;date_naissance\n1;Dupont;\n",
+			`line 1: missing required column "first_name" (also accepted: prenom, lib_pr1_ind)`},
+		{"missing two columns", "\nnom;ine\nDupont;1\n",
+			`line 2: missing required columns "student_no" (also accepted: numero_etudiant, cod_etu) and "first_name" (also accepted: prenom, lib_pr1_ind)`},
+		{"no header at all", "2100001;Dupont;Jean\n2100002;Martin;Paul\n",
+			"line 1: no known column name in the header; the first line must name the columns, such as student_no;last_name;first_name"},
+		{"column twice through an alias", "NOM;prenom;student_no;Last_Name\nA;B;1;C\n",
+			`line 1: column "last_name" appears twice, as "NOM" in column 1 and as "Last_Name" in column 4; keep only one`},
+		{"quote never closed", "student_no;nom;prenom\n1;Dupont;Jean\n2;\"Martin;Paul\n3;Petit;Luc\n",
+			"line 3: a quote opened here is never closed; check the quotes of this row"},
+		{"header too long", strings.Repeat("nom;", MaxLineBytes) + "\n1;2;3\n",
+			"line 1: the header is longer than 65536 bytes; the first line must name the columns"},
+		{"xlsx workbook", "PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00",
+			"line 1: the file is not a text CSV (binary data); it looks like an Excel workbook or a ZIP archive: save it as CSV first"},
+		{"xls workbook", "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00",
+			"line 1: the file is not a text CSV (binary data); it looks like an old Excel workbook (.xls): save it as CSV first"},
+		{"NUL bytes after good rows", "student_no;nom;prenom\n1;Dupont;Jean\n\x89\x00\x01garbage\x00\n",
+			"line 3: the file is not a text CSV (binary data)"},
+		{"control characters", "student_no;nom;prenom\n1;Dupont;Jean\n\x01\x02\x03\x04\x05\x06abc\n",
+			"line 3: the file is not a text CSV (binary data)"},
+		{"UTF-16 without BOM looks binary", "s\x00t\x00u\x00d\x00\n\x00",
+			"line 1: the file is not a text CSV (binary data)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := ReadAsOf(strings.NewReader(tt.input), now)
+			var fe *FileError
+			if !errors.As(err, &fe) {
+				t.Fatalf("got (%v, %v), want a *FileError", res, err)
+			}
+			if res != nil {
+				t.Errorf("got a result with the error: %+v", res)
+			}
+			if err.Error() != tt.want {
+				t.Errorf("error:\n  %s\nwant:\n  %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestReadRandomBinary(t *testing.T) {
+	// Pseudo-random bytes, as in a picture or a compressed file.
+	b := make([]byte, 1<<16)
+	x := uint32(2463534242)
+	for i := range b {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		b[i] = byte(x)
+	}
+	_, err := ReadAsOf(bytes.NewReader(b), now)
+	var fe *FileError
+	if !errors.As(err, &fe) || !strings.Contains(fe.Msg, "not a text CSV") {
+		t.Fatalf("got %v, want the binary data error", err)
+	}
+}
+
+func TestReadIOError(t *testing.T) {
+	boom := errors.New("disk on fire")
+	r := io.MultiReader(strings.NewReader("student_no;nom;prenom\n1;A;B\n"), errReader{boom})
+	_, err := ReadAsOf(r, now)
+	if !errors.Is(err, boom) {
+		t.Fatalf("got %v, want an error wrapping %v", err, boom)
+	}
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// repeatReader yields n copies of one byte without holding them.
+type repeatReader struct {
+	b byte
+	n int
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	if r.n == 0 {
+		return 0, io.EOF
+	}
+	k := min(len(p), r.n)
+	for i := range p[:k] {
+		p[i] = r.b
+	}
+	r.n -= k
+	return k, nil
+}
+
+func TestReadTenMegabyteLine(t *testing.T) {
+	const size = 10 << 20
+	input := io.MultiReader(
+		strings.NewReader("student_no,nom,prenom\r\n1,Dupont,Jean\r\n2,\""),
+		&repeatReader{b: 'x', n: size},
+		strings.NewReader("\",Jean\r\n3,Martin,Paul\r\n"),
+	)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	res, err := ReadAsOf(input, now)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 2<<20 {
+		t.Errorf("reading a 10 MB line allocated %d bytes, want less than 2 MiB", got)
+	}
+	var got []string
+	for _, s := range res.Students {
+		got = append(got, summary(s))
+	}
+	equalLists(t, "students", got, []string{"2 1 Dupont|Jean - jean.dupont|||||", "4 3 Martin|Paul - paul.martin|||||"})
+	if len(res.Rejected) != 1 || res.Rejected[0].String() != "line 3: line is longer than 65536 bytes" {
+		t.Errorf("rejected %v, want line 3 too long", res.Rejected)
+	}
+}
+
+func TestDetectDelimiter(t *testing.T) {
+	tests := []struct {
+		header string
+		want   byte
+	}{
+		{"student_no,nom,prenom", ','},
+		{"student_no;nom;prenom", ';'},
+		{"student_no\tnom\tprenom", '\t'},
+		{`"student_no;x",nom,prenom`, ','},          // quoted ';' does not count
+		{"nom,prenom;student_no;program;year", ';'}, // 3 known with ';' against 1 with ','
+		{"a;b;c,d", ';'},                            // no known name: most fields
+		{"a,b,c", ','},
+		{"nom", ','}, // a tie in everything: the first
+	}
+	for _, tt := range tests {
+		if got := detectDelimiter([]byte(tt.header)); got != tt.want {
+			t.Errorf("detectDelimiter(%q) = %q, want %q", tt.header, got, tt.want)
+		}
+	}
+}
+
+func TestHeaderKey(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"COD_ETU", "cod_etu"},
+		{"  Numéro étudiant ", "numero_etudiant"},
+		{"Date de naissance", "date_de_naissance"},
+		{"Prénom", "prenom"},
+		{"\ufeffstudent_no", "student_no"},
+		{"E-mail perso", "e_mail_perso"},
+		{"first  name", "first_name"},
+		{"ANNÉE", "annee"},
+	}
+	for _, tt := range tests {
+		if got := headerKey(tt.in); got != tt.want {
+			t.Errorf("headerKey(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestReadUsesCalendarDayOfNow(t *testing.T) {
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Skip("no time zone database:", err)
+	}
+	// 00:30 on 11 May in Paris is still 10 May in UTC: the day of now counts.
+	at := time.Date(2026, 5, 11, 0, 30, 0, 0, paris)
+	res, err := ReadAsOf(strings.NewReader("student_no;nom;prenom;birth_date\n1;A;B;11/05/2026\n"), at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Students) != 1 {
+		t.Errorf("a student born today was rejected: %v", res.Rejected)
+	}
+}
+
+// benchInput builds an Apogée-style file of n rows, a tenth with accents.
+func benchInput(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("COD_ETU;LIB_NOM_PAT_IND;LIB_PR1_IND;DATE_NAI_IND;COD_ETP;COD_CMP;COD_ANU;COD_NNE_IND;EMAIL_PERSO\r\n")
+	for i := 0; i < n; i++ {
+		last, first := "DUPONT", "Jean-Pierre"
+		if i%10 == 0 {
+			last, first = "LEFÈVRE", "Héloïse"
+		}
+		fmt.Fprintf(&b, "%d;%s%d;%s;%02d/%02d/%d;L%dINFO;FDS;2025;%011dA;etudiant%d@example.fr\r\n",
+			21000000+i, last, i%97, first, 1+i%28, 1+i%12, 1990+i%15, 1+i%3, i, i)
+	}
+	return b.Bytes()
+}
+
+func TestReadFromFile(t *testing.T) {
+	f, err := os.Open(filepath.Join("testdata", "apogee-windows1252.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size := inputSize(f); size != fi.Size() {
+		t.Errorf("inputSize = %d, want the file size %d", size, fi.Size())
+	}
+	res, err := Read(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Students) != 5 || len(res.Rejected) != 1 {
+		t.Errorf("got %d students and %d rejections, want 5 and 1", len(res.Students), len(res.Rejected))
+	}
+}
+
+func TestBenchInput(t *testing.T) {
+	res, err := ReadAsOf(bytes.NewReader(benchInput(1000)), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Students) != 1000 || len(res.Rejected) != 0 {
+		t.Fatalf("got %d students and rejections %v", len(res.Students), res.Rejected)
+	}
+}
+
+// BenchmarkRead reads 100,000 rows from memory (size known) and from a
+// plain stream (size unknown, as from a pipe).
+func BenchmarkRead(b *testing.B) {
+	input := benchInput(100_000)
+	for _, bm := range []struct {
+		name string
+		wrap func(io.Reader) io.Reader
+	}{
+		{"sized", func(r io.Reader) io.Reader { return r }},
+		{"stream", func(r io.Reader) io.Reader { return struct{ io.Reader }{r} }},
+	} {
+		b.Run(bm.name, func(b *testing.B) {
+			b.SetBytes(int64(len(input)))
+			b.ReportAllocs()
+			for b.Loop() {
+				res, err := ReadAsOf(bm.wrap(bytes.NewReader(input)), now)
+				if err != nil || len(res.Students) != 100_000 {
+					b.Fatalf("err %v, %d students", err, len(res.Students))
+				}
+			}
+		})
+	}
+}
+
+// FuzzRead checks that any input gives either a *FileError or a result whose
+// rows are in file order, each kept or rejected once.
+func FuzzRead(f *testing.F) {
+	for _, seed := range []string{
+		"student_no;nom;prenom\n1;A;B\n",
+		"\xef\xbb\xbfcod_etu,nom,prenom\r\n\"1\",\"A\nB\",C\r\n2,\"\",D\r\n",
+		"sep=;\nstudent_no;nom;prenom;email\n1;\"A\"\"x\";B;a@b.fr\n1;C;D;\n",
+		"numero_etudiant\tnom\tprenom\n1\tL\xe9a\tZ\n",
+		"student_no;nom;prenom\r1;A;\"B\r2;C;D\r",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, input []byte) {
+		res, err := ReadAsOf(bytes.NewReader(input), now)
+		if err != nil {
+			var fe *FileError
+			if !errors.As(err, &fe) || res != nil {
+				t.Fatalf("got (%v, %v), want only a *FileError", res, err)
+			}
+			return
+		}
+		lines := map[int]bool{}
+		for _, s := range res.Students {
+			if lines[s.Line] || s.LoginBase == "" || s.StudentNo == "" {
+				t.Fatalf("bad student %+v", s)
+			}
+			lines[s.Line] = true
+		}
+		for _, r := range res.Rejected {
+			if lines[r.Line] || r.Reason == "" {
+				t.Fatalf("bad rejection %+v", r)
+			}
+			lines[r.Line] = true
+		}
+	})
+}

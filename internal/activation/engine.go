@@ -68,8 +68,13 @@ func transition(tx Tx, a *Account, to State, now time.Time, action, detail strin
 	return tx.Audit(a, Event{Action: action, From: from, To: to, Outcome: "ok", Detail: detail})
 }
 
-// refuse audits a refused action and returns err marked to commit the audit.
+// refuse audits a refused action and returns err marked to commit the
+// audit alone. Unexpected errors are returned as they are: the transaction
+// rolls back.
 func refuse(tx Tx, a *Account, action string, err error) error {
+	if ErrorCode(err) == EINTERNAL {
+		return err
+	}
 	if aerr := tx.Audit(a, Event{Action: action, From: a.State, To: a.State, Outcome: "refused", Detail: ErrorMessage(err)}); aerr != nil {
 		return aerr
 	}
@@ -267,7 +272,9 @@ func (s *Service) sendLink(tx Tx, a *Account, purpose, to string, keepCopy bool,
 	if err != nil {
 		return nil, err
 	}
-	until := LinkExpiry(now)
+	// PostgreSQL keeps microseconds: store 23:59:59.999999, not a value
+	// that would round up to the next midnight.
+	until := LinkExpiry(now).Truncate(time.Microsecond)
 	if err := tx.CreateToken(a, Token{Purpose: purpose, Email: to, KeepCopy: keepCopy, IssuedAt: now, ExpiresAt: until}, hash); err != nil {
 		return nil, err
 	}
@@ -276,21 +283,27 @@ func (s *Service) sendLink(tx Tx, a *Account, purpose, to string, keepCopy bool,
 	if purpose == PurposeRedirect {
 		kind, what = "redirect_link", "step 6-2"
 	}
-	if err := s.queue(tx, a, kind, to, s.Config.LinkFor(token), until, now); err != nil {
+	data := s.mailData(a)
+	data.Link, data.ValidUntil = s.Config.LinkFor(token), until
+	if purpose == PurposeRedirect {
+		data.RedirectTo, data.KeepCopy = to, keepCopy
+	}
+	if err := s.queue(tx, a, kind, to, data, now); err != nil {
 		return nil, err
 	}
 	return s.paused(to, until, what), nil
 }
 
-func (s *Service) queue(tx Tx, a *Account, kind, to, link string, until, now time.Time) error {
+func (s *Service) mailData(a *Account) MailData {
+	return MailData{FirstName: a.FirstName, LastName: a.LastName, Login: s.Config.Identifier(a.Login),
+		Mailbox: s.Config.Identifier(a.Login), RedirectTo: a.RedirectTo, KeepCopy: a.KeepCopy}
+}
+
+func (s *Service) queue(tx Tx, a *Account, kind, to string, data MailData, now time.Time) error {
 	if s.Config.RenderMail == nil {
 		return fmt.Errorf("no mail renderer configured")
 	}
-	subject, body, err := s.Config.RenderMail(kind, MailData{
-		FirstName: a.FirstName, LastName: a.LastName, Login: s.Config.Identifier(a.Login),
-		Mailbox: s.Config.Identifier(a.Login), RedirectTo: a.RedirectTo, KeepCopy: a.KeepCopy,
-		Link: link, ValidUntil: until,
-	})
+	subject, body, err := s.Config.RenderMail(kind, data)
 	if err != nil {
 		return fmt.Errorf("render %s email: %w", kind, err)
 	}
@@ -547,7 +560,7 @@ func (s *Service) stepPassword(ctx context.Context, a *Account, ans Answers, pro
 		if to == "" {
 			return nil
 		}
-		return s.queue(tx, a, "activated", to, "", time.Time{}, now)
+		return s.queue(tx, a, "activated", to, s.mailData(a), now)
 	})
 	if err != nil {
 		return true, err

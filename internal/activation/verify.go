@@ -11,7 +11,11 @@ import (
 // TokenFromInput accepts a bare token or a whole emailed link and returns
 // the token.
 func TokenFromInput(in string) string {
-	in = strings.TrimSpace(in)
+	if f := strings.Fields(in); len(f) > 0 {
+		in = f[0] // a pasted email may bring the link twice, or trailing text
+	} else {
+		return ""
+	}
 	if strings.Contains(in, "/") {
 		if u, err := url.Parse(in); err == nil {
 			if t := u.Query().Get("token"); t != "" {

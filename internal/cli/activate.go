@@ -210,7 +210,7 @@ func printOutcome(env *Env, out *activation.Outcome) error {
 			}
 			fmt.Fprintf(w, "  Redirect / redirection:              %s (%s)\n", c.RedirectTo, copyNote)
 		}
-	} else if out.Message != "" {
+	} else if out.Message != "" && out.LinkSentTo == "" {
 		fmt.Fprintf(env.Stderr, "%s\n", out.Message)
 	}
 	return nil

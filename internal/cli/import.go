@@ -93,17 +93,17 @@ func runImport(cmd *cobra.Command, env *Env, opts *importOptions) error {
 		defer f.Close()
 		in = f
 	}
-	res, err := roster.Read(in)
+	now, err := env.now()
+	if err != nil {
+		return err
+	}
+	res, err := roster.ReadAsOf(in, now)
 	if err != nil {
 		var fe *roster.FileError
 		if errors.As(err, &fe) {
 			return usagef("%s: %s", name, fe.Error())
 		}
 		return fmt.Errorf("read %s: %w", name, err)
-	}
-	now, err := env.now()
-	if err != nil {
-		return err
 	}
 	db, err := env.open(ctx, false)
 	if err != nil {

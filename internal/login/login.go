@@ -74,7 +74,8 @@ func (e *NameError) Error() string {
 //
 // Derive returns a *NameError when either part is left empty.
 func Derive(firstName, lastName string) (string, error) {
-	buf := make([]byte, 0, len(firstName)+len(lastName)+8)
+	// Most logins fit in 64 bytes, which can then stay on the stack.
+	buf := make([]byte, 0, 64)
 	buf = appendFirstGivenName(buf, firstName)
 	nFirst := len(buf)
 	if nFirst == 0 {

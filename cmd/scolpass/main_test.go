@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -62,6 +63,7 @@ func TestScripts(t *testing.T) {
 			"lastlink":    cmdLastLink,
 			"smtpfail":    cmdSMTPFail,
 			"jsonfield":   cmdJSONField,
+			"exit":        cmdExit,
 		},
 	})
 }
@@ -248,4 +250,25 @@ func cmdJSONField(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	ts.Setenv(args[2], fmt.Sprint(v))
+}
+
+// exit N CMD ARGS...: runs CMD like exec and checks its exit status is N
+// (the exit codes are a contract with scripts).
+func cmdExit(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 {
+		ts.Fatalf("usage: exit N CMD [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("%s: %v", args[1], err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
+	}
 }

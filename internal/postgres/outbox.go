@@ -77,6 +77,9 @@ type Delivery struct {
 // exponential backoff. It returns false when no message is due.
 func (db *DB) DeliverNext(ctx context.Context, now time.Time, skip []int64, send func(m *OutboxMessage) Delivery) (*OutboxMessage, bool, error) {
 	var msg *OutboxMessage
+	if skip == nil {
+		skip = []int64{} // '{}', not NULL: NOT (id = ANY(NULL)) would match nothing
+	}
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
 		var m OutboxMessage
 		err := tx.GetContext(ctx, &m, outboxSelect+` WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= $1

@@ -28,7 +28,7 @@ set -euo pipefail
 PG_BIN=${SCOLPASS_PG_BIN:-/usr/lib/postgresql/15/bin}
 PORT_BASE=${SCOLPASS_PG_PORT_BASE:-54329}
 PORT_TRIES=200
-LOCK_FILE=/tmp/scolpass-pg-port.lock
+LOCK_FILE=/tmp/scolpass-pg-port.$(id -u).lock
 
 prog=$(basename "$0")
 
@@ -55,21 +55,30 @@ as_root() {
 	fi
 }
 
-# as_pg runs a command as the OS user that owns the cluster, from a directory
-# it can read, with file descriptor 9 (our lock) closed so that a long-lived
-# postmaster never inherits it.
+# as_pg runs a command as the OS user that owns the cluster (PG_USER when
+# root), from a directory it can read, with file descriptor 9 (our lock)
+# closed so that a long-lived postmaster never inherits it.
+PG_USER=postgres
 as_pg() {
 	if [[ $EUID -eq 0 ]]; then
-		(cd / && runuser -u postgres -- "$@") 9>&-
+		(cd / && runuser -u "$PG_USER" -- "$@") 9>&-
 	else
 		(cd / && "$@") 9>&-
 	fi
 }
 
 apt_install() {
+	local out
+	out=$(mktemp)
 	export DEBIAN_FRONTEND=noninteractive
-	as_root apt-get -qq -o DPkg::Lock::Timeout=300 update >/dev/null
-	as_root apt-get -qq -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "$@" >/dev/null
+	if as_root apt-get -qq -o DPkg::Lock::Timeout=300 update >"$out" 2>&1 &&
+		as_root apt-get -qq -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "$@" >>"$out" 2>&1; then
+		rm -f "$out"
+		return 0
+	fi
+	cat "$out" >&2
+	rm -f "$out"
+	return 1
 }
 
 ensure_server() {
@@ -127,6 +136,7 @@ print_url() {
 
 cmd_start() {
 	local dir=$1
+	ensure_server
 	mkdir -p "$dir"
 	dir=$(cd "$dir" && pwd -P)
 
@@ -141,8 +151,6 @@ cmd_start() {
 		cmd_stop "$dir" >/dev/null 2>&1 || true
 		mkdir -p "$dir"
 	fi
-
-	ensure_server
 
 	local cluster
 	cluster=$(mktemp -d /tmp/scolpass-pg.XXXXXX)
@@ -166,6 +174,7 @@ cmd_start() {
 		--auth=trust --encoding=UTF8 --locale="$locale" --no-sync \
 		>"$cluster/initdb.log" 2>&1; then
 		cat "$cluster/initdb.log" >&2
+		cmd_stop "$dir" >/dev/null 2>&1 || true
 		die "initdb failed (log above)"
 	fi
 
@@ -184,8 +193,10 @@ EOF
 	# Choose a port and start, serialized between concurrent invocations;
 	# if the port is taken between the check and the bind, try the next one.
 	local port=$PORT_BASE tries=0 started=
-	exec 9>>"$LOCK_FILE" || true
-	command -v flock >/dev/null 2>&1 && flock -w 120 9 || true
+	exec 9>>"$LOCK_FILE"
+	if command -v flock >/dev/null 2>&1; then
+		flock -w 120 9 || true
+	fi
 	while ((tries < PORT_TRIES)); do
 		if port_in_use "$port"; then
 			port=$((port + 1)) tries=$((tries + 1))
@@ -247,6 +258,9 @@ cmd_stop() {
 	fi
 
 	if [[ -f $cluster/data/postmaster.pid ]]; then
+		if [[ $EUID -eq 0 ]]; then
+			PG_USER=$(stat -c %U "$cluster/data")
+		fi
 		if ! as_pg "$PG_BIN/pg_ctl" -D "$cluster/data" -m fast -w -t 60 stop >/dev/null 2>&1; then
 			as_pg "$PG_BIN/pg_ctl" -D "$cluster/data" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
 		fi

@@ -16,6 +16,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 
 state=$(mktemp -d /tmp/scolpass-with-pg.XXXXXX)
 child=
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
 	if [[ -n $child ]] && kill -0 "$child" 2>/dev/null; then
 		kill -TERM "$child" 2>/dev/null || true

@@ -100,10 +100,17 @@ func (st *AccountStore) Load(ctx context.Context, key string) (*activation.Accou
 	return r.account(), nil
 }
 
-// lockAccount locks the account row without waiting and loads it.
+// lockAccount locks the account row and loads it. Steps hold the lock for
+// milliseconds (no prompt ever runs inside a transaction), so waiting a
+// little is right: a competing agent's step finishes, then the version
+// check decides who wins. A lock held longer than lockTimeout is reported
+// as a conflict.
 func lockAccount(ctx context.Context, tx *sqlx.Tx, studentID int64) (*activation.Account, error) {
+	if _, err := tx.ExecContext(ctx, `SET LOCAL lock_timeout = '`+lockTimeout+`'`); err != nil {
+		return nil, err
+	}
 	var r accountRow
-	if err := tx.GetContext(ctx, &r, accountSelect+` WHERE s.id = $1 FOR UPDATE OF a NOWAIT`, studentID); err != nil {
+	if err := tx.GetContext(ctx, &r, accountSelect+` WHERE s.id = $1 FOR UPDATE OF a`, studentID); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, activation.Errorf(activation.ENOTFOUND, "the account no longer exists")
 		}
@@ -128,7 +135,7 @@ func (st *AccountStore) run(ctx context.Context, fn func(tx *sqlx.Tx) error) err
 	return err
 }
 
-// Update locks the account (NOWAIT), checks its version and runs fn.
+// Update locks the account, checks its version and runs fn.
 func (st *AccountStore) Update(ctx context.Context, studentID, version int64, fn func(tx activation.Tx, a *activation.Account) error) error {
 	return st.run(ctx, func(tx *sqlx.Tx) error {
 		a, err := lockAccount(ctx, tx, studentID)
@@ -141,6 +148,8 @@ func (st *AccountStore) Update(ctx context.Context, studentID, version int64, fn
 		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: st.Now}, a)
 	})
 }
+
+const lockTimeout = "5s"
 
 type tokenRow struct {
 	ID        int64        `db:"id"`

@@ -191,7 +191,7 @@ func (p picker) pick(r *rand.Rand) int {
 
 // How much more common the first names of a list are than the last ones
 // (Zipf exponents); with the share of synthesized family names they set the
-// homonym rate, which is about 5% of students at 100,000.
+// homonym rate: about 6% of the students need a login suffix at 100,000.
 const (
 	firstNameSkew = 0.4
 	lastNameSkew  = 0.6
@@ -219,6 +219,7 @@ type generator struct {
 
 	logins     map[string]int // approximate login → students holding it
 	homonyms   int
+	perOrigin  []struct{ rows, homonyms int }
 	perProgram map[string]int
 	noEmail    int
 }
@@ -232,6 +233,7 @@ func newGenerator(o options) *generator {
 		usedINE:    map[string]bool{},
 		logins:     map[string]int{},
 		perProgram: map[string]int{},
+		perOrigin:  make([]struct{ rows, homonyms int }, len(origins)),
 	}
 	var ow []float64
 	for _, og := range origins {
@@ -328,8 +330,10 @@ func (g *generator) next() student {
 	}
 
 	key := loginKey(s.first) + "." + loginKey(s.last)
+	g.perOrigin[oi].rows++
 	if g.logins[key] > 0 {
 		g.homonyms++
+		g.perOrigin[oi].homonyms++
 	}
 	g.logins[key]++
 	g.perProgram[s.program]++
@@ -494,6 +498,12 @@ func (g *generator) printStats(f *os.File) {
 	}
 	if nonASCII > 0 {
 		fmt.Fprintf(f, "warning: %d login keys are not ASCII (fold table incomplete)\n", nonASCII)
+	}
+	fmt.Fprintln(f, "name pools: rows, rows with a homonym suffix")
+	for i, og := range origins {
+		c := g.perOrigin[i]
+		fmt.Fprintf(f, "  %-24s %7d %7d (%.1f%%)\n", og.name, c.rows, c.homonyms,
+			100*float64(c.homonyms)/float64(max(c.rows, 1)))
 	}
 	var progs []string
 	for p := range g.perProgram {

@@ -179,16 +179,21 @@ var origins = []origin{
 		},
 	},
 	{
-		name:   "east-south-asia",
+		name:   "china",
 		weight: 0.01,
-		female: []string{"Mei", "Xin", "Yuki", "Seo-yeon", "Ji-woo", "Priya", "Ananya", "Hana", "Sakura", "Lin", "Xiaoling", "Aiko"},
-		male:   []string{"Wei", "Jun", "Haruto", "Min-jun", "Arjun", "Hao", "Jie", "Kenji", "Ravi", "Yuto", "Zhiwei", "Sung-min"},
+		// Given names are built from two syllables (Xiaoling, Zhiwei); the
+		// lists hold the first syllable.
+		female: []string{"Xiao", "Mei", "Jia", "Yu", "Xin", "Li", "Ying", "Hui", "Jing", "Yan", "Lan", "Shu", "Qian", "Ting", "Wen", "Yi"},
+		male:   []string{"Zhi", "Wei", "Hao", "Jun", "Ming", "Jian", "Yong", "Tao", "Bo", "Lei", "Peng", "Rui", "Chen", "Hong", "Kai", "Xiang"},
 		last: []string{
-			"Wang", "Li", "Zhang", "Chen", "Liu", "Yang", "Huang", "Zhao", "Kim", "Park",
-			"Lee", "Choi", "Nakamura", "Tanaka", "Suzuki", "Sato", "Sharma", "Patel", "Singh", "Gupta",
+			"Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou",
+			"Xu", "Sun", "Ma", "Zhu", "Hu", "Guo", "He", "Lin", "Gao", "Luo",
 		},
 		listShare:   1,
 		frenchGiven: 0.1,
+		given: func(r *rand.Rand, first string, _ bool) string {
+			return first + chineseSecond[r.IntN(len(chineseSecond))]
+		},
 	},
 	{
 		name:   "iberia-italy",
@@ -208,34 +213,37 @@ var origins = []origin{
 		},
 		listShare:   1,
 		double:      0.45,
-		frenchGiven: 0.15,
+		frenchGiven: 0.35,
 	},
 	{
 		name:   "central-eastern-europe",
 		weight: 0.02,
 		female: []string{
 			"Zofia", "Agnieszka", "Katarzyna", "Małgorzata", "Anastasia", "Ioana", "Tereza", "Ágnes", "Olga", "Natalia",
-			"Weronika", "Alicja", "Yuliia", "Andreea",
+			"Weronika", "Alicja", "Yuliia", "Andreea", "Daria", "Kinga", "Milena", "Oksana", "Petra", "Veronika",
 		},
 		male: []string{
 			"Paweł", "Michał", "Łukasz", "Wojciech", "Krzysztof", "Oleksandr", "Ivan", "Dragoş", "Ştefan", "Mihai",
-			"Jiří", "Dávid", "Jakub", "Bartosz",
+			"Jiří", "Dávid", "Jakub", "Bartosz", "Andrii", "Bogdan", "Filip", "Marek", "Tomasz", "Vlad",
 		},
 		last: []string{
 			"Kowalski", "Nowak", "Wiśniewski", "Wójcik", "Kowalczyk", "Kamiński", "Lewandowski", "Zieliński", "Szymański", "Woźniak",
 			"Dąbrowski", "Kozłowski", "Popescu", "Ionescu", "Kovalenko", "Shevchenko", "Ivanov", "Dvořák", "Novák", "Horváth",
 		},
-		listShare:   0.6,
+		listShare:   0.4,
 		synth:       polishSurname,
 		feminine:    feminineSlavic,
-		frenchGiven: 0.1,
+		frenchGiven: 0.2,
 	},
 	{
 		name:   "turkey",
 		weight: 0.006,
-		female: []string{"Elif", "Ayşe", "Zeynep", "Büşra", "Merve", "Esra", "Gülşen", "Özge"},
-		male:   []string{"Emre", "Mehmet", "Mustafa", "Burak", "Oğuz", "Hüseyin", "Çağan", "Yiğit"},
-		last:   []string{"Yılmaz", "Kaya", "Demir", "Şahin", "Çelik", "Yıldız", "Öztürk", "Aydın", "Arslan", "Doğan", "Koç", "Kılıç"},
+		female: []string{"Elif", "Ayşe", "Zeynep", "Büşra", "Merve", "Esra", "Gülşen", "Özge", "Defne", "Ebru", "Hatice", "İrem", "Selin", "Tuğba", "Yasemin", "Şeyma"},
+		male:   []string{"Emre", "Mehmet", "Mustafa", "Burak", "Oğuz", "Hüseyin", "Çağan", "Yiğit", "Ahmet", "Barış", "Can", "Deniz", "Eren", "Kerem", "Murat", "Serkan"},
+		last: []string{
+			"Yılmaz", "Kaya", "Demir", "Şahin", "Çelik", "Yıldız", "Öztürk", "Aydın", "Arslan", "Doğan", "Koç", "Kılıç",
+			"Aslan", "Çetin", "Kara", "Kurt", "Özdemir", "Polat", "Şimşek", "Erdoğan", "Aktaş", "Güneş", "Bulut", "Ünal",
+		},
 
 		listShare:   1,
 		frenchGiven: 0.1,
@@ -243,9 +251,12 @@ var origins = []origin{
 	{
 		name:   "germanic-nordic",
 		weight: 0.006,
-		female: []string{"Lena", "Sigrid", "Ingrid", "Astrid", "Jana", "Katharina", "Freya", "Märta", "Liv"},
-		male:   []string{"Jürgen", "Björn", "Søren", "Lars", "Jonas", "Lukas", "Magnus", "Þór", "Sören"},
-		last:   []string{"Müller", "Schmidt", "Schneider", "Strauß", "Weiß", "Schäfer", "Ødegaard", "Jørgensen", "Andersson", "Nielsen", "Åberg", "Þórsson", "Hansen", "Lindqvist"},
+		female: []string{"Lena", "Sigrid", "Ingrid", "Astrid", "Jana", "Katharina", "Freya", "Märta", "Liv", "Annika", "Birgit", "Frida", "Greta", "Hanna", "Johanna", "Solveig"},
+		male:   []string{"Jürgen", "Björn", "Søren", "Lars", "Jonas", "Lukas", "Magnus", "Þór", "Sören", "Anders", "Felix", "Henrik", "Jan", "Moritz", "Nils", "Tobias"},
+		last: []string{
+			"Müller", "Schmidt", "Schneider", "Strauß", "Weiß", "Schäfer", "Ødegaard", "Jørgensen", "Andersson", "Nielsen", "Åberg", "Þórsson",
+			"Hansen", "Lindqvist", "Fischer", "Wagner", "Becker", "Hoffmann", "Krüger", "Johansson", "Larsen", "Berg", "Halvorsen", "Sigurðsson",
+		},
 
 		listShare:   1,
 		frenchGiven: 0.1,
@@ -253,16 +264,26 @@ var origins = []origin{
 	{
 		name:   "elsewhere",
 		weight: 0.008,
-		female: []string{"Fanja", "Hanitra", "Siobhán", "Olivia", "Thandiwe", "Eleni", "Naledi", "Ama", "Chloe", "Kiara"},
-		male:   []string{"Tahina", "Rija", "Liam", "Kwame", "Nikos", "Sipho", "Kojo", "Diego", "Jean-Claude", "Rindra"},
+		female: []string{
+			"Fanja", "Hanitra", "Siobhán", "Olivia", "Thandiwe", "Eleni", "Naledi", "Ama", "Chloe", "Kiara",
+			"Yuki", "Seo-yeon", "Ji-woo", "Priya", "Ananya", "Sakura", "Aiko", "Maria", "Niamh", "Despina",
+		},
+		male: []string{
+			"Tahina", "Rija", "Liam", "Kwame", "Nikos", "Sipho", "Kojo", "Diego", "Jean-Claude", "Rindra",
+			"Haruto", "Min-jun", "Arjun", "Kenji", "Ravi", "Yuto", "Sung-min", "Cian", "Giorgos", "Aarav",
+		},
 		last: []string{
 			"Rakotomalala", "Randrianarisoa", "Rasoanaivo", "Smith", "O'Brien", "McCarthy", "Mensah", "Ndlovu", "Papadopoulos", "Asante",
-			"Dlamini", "Rakotondrabe", "Murphy", "O'Connor",
+			"Dlamini", "Rakotondrabe", "Murphy", "O'Connor", "Kim", "Park", "Lee", "Choi", "Nakamura", "Tanaka",
+			"Suzuki", "Sato", "Sharma", "Patel", "Singh", "Gupta", "Nikolaidis", "Georgiou", "Boateng", "Okafor",
 		},
 		listShare:   1,
 		frenchGiven: 0.1,
 	},
 }
+
+// chineseSecond holds second syllables of Chinese given names.
+var chineseSecond = []string{"ling", "wei", "yu", "hua", "jie", "min", "xin", "yi", "han", "qing", "long", "fei", "ning", "yang", "lin", "feng"}
 
 // French family names beyond the most common ones: built the way many of
 // them were formed (a stem and a diminutive or place ending, a place with a

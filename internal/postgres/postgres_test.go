@@ -1,0 +1,218 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/umontpellier/scolpass/internal/activation"
+	"github.com/umontpellier/scolpass/internal/login"
+	"github.com/umontpellier/scolpass/internal/postgres"
+	"github.com/umontpellier/scolpass/internal/postgres/pgtest"
+	"github.com/umontpellier/scolpass/internal/roster"
+)
+
+var (
+	ctx   = context.Background()
+	actor = activation.Actor{Operator: "test", Channel: "script", Clock: "system"}
+	t0    = time.Date(2026, 9, 1, 10, 0, 0, 0, activation.Zone())
+)
+
+func student(line int, no, first, last string) roster.Student {
+	base, err := login.Derive(first, last)
+	if err != nil {
+		panic(err)
+	}
+	return roster.Student{Line: line, StudentNo: no, FirstName: first, LastName: last, LoginBase: base, Program: "L1INFO"}
+}
+
+func logins(t *testing.T, db *postgres.DB) map[string]string {
+	t.Helper()
+	var rows []struct {
+		No    string `db:"student_no"`
+		Login string `db:"login"`
+	}
+	if err := db.SelectContext(ctx, &rows, `SELECT student_no, login FROM students`); err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]string{}
+	for _, r := range rows {
+		m[r.No] = r.Login
+	}
+	return m
+}
+
+func TestHomonymsAcrossImports(t *testing.T) {
+	db := pgtest.New(t)
+	opt := postgres.ImportOptions{Columns: []string{"program"}}
+	first := []roster.Student{student(2, "1", "Jean", "Dupont"), student(3, "2", "Jean", "DUPONT")}
+	if _, err := db.ImportStudents(ctx, first, opt, actor, t0); err != nil {
+		t.Fatal(err)
+	}
+	// Second import: the same two again (any order) and a third homonym.
+	second := []roster.Student{student(2, "3", "Jean", "Dupont"), student(3, "2", "Jean", "Dupont"), student(4, "1", "Jean", "Dupont")}
+	sum, err := db.ImportStudents(ctx, second, opt, actor, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Created != 1 || sum.Updated != 1 || sum.Unchanged != 1 {
+		t.Errorf("summary = %+v, want 1 created, 1 updated (DUPONT -> Dupont), 1 unchanged", sum)
+	}
+	want := map[string]string{"1": "jean.dupont", "2": "jean.dupont2", "3": "jean.dupont3"}
+	if got := logins(t, db); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("logins = %v, want %v", got, want)
+	}
+}
+
+func TestConcurrentImportsNeverShareALogin(t *testing.T) {
+	db := pgtest.New(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			rows := []roster.Student{student(2, fmt.Sprint(100+i), "Léa", "Martin"), student(3, fmt.Sprint(200+i), "Léa", "Martin")}
+			_, err := db.ImportStudents(ctx, rows, postgres.ImportOptions{}, actor, t0)
+			errs <- err
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := logins(t, db)
+	seen := map[string]bool{}
+	for _, l := range got {
+		if seen[l] {
+			t.Fatalf("login %s given twice: %v", l, got)
+		}
+		seen[l] = true
+	}
+	for n := 1; n <= 16; n++ {
+		if !seen[login.WithSuffix("lea.martin", n)] {
+			t.Errorf("%s missing: suffixes must be 1..16 without gaps, got %v", login.WithSuffix("lea.martin", n), got)
+		}
+	}
+}
+
+func TestIssueFailureChangesNoPassword(t *testing.T) {
+	db := pgtest.New(t)
+	if _, err := db.ImportStudents(ctx, []roster.Student{student(2, "1", "Anne", "Alpha")}, postgres.ImportOptions{}, actor, t0); err != nil {
+		t.Fatal(err)
+	}
+	issue := func(fail bool) error {
+		_, err := db.Issue(ctx, postgres.IssueSelection{All: true}, "b", actor, t0, func(c []postgres.IssueCandidate) ([]postgres.IssuedCredential, error) {
+			if fail {
+				return nil, errors.New("disk full")
+			}
+			return []postgres.IssuedCredential{{StudentID: c[0].StudentID, Hash: activation.HashProvisional("AAAA"), ExpiresAt: t0.Add(time.Hour)}}, nil
+		})
+		return err
+	}
+	if err := issue(false); err != nil {
+		t.Fatal(err)
+	}
+	var before string
+	if err := db.GetContext(ctx, &before, `SELECT hash FROM provisional_credentials`); err != nil {
+		t.Fatal(err)
+	}
+	if err := issue(true); err == nil {
+		t.Fatal("issue with a failing PDF succeeded")
+	}
+	var after string
+	var audits int
+	if err := db.GetContext(ctx, &after, `SELECT hash FROM provisional_credentials`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.GetContext(ctx, &audits, `SELECT count(*) FROM audit_events WHERE action = 'issue-scolpass'`); err != nil {
+		t.Fatal(err)
+	}
+	if after != before || audits != 1 {
+		t.Errorf("a failed issue changed the credentials (%v) or audited (%d events)", after != before, audits)
+	}
+}
+
+// answers is a fixed set of answers.
+type answers struct{ pw, recovery string }
+
+func (a answers) ProvisionalPassword(*activation.Account) (string, bool, error) { return a.pw, true, nil }
+func (a answers) RecoveryEmail(*activation.Account) (string, bool, error) {
+	return a.recovery, a.recovery != "", nil
+}
+func (a answers) AcceptCharter(*activation.Account, string) (bool, bool, error) { return false, false, nil }
+func (a answers) Redirect(*activation.Account, string) (string, bool, bool, error) {
+	return "", false, false, nil
+}
+func (a answers) NewPassword(*activation.Account, func(string) error) (string, bool, error) {
+	return "", false, nil
+}
+
+// Two agents acting on one account at the same moment: one wins, the other
+// gets a conflict (ESTATE), and the account is consistent.
+func TestConcurrentActivationsConflict(t *testing.T) {
+	db := pgtest.New(t)
+	if _, err := db.ImportStudents(ctx, []roster.Student{student(2, "1", "Anne", "Alpha")}, postgres.ImportOptions{}, actor, t0); err != nil {
+		t.Fatal(err)
+	}
+	const pw = "ABCD-EFGH-JKMN-PQ"
+	if _, err := db.Issue(ctx, postgres.IssueSelection{All: true}, "b", actor, t0, func(c []postgres.IssueCandidate) ([]postgres.IssuedCredential, error) {
+		return []postgres.IssuedCredential{{StudentID: c[0].StudentID, Hash: activation.HashProvisional(pw), ExpiresAt: t0.Add(time.Hour)}}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := activation.DefaultConfig()
+	cfg.RenderMail = func(string, activation.MailData) (string, string, error) { return "s", "b", nil }
+	cfg.LinksPerDay = 1000
+	wins, conflicts := 0, 0
+	for round := 0; round < 20; round++ {
+		// Back to step 1 each round.
+		if _, err := db.ExecContext(ctx, `UPDATE accounts SET state = 'authenticated', recovery_email = NULL`); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		results := make([]error, 2)
+		start := make(chan struct{})
+		for i := range results {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				svc := &activation.Service{Store: &postgres.AccountStore{DB: db, Actor: actor, Now: t0}, Config: cfg}
+				<-start
+				_, results[i] = svc.Activate(ctx, "anne.alpha", answers{pw: pw, recovery: fmt.Sprintf("agent%d@example.org", i)}, actor, t0)
+			}(i)
+		}
+		close(start)
+		wg.Wait()
+		for _, err := range results {
+			switch activation.ErrorCode(err) {
+			case activation.EPAUSED:
+				wins++
+			case activation.ESTATE:
+				conflicts++
+			default:
+				t.Fatalf("unexpected outcome: %v", err)
+			}
+		}
+		var pending int
+		if err := db.GetContext(ctx, &pending, `SELECT count(*) FROM tokens WHERE used_at IS NULL AND revoked_at IS NULL`); err != nil {
+			t.Fatal(err)
+		}
+		if pending != 1 {
+			t.Fatalf("round %d: %d live links, want exactly 1 (results %v)", round, pending, results)
+		}
+		if _, err := db.ExecContext(ctx, `UPDATE tokens SET revoked_at = now() WHERE revoked_at IS NULL`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if wins != 20 {
+		t.Errorf("%d rounds had a winner, want every one of the 20", wins)
+	}
+	t.Logf("%d wins, %d conflicts over 20 rounds of 2 agents", wins, conflicts)
+}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -34,7 +36,15 @@ func benchSheets(n int) []Sheet {
 	return out
 }
 
-const benchBatch = 1000
+// benchBatch is the number of sheets a benchmark iteration puts in one PDF:
+// 1,000 by default, PASSPDF_BENCH_SHEETS to change it (10000 for the size of
+// a real batch).
+var benchBatch = func() int {
+	if n, err := strconv.Atoi(os.Getenv("PASSPDF_BENCH_SHEETS")); err == nil && n > 0 {
+		return n
+	}
+	return 1000
+}()
 
 // BenchmarkWriteSheets renders benchBatch sheets into one PDF per iteration
 // with the product's Renderer.
@@ -54,7 +64,7 @@ func BenchmarkWriteSheets(b *testing.B) {
 		size = cw.n
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchBatch), "ns/sheet")
-	b.ReportMetric(float64(size)/benchBatch, "B/sheet")
+	b.ReportMetric(float64(size)/float64(benchBatch), "B/sheet")
 }
 
 // BenchmarkBareLoop is the yardstick of BenchmarkWriteSheets: the same
@@ -77,7 +87,7 @@ func BenchmarkBareLoop(b *testing.B) {
 		size = cw.n
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchBatch), "ns/sheet")
-	b.ReportMetric(float64(size)/benchBatch, "B/sheet")
+	b.ReportMetric(float64(size)/float64(benchBatch), "B/sheet")
 }
 
 // BenchmarkWriteOneSheet is the --out-dir case: one PDF per student, so the
@@ -157,17 +167,18 @@ func bareLoop(r *Renderer, w io.Writer, sheets []Sheet) error {
 		text("B", 9, 45, 140, t.validUntil.fr+" "+exp+", "+t.singleUse.fr)
 		text("", 8.5, 110, 140, " · "+t.validUntil.en+" "+exp+", "+t.singleUse.en)
 		y := 150.0
-		for k, steps := range [][]richLine{r.stepsFR, r.stepsEN} {
+		st := r.steps
+		for k, steps := range [][]richLine{st.fr, st.en} {
 			text("B", 10.5, 20, y+4, []string{t.steps.fr, t.steps.en}[k])
 			pdf.Line(20, y+6, 190, y+6)
 			y += 6.5
 			for _, l := range steps {
-				y += stepsLineH
+				y += st.lineH
 				if l.number != "" {
-					text("B", stepsFontSize, 20, y, l.number)
+					text("B", st.size, 20, y, l.number)
 				}
 				for _, run := range l.runs {
-					text(run.style, stepsFontSize, 26+run.dx, y, run.text)
+					text(run.style, st.size, 26+run.dx, y, run.text)
 				}
 			}
 		}
@@ -180,4 +191,16 @@ func bareLoop(r *Renderer, w io.Writer, sheets []Sheet) error {
 		}
 	}
 	return pdf.Output(w)
+}
+
+// BenchmarkNewDocument measures what every PDF costs before its first page:
+// gofpdf parses each TrueType face again for each document.
+func BenchmarkNewDocument(b *testing.B) {
+	r, err := NewRenderer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		r.newPDF("P", true)
+	}
 }

@@ -1,13 +1,9 @@
 package passpdf
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"unicode"
 
@@ -17,79 +13,34 @@ import (
 // WriteFileAtomic creates path with mode 0600 holding what write writes. It
 // writes to a temporary file in the same directory, syncs it to disk, then
 // renames it over path, so that path either keeps its old content or has the
-// complete new one, never a part.
+// complete new one, never a part. It is a PendingFile committed at once.
 //
 // If path exists and force is false it fails with "… already exists (use
-// --force to overwrite)" before calling write. On any failure (write returns
-// an error, disk full, missing or read-only directory) the temporary file is
-// removed and path is left untouched.
-func WriteFileAtomic(path string, force bool, write func(io.Writer) error) (err error) {
-	if !force {
-		if _, err := os.Lstat(path); err == nil {
-			return fmt.Errorf("%s already exists (use --force to overwrite)", path)
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("checking %s: %w", path, err)
-		}
-	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	// CreateTemp makes the file with mode 0600, never readable by others,
-	// even for an instant.
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+// --force to overwrite)" before calling write, and also if path appears
+// while write runs. On any failure (write returns an error, disk full,
+// missing or read-only directory) the temporary file is removed and path is
+// left untouched.
+func WriteFileAtomic(path string, force bool, write func(io.Writer) error) error {
+	p, err := NewPendingFile(path, force)
 	if err != nil {
-		return fmt.Errorf("creating %s: %w", path, err)
-	}
-	tmpName := tmp.Name()
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmpName)
-		}
-	}()
-	if err := tmp.Chmod(0o600); err != nil { // in case of an unusual umask or platform
-		return fmt.Errorf("creating %s: %w", path, err)
-	}
-	bw := bufio.NewWriterSize(tmp, 1<<20)
-	if err := write(bw); err != nil {
 		return err
 	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+	if err := write(p); err != nil {
+		p.Abort()
+		return err
 	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+	if err := p.Finish(); err != nil {
+		p.Abort()
+		return err
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if force {
-		if err := os.Rename(tmpName, path); err != nil {
-			return fmt.Errorf("creating %s: %w", path, err)
+	if err := p.Commit(); err != nil {
+		// Unlike a two-phase caller, nothing here depends on the content:
+		// remove it rather than leave it beside path.
+		os.Remove(p.tmp)
+		if _, serr := os.Lstat(path); serr == nil && !force {
+			return fmt.Errorf("%s already exists (use --force to overwrite)", path)
 		}
-	} else {
-		// A hard link fails if path appeared meanwhile, where a rename would
-		// silently replace it.
-		if err := os.Link(tmpName, path); err != nil {
-			if errors.Is(err, fs.ErrExist) {
-				return fmt.Errorf("%s already exists (use --force to overwrite)", path)
-			}
-			// File systems without hard links: check, then rename.
-			if _, serr := os.Lstat(path); serr == nil {
-				return fmt.Errorf("%s already exists (use --force to overwrite)", path)
-			}
-			if err := os.Rename(tmpName, path); err != nil {
-				return fmt.Errorf("creating %s: %w", path, err)
-			}
-		} else {
-			os.Remove(tmpName)
-		}
-	}
-	// Make the new directory entry durable too; not all systems allow it.
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync()
-		d.Close()
+		return err
 	}
 	return nil
 }

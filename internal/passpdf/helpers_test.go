@@ -66,6 +66,17 @@ func pdfPages(t testing.TB, path string) []string {
 // still matches.
 func flat(s string) string { return strings.Join(strings.Fields(s), " ") }
 
+// squeeze removes white space and hyphens, to find a value that was wrapped
+// over lines: pdftotext joins lines and drops a hyphen that ends one.
+func squeeze(s string) string {
+	return strings.Map(func(c rune) rune {
+		if c == '-' || c == ' ' || c == '\n' || c == '\t' {
+			return -1
+		}
+		return c
+	}, s)
+}
+
 var (
 	testIssued  = time.Date(2025, 9, 1, 23, 30, 0, 0, time.UTC) // 2 September in Paris
 	testExpires = time.Date(2025, 12, 31, 23, 30, 0, 0, time.UTC)

@@ -133,15 +133,30 @@ func wrapWords(pdf *gofpdf.Fpdf, text string, width float64) []string {
 }
 
 // wrapChars splits text into lines no wider than width in the current font,
-// between any two characters (for addresses and identifiers, which have no
-// spaces). Each line holds at least one character.
+// for identifiers and addresses, which have no spaces: a line preferably
+// ends after ".", "/", "?", "&" or "_", or before "@", and otherwise
+// between any two characters. Never preferably after "-": a reader would
+// take a hyphen at the end of a line for a word break, not part of a login.
+// Each line holds at least one character.
 func wrapChars(pdf *gofpdf.Fpdf, text string, width float64) []string {
 	var lines []string
-	start := 0
+	start, lastBreak := 0, -1
 	for i, c := range text {
 		if i > start && pdf.GetStringWidth(text[start:i+utf8.RuneLen(c)]) > width {
-			lines = append(lines, text[start:i])
-			start = i
+			cut := i
+			if lastBreak > start {
+				cut = lastBreak
+			}
+			lines = append(lines, text[start:cut])
+			start, lastBreak = cut, -1
+		}
+		switch c {
+		case '@':
+			if i > start {
+				lastBreak = i
+			}
+		case '.', '/', '?', '&', '_':
+			lastBreak = i + 1
 		}
 	}
 	return append(lines, text[start:])
@@ -149,8 +164,9 @@ func wrapChars(pdf *gofpdf.Fpdf, text string, width float64) []string {
 
 // fitText chooses the size, between maxSize and minSize points, at which text
 // fits on one line of width millimetres in family/style; if it does not fit
-// even at minSize it is wrapped at minSize (between words, or between
-// characters when chars is true). The font is left set to the chosen size.
+// even at minSize it is wrapped (between words, or between characters when
+// chars is true) on two lines at the largest size that allows it, or on more
+// lines at minSize. The font is left set to the chosen size.
 func fitText(pdf *gofpdf.Fpdf, family, style string, maxSize, minSize, width float64, text string, chars bool) (float64, []string) {
 	pdf.SetFont(family, style, maxSize)
 	w := pdf.GetStringWidth(text)
@@ -164,11 +180,20 @@ func fitText(pdf *gofpdf.Fpdf, family, style string, maxSize, minSize, width flo
 			return size, []string{text}
 		}
 	}
-	pdf.SetFont(family, style, minSize)
-	if chars {
-		return minSize, wrapChars(pdf, text, width)
+	// Two lines at a larger size read better than three small ones.
+	wrap := func(size float64) []string {
+		pdf.SetFont(family, style, size)
+		if chars {
+			return wrapChars(pdf, text, width)
+		}
+		return wrapWords(pdf, text, width)
 	}
-	return minSize, wrapWords(pdf, text, width)
+	for size := math.Floor(maxSize); size > minSize; size-- {
+		if lines := wrap(size); len(lines) <= 2 {
+			return size, lines
+		}
+	}
+	return minSize, wrap(minSize)
 }
 
 // shrinkToFit sets family/style at maxSize, or smaller so that text fits on

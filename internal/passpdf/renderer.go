@@ -48,8 +48,9 @@ type Renderer struct {
 	report *reportTexts
 	paris  *time.Location
 
-	// Step lists laid out once, French and English.
-	stepsFR, stepsEN []richLine
+	// The guide's steps laid out once, French and English: normally, and
+	// compact for a sheet whose long name or programme leaves less room.
+	steps, stepsCompact *stepsLayout
 	// Confidentiality notice laid out once.
 	confidentialFR, confidentialEN []string
 
@@ -93,8 +94,8 @@ func newRenderer(fsys fs.FS) (*Renderer, error) {
 	// Lay out the fixed texts once, with the real font metrics; this also
 	// proves that the fonts parse.
 	pdf := r.newPDF("P", true)
-	r.stepsFR = layoutSteps(pdf, r.sheet.stepsFR, stepsFontSize, stepsTextWidth)
-	r.stepsEN = layoutSteps(pdf, r.sheet.stepsEN, stepsFontSize, stepsTextWidth)
+	r.steps = newStepsLayout(pdf, r.sheet, 8, 3.4, 0.9)
+	r.stepsCompact = newStepsLayout(pdf, r.sheet, 7, 2.95, 0.6)
 	pdf.SetFont(fontSans, "B", confFontSize)
 	r.confidentialFR = wrapWords(pdf, r.sheet.confidential.fr, contentWidth)
 	pdf.SetFont(fontSans, "", confFontSizeEN)
@@ -110,7 +111,7 @@ func newRenderer(fsys fs.FS) (*Renderer, error) {
 // page is laid out by hand) and a deterministic object order.
 //
 // gofpdf parses a TrueType font each time it is added to a document and
-// subsets it when the document is written, about 4 ms a face: so a
+// subsets it when the document is written, some 5 ms a face: so a
 // document registers only the faces it uses, and WriteSheets puts many
 // sheets in one document rather than one document a sheet when it can.
 func (r *Renderer) newPDF(orientation string, mono bool) *gofpdf.Fpdf {

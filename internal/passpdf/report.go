@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jung-kurt/gofpdf"
 )
@@ -27,7 +28,7 @@ type Report struct {
 	Title       string
 	GeneratedAt time.Time
 	By          string   // "program", "component", "year" or "state"
-	States      []string // column order, in life-cycle order: the funnel follows it
+	States      []string // column order, in life-cycle order: the funnel counts, for each, the students at it or beyond
 	Groups      []ReportGroup
 	Total       ReportGroup
 }
@@ -110,7 +111,7 @@ func (rw *reportWriter) newPage(first bool) {
 	pdf.AddPage()
 	ink(pdf, inkBlack)
 	if !first {
-		pdf.SetFont(fontSans, "B", 10)
+		shrinkToFit(pdf, fontSans, "B", 10, repWidth, rw.title)
 		pdf.Text(repMargin, repMargin+4, rw.title)
 		pdf.SetDrawColor(0, 0, 0)
 		pdf.SetLineWidth(0.4)
@@ -119,8 +120,7 @@ func (rw *reportWriter) newPage(first bool) {
 		return
 	}
 	pair(pdf, repMargin, repMargin+3, t.caption, "", 8.5, 8)
-	_, lines := fitText(pdf, fontSans, "B", 18, 11, repWidth-80, rw.title, false)
-	size, _ := pdf.GetFontSize()
+	size, lines := fitText(pdf, fontSans, "B", 18, 11, repWidth-80, rw.title, false)
 	y := repMargin + 5
 	for _, l := range lines {
 		y += size * ptToMM * 1.2
@@ -136,7 +136,7 @@ func (rw *reportWriter) newPage(first bool) {
 	pdf.SetFont(fontSans, "B", 10)
 	pdf.Text(repRight-pdf.GetStringWidth(when), repMargin+8, when)
 	by := rw.byName()
-	byText := bilingual{fr: t.by.fr + " : " + by.fr, en: t.by.en + ": " + by.en}
+	byText := bilingual{fr: t.by.fr + "\u00a0: " + by.fr, en: t.by.en + ": " + by.en}
 	bw := pairWidth(pdf, byText, "", 8, 7.5)
 	pair(pdf, repRight-bw, repMargin+13, byText, "", 8, 7.5)
 	y = math.Max(y+3, repMargin+16)
@@ -204,7 +204,8 @@ func (rw *reportWriter) tableHeader() {
 		ink(pdf, inkBlack)
 	}
 	x := repMargin
-	head(x, rw.keyW, rw.byName(), false)
+	by := rw.byName()
+	head(x, rw.keyW, bilingual{fr: capitalize(by.fr), en: capitalize(by.en)}, false)
 	x += rw.keyW
 	head(x, rw.numW, t.students, true)
 	x += rw.numW
@@ -282,6 +283,15 @@ func (rw *reportWriter) row(g ReportGroup, key string, total bool, zebra bool) {
 		pdf.Line(repMargin, y+h, repRight, y+h)
 	}
 	rw.y = y + h
+}
+
+// capitalize upper-cases the first letter: "formation" heads a column as
+// "Formation".
+func capitalize(s string) string {
+	for i, c := range s {
+		return strings.ToUpper(string(c)) + s[i+utf8.RuneLen(c):]
+	}
+	return s
 }
 
 // percent formats a 0..1 rate the French way: "42,5 %".
@@ -456,9 +466,10 @@ func (rw *reportWriter) footers() {
 	t := rw.r.report
 	for p := 1; p <= n; p++ {
 		pdf.SetPage(p)
-		pdf.SetFont(fontSans, "", 7)
+		shrinkToFit(pdf, fontSans, "", 7, repWidth-40, rw.title)
 		ink(pdf, inkEN)
 		pdf.Text(repMargin, repFooterY, rw.title)
+		pdf.SetFont(fontSans, "", 7)
 		s := fmt.Sprintf("%s · %s %d / %d", t.page.fr, t.page.en, p, n)
 		if t.page.fr == t.page.en {
 			s = fmt.Sprintf("%s %d / %d", t.page.fr, p, n)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/jung-kurt/gofpdf"
 )
@@ -38,9 +39,6 @@ const (
 	valueX     = marginL + labelWidth
 	valueWidth = rowsRight - valueX
 
-	stepsFontSize  = 8.0
-	stepsLineH     = 3.4
-	stepsGap       = 0.9
 	stepsIndent    = 6.0
 	stepsTextWidth = contentWidth - stepsIndent
 
@@ -63,6 +61,15 @@ const (
 // contains the password (the QR code must never carry it). Errors name the
 // sheet by its position and student number, never by its password.
 func (r *Renderer) WriteSheets(w io.Writer, sheets []Sheet) error {
+	return r.WriteSheetsProgress(w, sheets, nil)
+}
+
+// WriteSheetsProgress is WriteSheets that calls progress, if not nil, with
+// the number of pages laid out so far, after each page, from the calling
+// goroutine. After the last call the PDF is still to be compressed and
+// written to w, which takes about three times as long as the layout (some
+// 2 s for 10,000 sheets): a progress bar reaches its end slightly early.
+func (r *Renderer) WriteSheetsProgress(w io.Writer, sheets []Sheet, progress func(done int)) error {
 	if len(sheets) == 0 {
 		return errors.New("no SCOL'PASS sheet to write")
 	}
@@ -78,6 +85,7 @@ func (r *Renderer) WriteSheets(w io.Writer, sheets []Sheet) error {
 	}
 	pdf.SetCreationDate(sheets[0].IssuedAt)
 	pdf.SetModificationDate(sheets[0].IssuedAt)
+	d := r.newSheetDoc(pdf)
 	images := map[string]bool{}
 	for i := range sheets {
 		s := &sheets[i]
@@ -90,11 +98,14 @@ func (r *Renderer) WriteSheets(w io.Writer, sheets []Sheet) error {
 			pdf.RegisterImageOptionsReader(name, gofpdf.ImageOptions{ImageType: "PNG"}, bytes.NewReader(png))
 			images[name] = true
 		}
-		if err := r.drawSheet(pdf, s, name); err != nil {
+		if err := r.drawSheet(d, s, name); err != nil {
 			return fmt.Errorf("sheet %d (student %q): %w", i+1, s.StudentNo, err)
 		}
 		if err := pdf.Error(); err != nil {
 			return fmt.Errorf("sheet %d (student %q): %w", i+1, s.StudentNo, err)
+		}
+		if progress != nil {
+			progress(i + 1)
 		}
 	}
 	if err := pdf.Output(w); err != nil {
@@ -119,10 +130,30 @@ func checkSheet(s *Sheet) error {
 		return errors.New("the date of issue is missing")
 	case strings.TrimSpace(s.ActivationURL) == "":
 		return errors.New("the activation address is empty")
-	case strings.Contains(s.ActivationURL, strings.TrimSpace(s.Password)):
+	case containsSecret(s.ActivationURL, s.Password):
 		return errors.New("the activation address contains the password; it would be printed in the QR code")
 	}
 	return nil
+}
+
+// containsSecret reports whether text holds secret, also written in another
+// case or without its separators ("k7qmx4tp9cwd" for "K7QM-X4TP-9CWD").
+func containsSecret(text, secret string) bool {
+	if strings.Contains(text, strings.TrimSpace(secret)) {
+		return true
+	}
+	fold := func(s string) string {
+		return strings.Map(func(c rune) rune {
+			if unicode.IsLetter(c) || unicode.IsDigit(c) {
+				return unicode.ToLower(c)
+			}
+			return -1
+		}, s)
+	}
+	// Below 8 characters a match could be chance, and no provisional
+	// password is that short.
+	f := fold(secret)
+	return len(f) >= 8 && strings.Contains(fold(text), f)
 }
 
 // ink sets the text colour to a grey level (0 black, 255 white).
@@ -152,42 +183,25 @@ func pairWidth(pdf *gofpdf.Fpdf, b bilingual, style string, size, sizeEN float64
 	return w + pdf.GetStringWidth(" · "+b.en)
 }
 
-// drawSheet lays out one SCOL'PASS page. Only the student's data are placed
-// here; the fixed texts were laid out by NewRenderer.
-func (r *Renderer) drawSheet(pdf *gofpdf.Fpdf, s *Sheet, qrName string) error {
-	t := r.sheet
+// drawSheet lays out one SCOL'PASS page: the student's data, placed around
+// the document's templates of fixed texts.
+func (r *Renderer) drawSheet(d *sheetDoc, s *Sheet, qrName string) error {
+	t, pdf := r.sheet, d.pdf
 	pdf.AddPage()
+	pdf.UseTemplate(d.fixed)
 	ink(pdf, inkBlack)
 	pdf.SetDrawColor(0, 0, 0)
 
 	// Header: university and caption on the left, date of issue on the right.
 	university := clean(s.University)
-	_, uni := fitText(pdf, fontSans, "B", 13, 9, contentWidth-55, university, false)
-	pdf.Text(marginL, 21, uni[0])
-	if len(uni) > 1 { // a very long name of university: keep the rest small
-		pdf.Text(marginL, 21+4, strings.Join(uni[1:], " "))
-	}
-	pair(pdf, marginL, 26.5, t.caption, "", 8.5, 8)
+	shrinkToFit(pdf, fontSans, "B", 13, contentWidth-55, university)
+	pdf.Text(marginL, 21, university)
 	issued := r.date(s.IssuedAt)
-	pw := pairWidth(pdf, t.issued, "", 8, 7.5)
-	pair(pdf, rightX-pw, 21, t.issued, "", 8, 7.5)
 	pdf.SetFont(fontSans, "B", 11)
 	pdf.Text(rightX-pdf.GetStringWidth(issued), 26.5, issued)
-	pdf.SetLineWidth(0.6)
-	pdf.Line(marginL, 30, rightX, 30)
-
-	// Title.
-	pdf.SetFont(fontSans, "B", 28)
-	pdf.Text(marginL-0.6, 43.5, t.title)
-	pdf.SetFont(fontSans, "", 9.5)
-	pdf.Text(marginL, 50, t.subtitle.fr)
-	pdf.SetFont(fontSans, "", 8.5)
-	ink(pdf, inkEN)
-	pdf.Text(marginL, 54, t.subtitle.en)
 
 	// Name: as large as fits, wrapped at 11 pt, never cut.
-	y := 61.5
-	pair(pdf, marginL, y, t.name, "", 7.5, 7)
+	y := nameLabelY
 	name := displayName(s)
 	size, lines := fitText(pdf, fontSans, "B", 18, 11, contentWidth, name, false)
 	lh := size * ptToMM * 1.2
@@ -247,7 +261,7 @@ func (r *Renderer) drawSheet(pdf *gofpdf.Fpdf, s *Sheet, qrName string) error {
 		return drawValue(y, size, ls)
 	})
 	row(t.login, func(y float64) float64 {
-		size, ls := fitText(pdf, fontMono, "B", 12, 8, valueWidth, clean(s.Login), true)
+		size, ls := fitText(pdf, fontMono, "B", 12, 7, valueWidth, clean(s.Login), true)
 		return drawValue(y, size, ls)
 	})
 	row(t.activation, func(y float64) float64 {
@@ -257,7 +271,7 @@ func (r *Renderer) drawSheet(pdf *gofpdf.Fpdf, s *Sheet, qrName string) error {
 
 	// Provisional password, boxed, with its expiry.
 	y = max(y, qrY+qrSize+6.6) + 4.5
-	password := clean(s.Password)
+	password := s.Password // printed exactly as given
 	pwSize, pwLines := fitText(pdf, fontMono, "B", 24, 10, contentWidth-16, password, true)
 	pwLH := pwSize * ptToMM * 1.2
 	boxH := 16 + float64(len(pwLines))*pwLH
@@ -281,20 +295,77 @@ func (r *Renderer) drawSheet(pdf *gofpdf.Fpdf, s *Sheet, qrName string) error {
 	y += boxH + 6
 
 	// The guide in short: French, then English.
-	y = r.drawSteps(pdf, y, t.steps.fr, r.stepsFR, inkBlack)
-	y = r.drawSteps(pdf, y+3, t.steps.en, r.stepsEN, inkEN-35)
-
-	// Footer: confidentiality notice.
-	n := len(r.confidentialFR) + len(r.confidentialEN)
-	top := footerBaseline - float64(n-1)*confLineH - 3.5
-	if false && y > top-3 {
+	steps, tpl := r.steps, d.steps
+	if y+steps.height > r.footerTop()-3 {
+		steps, tpl = r.stepsCompact, d.stepsCompact
+	}
+	if y+steps.height > r.footerTop()-3 {
 		return errors.New("the name, programme, login or address is too long to fit the sheet on one page")
 	}
+	pdf.UseTemplateScaled(tpl, gofpdf.PointType{X: 0, Y: y}, gofpdf.SizeType{Wd: pageW, Ht: pageH})
+	return nil
+}
+
+// sheetDoc is a document of sheets: the PDF and the parts of a page that
+// are the same for every student, drawn once as PDF forms (templates) and
+// placed on each page, so that a page carries only the student's data.
+type sheetDoc struct {
+	pdf                 *gofpdf.Fpdf
+	fixed               gofpdf.Template // header texts, title, labels, footer
+	steps, stepsCompact gofpdf.Template // the guide, drawn from y = 0
+}
+
+func (r *Renderer) newSheetDoc(pdf *gofpdf.Fpdf) *sheetDoc {
+	d := &sheetDoc{pdf: pdf}
+	d.fixed = pdf.CreateTemplate(func(tpl *gofpdf.Tpl) { r.drawFixed(&tpl.Fpdf) })
+	stepsTpl := func(l *stepsLayout) gofpdf.Template {
+		return pdf.CreateTemplate(func(tpl *gofpdf.Tpl) {
+			y := drawSteps(&tpl.Fpdf, 0, r.sheet.steps.fr, l, l.fr, inkBlack)
+			drawSteps(&tpl.Fpdf, y+stepsBetween, r.sheet.steps.en, l, l.en, inkEN-35)
+		})
+	}
+	d.steps, d.stepsCompact = stepsTpl(r.steps), stepsTpl(r.stepsCompact)
+	return d
+}
+
+// nameLabelY is the baseline of the "Nom · Name" label.
+const nameLabelY = 61.5
+
+// footerTop is the baseline of the first line of the footer.
+func (r *Renderer) footerTop() float64 {
+	n := len(r.confidentialFR) + len(r.confidentialEN)
+	return footerBaseline - float64(n-1)*confLineH - 3.5
+}
+
+// drawFixed draws what every sheet shows at the same place: captions,
+// title, labels that do not move, and the confidentiality footer.
+func (r *Renderer) drawFixed(pdf *gofpdf.Fpdf) {
+	t := r.sheet
+	ink(pdf, inkBlack)
+	pair(pdf, marginL, 26.5, t.caption, "", 8.5, 8)
+	pw := pairWidth(pdf, t.issued, "", 8, 7.5)
+	pair(pdf, rightX-pw, 21, t.issued, "", 8, 7.5)
+	pdf.SetDrawColor(0, 0, 0)
+	pdf.SetLineWidth(0.6)
+	pdf.Line(marginL, 30, rightX, 30)
+
+	pdf.SetFont(fontSans, "B", 28)
+	pdf.Text(marginL-0.6, 43.5, t.title)
+	pdf.SetFont(fontSans, "", 9.5)
+	pdf.Text(marginL, 50, t.subtitle.fr)
+	pdf.SetFont(fontSans, "", 8.5)
+	ink(pdf, inkEN)
+	pdf.Text(marginL, 54, t.subtitle.en)
+	pair(pdf, marginL, nameLabelY, t.name, "", 7.5, 7)
+
+	// Footer: confidentiality notice.
+	top := r.footerTop()
 	pdf.SetDrawColor(0, 0, 0)
 	pdf.SetLineWidth(0.3)
 	pdf.Line(marginL, top-4, rightX, top-4)
-	b = top
+	b := top
 	pdf.SetFont(fontSans, "B", confFontSize)
+	ink(pdf, inkBlack)
 	for _, l := range r.confidentialFR {
 		pdf.Text(marginL, b, l)
 		b += confLineH
@@ -305,44 +376,77 @@ func (r *Renderer) drawSheet(pdf *gofpdf.Fpdf, s *Sheet, qrName string) error {
 		pdf.Text(marginL, b, l)
 		b += confLineH
 	}
-	ink(pdf, inkBlack)
-	return nil
 }
+
+// stepsBetween separates the French steps from the English ones.
+const stepsBetween = 3.0
+
+// stepsLayout is the guide's steps laid out at one size.
+type stepsLayout struct {
+	size, lineH, gap float64
+	fr, en           []richLine
+	height           float64 // both lists with their headings
+}
+
+func newStepsLayout(pdf *gofpdf.Fpdf, t *sheetTexts, size, lineH, gap float64) *stepsLayout {
+	l := &stepsLayout{size: size, lineH: lineH, gap: gap}
+	l.fr = layoutSteps(pdf, t.stepsFR, size, stepsTextWidth)
+	l.en = layoutSteps(pdf, t.stepsEN, size, stepsTextWidth)
+	l.height = l.listHeight(l.fr) + stepsBetween + l.listHeight(l.en)
+	return l
+}
+
+// listHeight is what drawSteps advances for lines.
+func (l *stepsLayout) listHeight(lines []richLine) float64 {
+	h := stepsHeadingH + stepsTail
+	for i, ln := range lines {
+		if ln.number != "" && i > 0 {
+			h += l.gap
+		}
+		h += l.lineH
+	}
+	return h
+}
+
+const (
+	stepsHeadingH = 6.5 // heading and its rule
+	stepsTail     = 1.5 // below the last line
+)
 
 // drawSteps draws a heading and the laid-out steps from y; it returns the y
 // below the last line.
-func (r *Renderer) drawSteps(pdf *gofpdf.Fpdf, y float64, heading string, lines []richLine, textInk int) float64 {
+func drawSteps(pdf *gofpdf.Fpdf, y float64, heading string, l *stepsLayout, lines []richLine, textInk int) float64 {
 	pdf.SetFont(fontSans, "B", 10.5)
 	ink(pdf, inkBlack)
 	pdf.Text(marginL, y+4, heading)
 	pdf.SetDrawColor(inkRule, inkRule, inkRule)
 	pdf.SetLineWidth(0.2)
 	pdf.Line(marginL, y+6, rightX, y+6)
-	y += 6.5
+	y += stepsHeadingH
 	ink(pdf, textInk)
 	style := "-"
-	for i, l := range lines {
-		if l.number != "" && i > 0 {
-			y += stepsGap
+	for i, ln := range lines {
+		if ln.number != "" && i > 0 {
+			y += l.gap
 		}
-		y += stepsLineH
-		if l.number != "" {
+		y += l.lineH
+		if ln.number != "" {
 			if style != "B" {
 				style = "B"
-				pdf.SetFont(fontSans, style, stepsFontSize)
+				pdf.SetFont(fontSans, style, l.size)
 			}
-			pdf.Text(marginL, y, l.number)
+			pdf.Text(marginL, y, ln.number)
 		}
-		for _, run := range l.runs {
+		for _, run := range ln.runs {
 			if run.style != style {
 				style = run.style
-				pdf.SetFont(fontSans, style, stepsFontSize)
+				pdf.SetFont(fontSans, style, l.size)
 			}
 			pdf.Text(marginL+stepsIndent+run.dx, y, run.text)
 		}
 	}
 	ink(pdf, inkBlack)
-	return y + 1.5
+	return y + stepsTail
 }
 
 // displayName is the name as printed: first name as given, last name in

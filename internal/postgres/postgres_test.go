@@ -170,7 +170,7 @@ func TestConcurrentActivationsConflict(t *testing.T) {
 	cfg := activation.DefaultConfig()
 	cfg.RenderMail = func(string, activation.MailData) (string, string, error) { return "s", "b", nil }
 	cfg.LinksPerDay = 1000
-	wins, conflicts := 0, 0
+	wins, conflicts, roundsWon := 0, 0, 0
 	for round := 0; round < 20; round++ {
 		// Back to step 1 each round.
 		if _, err := db.ExecContext(ctx, `UPDATE accounts SET state = 'authenticated', recovery_email = NULL`); err != nil {
@@ -190,15 +190,20 @@ func TestConcurrentActivationsConflict(t *testing.T) {
 		}
 		close(start)
 		wg.Wait()
+		won := false
 		for _, err := range results {
 			switch activation.ErrorCode(err) {
 			case activation.EPAUSED:
 				wins++
+				won = true
 			case activation.ESTATE:
 				conflicts++
 			default:
 				t.Fatalf("unexpected outcome: %v", err)
 			}
+		}
+		if won {
+			roundsWon++
 		}
 		var pending int
 		if err := db.GetContext(ctx, &pending, `SELECT count(*) FROM tokens WHERE used_at IS NULL AND revoked_at IS NULL`); err != nil {
@@ -211,8 +216,11 @@ func TestConcurrentActivationsConflict(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if wins != 20 {
-		t.Errorf("%d rounds had a winner, want every one of the 20", wins)
+	// When the two runs happen not to overlap, both succeed one after the
+	// other (the second replaces the first link): that is not a conflict.
+	// What must hold: every round has a winner and exactly one live link.
+	if roundsWon != 20 {
+		t.Errorf("%d rounds had a winner, want every one of the 20", roundsWon)
 	}
 	t.Logf("%d wins, %d conflicts over 20 rounds of 2 agents", wins, conflicts)
 }

@@ -66,9 +66,6 @@ func (db *DB) ImportStudents(ctx context.Context, rows []roster.Student, opt Imp
 		if err := copyRows(ctx, tx, rows, present); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `ANALYZE import_rows`); err != nil {
-			return err
-		}
 		if err := tx.GetContext(ctx, &sum, countSQL); err != nil {
 			return fmt.Errorf("classify rows: %w", err)
 		}
@@ -135,21 +132,28 @@ const countSQL = `SELECT
 	count(*) FILTER (WHERE s.id IS NOT NULL AND NOT ` + changedSQL + `) AS unchanged
 FROM import_rows r LEFT JOIN students s ON s.student_no = r.student_no`
 
+// duplicatesSQL finds new students whose names and birth date equal those
+// of a stored student, or of an earlier new row of the file (one sort, no
+// per-row lookups).
 const duplicatesSQL = `WITH fresh AS (
-	SELECT r.* FROM import_rows r
+	SELECT r.line, r.student_no, r.first_name || ' ' || r.last_name AS name,
+		lower(r.last_name) AS ln, lower(r.first_name) AS fn, r.birth_date
+	FROM import_rows r
 	WHERE r.birth_date IS NOT NULL AND NOT EXISTS (SELECT 1 FROM students s WHERE s.student_no = r.student_no)
+), stored AS (
+	SELECT DISTINCT ON (f.line) f.line, f.student_no, s.student_no AS same_as_student_no, s.first_name || ' ' || s.last_name AS same_as_name
+	FROM fresh f JOIN students s ON lower(s.last_name) = f.ln AND lower(s.first_name) = f.fn AND s.birth_date = f.birth_date
+	ORDER BY f.line, s.id
+), in_file AS (
+	SELECT line, student_no, first_value(student_no) OVER w AS same_as_student_no, first_value(name) OVER w AS same_as_name,
+		row_number() OVER w AS rn
+	FROM fresh WINDOW w AS (PARTITION BY ln, fn, birth_date ORDER BY line)
 )
-SELECT f.line, f.student_no, '' AS login, o.student_no AS same_as_student_no, o.first_name || ' ' || o.last_name AS same_as_name
-FROM fresh f
-JOIN LATERAL (
-	SELECT s.student_no, s.first_name, s.last_name FROM students s
-	WHERE lower(s.last_name) = lower(f.last_name) AND lower(s.first_name) = lower(f.first_name) AND s.birth_date = f.birth_date
-	UNION ALL
-	SELECT e.student_no, e.first_name, e.last_name FROM fresh e
-	WHERE e.line < f.line AND lower(e.last_name) = lower(f.last_name) AND lower(e.first_name) = lower(f.first_name) AND e.birth_date = f.birth_date
-	LIMIT 1
-) o ON true
-ORDER BY f.line`
+SELECT line, student_no, same_as_student_no, same_as_name FROM stored
+UNION ALL
+SELECT line, student_no, same_as_student_no, same_as_name FROM in_file
+WHERE rn > 1 AND line NOT IN (SELECT line FROM stored)
+ORDER BY line`
 
 const updateSQL = `WITH changed AS (
 	UPDATE students s SET

@@ -142,11 +142,15 @@ func TestIssueFailureChangesNoPassword(t *testing.T) {
 // answers is a fixed set of answers.
 type answers struct{ pw, recovery string }
 
-func (a answers) ProvisionalPassword(*activation.Account) (string, bool, error) { return a.pw, true, nil }
+func (a answers) ProvisionalPassword(*activation.Account) (string, bool, error) {
+	return a.pw, true, nil
+}
 func (a answers) RecoveryEmail(*activation.Account) (string, bool, error) {
 	return a.recovery, a.recovery != "", nil
 }
-func (a answers) AcceptCharter(*activation.Account, string) (bool, bool, error) { return false, false, nil }
+func (a answers) AcceptCharter(*activation.Account, string) (bool, bool, error) {
+	return false, false, nil
+}
 func (a answers) Redirect(*activation.Account, string) (string, bool, bool, error) {
 	return "", false, false, nil
 }

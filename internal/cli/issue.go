@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -224,21 +227,18 @@ func issueSheets(cmd *cobra.Command, env *Env, sel postgres.IssueSelection, targ
 				files[c.StudentNo] = target.File
 			}
 		} else {
+			paths := make([]string, len(sheets))
 			for i := range sheets {
-				path := filepath.Join(target.Dir, passpdf.SheetFileName(sheets[i]))
-				pf, err := passpdf.NewPendingFile(path, target.Force)
+				paths[i] = filepath.Join(target.Dir, passpdf.SheetFileName(sheets[i]))
+				pf, err := passpdf.NewPendingFile(paths[i], target.Force)
 				if err != nil {
 					return nil, err
 				}
 				pending = append(pending, pf)
-				if err := renderer.WriteSheets(pf, sheets[i:i+1]); err != nil {
-					return nil, fmt.Errorf("write %s: %w", path, err)
-				}
-				if err := pf.Finish(); err != nil {
-					return nil, fmt.Errorf("write %s: %w", path, err)
-				}
-				files[cands[i].StudentNo] = path
-				_ = bar.Set(i + 1)
+				files[cands[i].StudentNo] = paths[i]
+			}
+			if err := writeSheetFiles(renderer, sheets, pending, paths, func(n int) { _ = bar.Set(n) }); err != nil {
+				return nil, err
 			}
 		}
 		for i := range sheets {
@@ -330,6 +330,51 @@ func newProgress(env *Env, total int, what string) *progressbar.ProgressBar {
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionThrottle(100*time.Millisecond),
 	)
+}
+
+// writeSheetFiles renders one PDF per sheet into its pending file, on every
+// core: pages are independent and the renderer is safe for concurrent use.
+func writeSheetFiles(r *passpdf.Renderer, sheets []passpdf.Sheet, files []*passpdf.PendingFile, paths []string, progress func(int)) error {
+	workers := runtime.NumCPU()
+	jobs := make(chan int)
+	errs := make(chan error, workers)
+	var done atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				err := r.WriteSheets(files[i], sheets[i:i+1])
+				if err == nil {
+					err = files[i].Finish()
+				}
+				if err != nil {
+					errs <- fmt.Errorf("write %s: %w", paths[i], err)
+					return
+				}
+				progress(int(done.Add(1)))
+			}
+		}()
+	}
+	var err error
+feed:
+	for i := range sheets {
+		select {
+		case jobs <- i:
+		case err = <-errs:
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if err == nil {
+		select {
+		case err = <-errs:
+		default:
+		}
+	}
+	return err
 }
 
 // sheetFileNameFor names a student's sheet file (reset --reissue).

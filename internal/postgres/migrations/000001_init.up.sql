@@ -23,7 +23,6 @@ CREATE TABLE students (
     -- 100,000-row import pays for each one.
     CHECK (login = login_base || CASE WHEN login_seq = 1 THEN '' ELSE login_seq::text END)
 );
-CREATE INDEX students_login_base_idx ON students (login_base);
 
 CREATE TABLE accounts (
     student_id          bigint PRIMARY KEY REFERENCES students (id) ON DELETE CASCADE,

@@ -179,13 +179,16 @@ Time: SCOLPASS_NOW (RFC 3339), when set, is used as the current time.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usagef("%s", err) })
 	pf := root.PersistentFlags()
 	pf.StringVar(&env.DatabaseURL, "database-url", "", "PostgreSQL URL (default: $DATABASE_URL, else libpq's PG* variables)")
-	pf.StringVar(&env.Operator, "operator", "", "who runs the command, recorded in the audit trail (default: the OS user)")
+	pf.StringVar(&env.Operator, "operator", "", "who runs the command, recorded in the audit trail (default: $SCOLPASS_OPERATOR, else the OS user)")
 	pf.StringVarP(&env.Output, "output", "o", "table", "output format: table, json or csv")
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
 		switch env.Output {
 		case "table", "json", "csv":
 		default:
 			return usagef("--output must be table, json or csv, not %q", env.Output)
+		}
+		if env.Operator == "" {
+			env.Operator = env.Getenv("SCOLPASS_OPERATOR")
 		}
 		if env.Operator == "" {
 			env.Operator = defaultOperator()

@@ -11,6 +11,7 @@ root=$PWD
 out=$root/out/demo
 bin=$root/bin/scolpass
 [[ -x $bin ]] || go build -o "$bin" ./cmd/scolpass
+scripts/ensure-tools.sh
 go build -o "$root/bin/smtp-catcher" ./scripts/smtp-catcher
 rm -rf "$out" && mkdir -p "$out/mails" && chmod 700 "$out"
 

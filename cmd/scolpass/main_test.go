@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	_ "github.com/lib/pq"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -64,6 +65,9 @@ func TestScripts(t *testing.T) {
 			"smtpfail":    cmdSMTPFail,
 			"jsonfield":   cmdJSONField,
 			"exit":        cmdExit,
+			"pdfpages":    cmdPDFPages,
+			"linktoken":   cmdLinkToken,
+			"maxwidth":    cmdMaxWidth,
 		},
 	})
 }
@@ -156,6 +160,25 @@ func cmdPDFPassword(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv(args[1], m)
 }
 
+// pdfpages FILE: prints how many pages FILE has and how many of them carry
+// a provisional password: "pages 3\npasswords 3\n".
+func cmdPDFPages(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: pdfpages FILE")
+	}
+	pages := strings.Split(pdfText(ts, args[0]), "\f")
+	if n := len(pages); n > 0 && strings.TrimSpace(pages[n-1]) == "" {
+		pages = pages[:n-1] // pdftotext ends every page with a form feed
+	}
+	withPassword := 0
+	for _, p := range pages {
+		if provisionalRE.MatchString(p) {
+			withPassword++
+		}
+	}
+	fmt.Fprintf(ts.Stdout(), "pages %d\npasswords %d\n", len(pages), withPassword)
+}
+
 // answers FILE key=value...: writes a JSON answers object; true/false are
 // booleans, everything else a string.
 func cmdAnswers(ts *testscript.TestScript, neg bool, args []string) {
@@ -220,6 +243,35 @@ func cmdLastLink(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("no link received by %s", args[0])
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(link+"\n"), 0o600))
+}
+
+// linktoken FILE VAR: sets $VAR to the token carried by the link in FILE
+// (as written by lastlink), to check that it never shows anywhere.
+func cmdLinkToken(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: linktoken FILE VAR")
+	}
+	link := strings.TrimSpace(ts.ReadFile(args[0]))
+	i := strings.LastIndex(link, "/verify/")
+	if i < 0 {
+		ts.Fatalf("%s holds no link", args[0])
+	}
+	ts.Setenv(args[1], link[i+len("/verify/"):])
+}
+
+// maxwidth FILE: prints the width, in characters, of the longest line of
+// FILE (a table must fit in an 80-column terminal).
+func cmdMaxWidth(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: maxwidth FILE")
+	}
+	max := 0
+	for _, line := range strings.Split(ts.ReadFile(args[0]), "\n") {
+		if n := utf8.RuneCountInString(line); n > max {
+			max = n
+		}
+	}
+	fmt.Fprintf(ts.Stdout(), "%d\n", max)
 }
 
 // smtpfail on|off: the SMTP server refuses (451) or accepts messages.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -103,6 +104,42 @@ func BenchmarkWriteOneSheet(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkBareLoopOnePerFile is the yardstick of the --out-dir mode: the
+// bare loop (bareLoop, same content and fonts) run once per sheet, each time
+// into a new one-page PDF file (created, written, closed; no temporary file,
+// no fsync, no rename) in a temporary directory. benchBatch files per
+// iteration (PASSPDF_BENCH_SHEETS).
+func BenchmarkBareLoopOnePerFile(b *testing.B) {
+	r, err := NewRenderer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	sheets := benchSheets(benchBatch)
+	dir := b.TempDir()
+	var size int64
+	b.ResetTimer()
+	for b.Loop() {
+		size = 0
+		for i := range sheets {
+			f, err := os.OpenFile(filepath.Join(dir, sheets[i].StudentNo+".pdf"), os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+			if err != nil {
+				b.Fatal(err)
+			}
+			cw := &countWriter{}
+			if err := bareLoop(r, io.MultiWriter(f, cw), sheets[i:i+1]); err != nil {
+				f.Close()
+				b.Fatal(err)
+			}
+			if err := f.Close(); err != nil {
+				b.Fatal(err)
+			}
+			size += cw.n
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchBatch), "ns/sheet")
+	b.ReportMetric(float64(size)/float64(benchBatch), "B/sheet")
 }
 
 type countWriter struct{ n int64 }

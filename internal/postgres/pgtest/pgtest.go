@@ -64,8 +64,15 @@ func NewDatabase(t testing.TB) string {
 // New returns a connection to a fresh, migrated database.
 func New(t testing.TB) *postgres.DB {
 	t.Helper()
+	return Open(t, NewDatabase(t))
+}
+
+// Open connects to the database at url, migrates it and publishes the
+// charter, as scolpass migrate does.
+func Open(t testing.TB, url string) *postgres.DB {
+	t.Helper()
 	ctx := context.Background()
-	db, err := postgres.Open(ctx, NewDatabase(t))
+	db, err := postgres.Open(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -142,4 +142,3 @@ func TestAssistedActivation(t *testing.T) {
 }
 
 func typeLine(master *os.File, s string) { master.WriteString(s + "\r") }
-

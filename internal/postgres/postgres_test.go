@@ -228,3 +228,29 @@ func TestConcurrentActivationsConflict(t *testing.T) {
 	}
 	t.Logf("%d wins, %d conflicts over 20 rounds of 2 agents", wins, conflicts)
 }
+
+func TestPossibleDuplicates(t *testing.T) {
+	db := pgtest.New(t)
+	born := time.Date(2007, 3, 12, 0, 0, 0, 0, time.UTC)
+	with := func(s roster.Student) roster.Student { s.BirthDate = born; return s }
+	opt := postgres.ImportOptions{}
+	if _, err := db.ImportStudents(ctx, []roster.Student{with(student(2, "1", "Léa", "Martin"))}, opt, actor, t0); err != nil {
+		t.Fatal(err)
+	}
+	rows := []roster.Student{
+		with(student(2, "1", "Léa", "Martin")),  // the same student again: not a duplicate
+		with(student(3, "2", "LÉA", "MARTIN")),  // same person as stored "1"
+		with(student(4, "3", "Paul", "Durand")), // new
+		with(student(5, "4", "paul", "durand")), // same as line 4 of this file
+		student(6, "5", "Paul", "Durand"),       // no birth date: cannot tell
+	}
+	sum, err := db.ImportStudents(ctx, rows, opt, actor, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprint(sum.PossibleDuplicates)
+	want := "[{3 2  1 Léa Martin} {5 4  3 Paul Durand}]"
+	if got != want {
+		t.Errorf("possible duplicates = %s, want %s", got, want)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -41,7 +42,7 @@ type ImportSummary struct {
 const stagingDDL = `CREATE TEMP TABLE import_rows (
 	line int NOT NULL, student_no text NOT NULL, last_name text NOT NULL, first_name text NOT NULL,
 	birth_date date, program text, component text, year text, ine text, email text,
-	login_base text NOT NULL
+	login_base text NOT NULL, same_as_no text, same_as_name text
 ) ON COMMIT DROP`
 
 // ImportStudents upserts students by student number in one transaction:
@@ -89,8 +90,17 @@ func (db *DB) ImportStudents(ctx context.Context, rows []roster.Student, opt Imp
 	return sum, nil
 }
 
+// twinKey identifies a person by names and birth date, ignoring case.
+func twinKey(r *roster.Student) string {
+	return strings.ToLower(r.LastName) + "\x00" + strings.ToLower(r.FirstName) + "\x00" + r.BirthDate.Format("2006-01-02")
+}
+
 func copyRows(ctx context.Context, tx *sqlx.Tx, rows []roster.Student, present map[string]bool) error {
-	stmt, err := tx.PrepareContext(ctx, `COPY import_rows (line, student_no, last_name, first_name, birth_date, program, component, year, ine, email, login_base) FROM STDIN`)
+	// Rows of the file that repeat an earlier row's names and birth date
+	// (another number): found here with a map, checked in SQL only for
+	// whether they are new.
+	firstSeen := make(map[string]int, len(rows))
+	stmt, err := tx.PrepareContext(ctx, `COPY import_rows (line, student_no, last_name, first_name, birth_date, program, component, year, ine, email, login_base, same_as_no, same_as_name) FROM STDIN`)
 	if err != nil {
 		return fmt.Errorf("start bulk load: %w", err)
 	}
@@ -102,13 +112,19 @@ func copyRows(ctx context.Context, tx *sqlx.Tx, rows []roster.Student, present m
 	}
 	for i := range rows {
 		r := &rows[i]
-		var birth any
+		var birth, sameNo, sameName any
 		if !r.BirthDate.IsZero() {
 			birth = r.BirthDate.Format("2006-01-02")
+			k := twinKey(r)
+			if j, ok := firstSeen[k]; ok {
+				sameNo, sameName = rows[j].StudentNo, rows[j].FirstName+" "+rows[j].LastName
+			} else {
+				firstSeen[k] = i
+			}
 		}
 		if _, err := stmt.ExecContext(ctx, r.Line, r.StudentNo, r.LastName, r.FirstName, birth,
 			opt("program", r.Program), opt("component", r.Component), opt("year", r.Year),
-			opt("ine", r.INE), opt("email", r.Email), r.LoginBase); err != nil {
+			opt("ine", r.INE), opt("email", r.Email), r.LoginBase, sameNo, sameName); err != nil {
 			stmt.Close()
 			return fmt.Errorf("bulk load line %d: %w", r.Line, err)
 		}
@@ -132,27 +148,22 @@ const countSQL = `SELECT
 	count(*) FILTER (WHERE s.id IS NOT NULL AND NOT ` + changedSQL + `) AS unchanged
 FROM import_rows r LEFT JOIN students s ON s.student_no = r.student_no`
 
-// duplicatesSQL finds new students whose names and birth date equal those
-// of a stored student, or of an earlier new row of the file (one sort, no
-// per-row lookups).
+// duplicatesSQL lists new students whose names and birth date equal those
+// of a stored student (hash join) or of an earlier row of the file (found
+// while loading).
 const duplicatesSQL = `WITH fresh AS (
-	SELECT r.line, r.student_no, r.first_name || ' ' || r.last_name AS name,
-		lower(r.last_name) AS ln, lower(r.first_name) AS fn, r.birth_date
-	FROM import_rows r
+	SELECT r.* FROM import_rows r
 	WHERE r.birth_date IS NOT NULL AND NOT EXISTS (SELECT 1 FROM students s WHERE s.student_no = r.student_no)
 ), stored AS (
 	SELECT DISTINCT ON (f.line) f.line, f.student_no, s.student_no AS same_as_student_no, s.first_name || ' ' || s.last_name AS same_as_name
-	FROM fresh f JOIN students s ON lower(s.last_name) = f.ln AND lower(s.first_name) = f.fn AND s.birth_date = f.birth_date
+	FROM fresh f JOIN students s ON lower(s.last_name) = lower(f.last_name) AND lower(s.first_name) = lower(f.first_name)
+		AND s.birth_date = f.birth_date
 	ORDER BY f.line, s.id
-), in_file AS (
-	SELECT line, student_no, first_value(student_no) OVER w AS same_as_student_no, first_value(name) OVER w AS same_as_name,
-		row_number() OVER w AS rn
-	FROM fresh WINDOW w AS (PARTITION BY ln, fn, birth_date ORDER BY line)
 )
 SELECT line, student_no, same_as_student_no, same_as_name FROM stored
 UNION ALL
-SELECT line, student_no, same_as_student_no, same_as_name FROM in_file
-WHERE rn > 1 AND line NOT IN (SELECT line FROM stored)
+SELECT line, student_no, same_as_no, same_as_name FROM fresh
+WHERE same_as_no IS NOT NULL AND line NOT IN (SELECT line FROM stored)
 ORDER BY line`
 
 const updateSQL = `WITH changed AS (

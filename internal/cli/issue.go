@@ -15,9 +15,9 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/umontpellier/scolpass/internal/activation"
+	"github.com/umontpellier/scolpass/internal/login"
 	"github.com/umontpellier/scolpass/internal/passpdf"
 	"github.com/umontpellier/scolpass/internal/postgres"
 )
@@ -77,8 +77,8 @@ type issuedJSON struct {
 	FirstName string    `json:"first_name"`
 	Program   string    `json:"program"`
 	Login     string    `json:"login"`
-	File      string    `json:"file"`
-	ExpiresAt time.Time `json:"expires_at"`
+	File      string     `json:"file,omitempty"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 }
 
 type issueReport struct {
@@ -88,17 +88,9 @@ type issueReport struct {
 	NotFound []string     `json:"not_found"`
 }
 
-// sheetOrder sorts sheets by programme, last name, first name, ignoring
-// case and accents.
-func sheetKey(s string) string {
-	var b strings.Builder
-	for _, r := range norm.NFD.String(strings.ToLower(s)) {
-		if r < 0x300 || r > 0x36f {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// sheetKey is how names and programmes sort on paper: case, accents and
+// special letters ignored.
+func sheetKey(s string) string { return login.SortKey(s) }
 
 func sortCandidates(c []postgres.IssueCandidate) {
 	sort.SliceStable(c, func(i, j int) bool {
@@ -214,7 +206,7 @@ func issueSheets(cmd *cobra.Command, env *Env, sel postgres.IssueSelection, targ
 		if target.File != "" {
 			pf, err := passpdf.NewPendingFile(target.File, target.Force)
 			if err != nil {
-				return nil, err
+				return nil, usagef("%v", err)
 			}
 			pending = append(pending, pf)
 			if err := renderer.WriteSheetsProgress(pf, sheets, func(n int) { _ = bar.Set(n) }); err != nil {
@@ -232,7 +224,7 @@ func issueSheets(cmd *cobra.Command, env *Env, sel postgres.IssueSelection, targ
 				paths[i] = filepath.Join(target.Dir, passpdf.SheetFileName(sheets[i]))
 				pf, err := passpdf.NewPendingFile(paths[i], target.Force)
 				if err != nil {
-					return nil, err
+					return nil, usagef("%v", err)
 				}
 				pending = append(pending, pf)
 				files[cands[i].StudentNo] = paths[i]
@@ -265,7 +257,7 @@ func issueSheets(cmd *cobra.Command, env *Env, sel postgres.IssueSelection, targ
 	}
 	for _, c := range res.Issued {
 		rep.Issued = append(rep.Issued, issuedJSON{StudentNo: c.StudentNo, LastName: c.LastName, FirstName: c.FirstName,
-			Program: c.Program, Login: cfg.Identifier(c.Login), File: files[c.StudentNo], ExpiresAt: expires})
+			Program: c.Program, Login: cfg.Identifier(c.Login), File: files[c.StudentNo], ExpiresAt: &expires})
 	}
 	for _, c := range res.Skipped {
 		rep.Skipped = append(rep.Skipped, issuedJSON{StudentNo: c.StudentNo, LastName: c.LastName, FirstName: c.FirstName,

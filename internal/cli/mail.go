@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -41,7 +42,7 @@ the link, is cleared.`,
 	list.Flags().StringVar(&login, "login", "", "only the emails of this account")
 	show := &cobra.Command{
 		Use:     "show ID",
-		Short:   "Show one email (its body while it is still queued)",
+		Short:   "Show one email (its body while it is still queued, the link's token hidden)",
 		Example: `  scolpass mail show 12`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -107,11 +108,18 @@ func runMailList(cmd *cobra.Command, env *Env, status, login string) error {
 		return writeCSV(env.Stdout, g, false)
 	}
 	if len(msgs) == 0 {
-		fmt.Fprintln(env.Stderr, "the outbox is empty")
+		if status != "" || login != "" {
+			fmt.Fprintln(env.Stderr, "no email in the outbox matches")
+		} else {
+			fmt.Fprintln(env.Stderr, "the outbox is empty")
+		}
 		return nil
 	}
 	return writeTable(env.Stdout, g)
 }
+
+// linkTokenRE finds the token of an emailed link (BASE_URL/verify/TOKEN).
+var linkTokenRE = regexp.MustCompile(`(/verify/)[A-Za-z0-9_-]+`)
 
 func runMailShow(cmd *cobra.Command, env *Env, id int64) error {
 	db, err := env.open(cmd.Context(), false)
@@ -132,7 +140,10 @@ func runMailShow(cmd *cobra.Command, env *Env, id int64) error {
 		fmt.Fprintf(w, "Error:    %s\n", m.LastError.String)
 	}
 	if m.Body.Valid {
-		fmt.Fprintf(w, "\n%s\n", m.Body.String)
+		// The token of the link is a secret: it stays in the outbox until
+		// delivered, but is never printed.
+		body := linkTokenRE.ReplaceAllString(m.Body.String, "${1}[hidden]")
+		fmt.Fprintf(w, "\n%s\n", body)
 	} else {
 		fmt.Fprintln(w, "\n(body cleared after delivery)")
 	}

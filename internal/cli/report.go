@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
 	"github.com/spf13/cobra"
 
 	"github.com/umontpellier/scolpass/internal/activation"
@@ -34,7 +37,8 @@ each step of the guide, active, locked, activation rate, and a totals row.
 
 Columns of the table: SHEETS = sheets issued; START = waiting for steps 1-2;
 MAIL = steps 3-4 (recovery email, link pending); CHARTER = step 5;
-MAILBOX = step 6 (redirect, link pending); PASSWD = step 7.
+MAILBOX = step 6 (redirect, link pending); PASSWD = step 7. With --by state
+the table lists each state, in the order of the guide, with its step.
 
 -o json is a contract for scripts: {"by", "groups": [{"key", "students",
 "states": {every state}, "locked", "activation_rate"}], "total": {…}}.
@@ -63,19 +67,26 @@ with the funnel drawn per group.`,
 	return cmd
 }
 
-// reportGroup is one group of the -o json contract (SPEC §8).
-type reportGroup struct {
-	Key            string                   `json:"key,omitempty"`
+// reportCounts are the numbers of one group, or of the total, in the -o json
+// contract (SPEC §8).
+type reportCounts struct {
 	Students       int                      `json:"students"`
 	States         map[activation.State]int `json:"states"`
 	Locked         int                      `json:"locked"`
 	ActivationRate float64                  `json:"activation_rate"`
 }
 
+// reportGroup is one group: its key is always there, even when empty (the
+// students with no programme, component or year).
+type reportGroup struct {
+	Key string `json:"key"`
+	reportCounts
+}
+
 type reportJSON struct {
 	By     string        `json:"by"`
 	Groups []reportGroup `json:"groups"`
-	Total  reportGroup   `json:"total"`
+	Total  reportCounts  `json:"total"`
 }
 
 func rate(active, students int) float64 {
@@ -86,12 +97,12 @@ func rate(active, students int) float64 {
 }
 
 func buildReport(by string, rows []postgres.ReportRow) reportJSON {
-	rep := reportJSON{By: by, Groups: []reportGroup{}, Total: reportGroup{States: map[activation.State]int{}}}
+	rep := reportJSON{By: by, Groups: []reportGroup{}, Total: reportCounts{States: map[activation.State]int{}}}
 	for _, st := range activation.States {
 		rep.Total.States[st] = 0
 	}
 	for _, r := range rows {
-		g := reportGroup{Key: r.Key, Students: r.Students, States: map[activation.State]int{}, Locked: r.Locked}
+		g := reportGroup{Key: r.Key, reportCounts: reportCounts{Students: r.Students, States: map[activation.State]int{}, Locked: r.Locked}}
 		for _, st := range activation.States {
 			g.States[st] = r.States[st]
 			rep.Total.States[st] += r.States[st]
@@ -168,7 +179,7 @@ var funnelColumns = []struct {
 	{"ACTIVE", []activation.State{activation.StateActive}},
 }
 
-func reportCells(g reportGroup) []string {
+func reportCells(g reportCounts) []string {
 	cells := []string{strconv.Itoa(g.Students), strconv.Itoa(g.Students - g.States[activation.StateImported])}
 	for _, c := range funnelColumns {
 		n := 0
@@ -191,7 +202,7 @@ func printReport(env *Env, rep reportJSON) error {
 			g.Header = append(g.Header, string(st))
 		}
 		g.Header = append(g.Header, "locked", "activation_rate")
-		row := func(key string, r reportGroup) []string {
+		row := func(key string, r reportCounts) []string {
 			cells := []string{key, strconv.Itoa(r.Students)}
 			for _, st := range activation.States {
 				cells = append(cells, strconv.Itoa(r.States[st]))
@@ -199,12 +210,22 @@ func printReport(env *Env, rep reportJSON) error {
 			return append(cells, strconv.Itoa(r.Locked), strconv.FormatFloat(r.ActivationRate, 'f', 4, 64))
 		}
 		for _, r := range rep.Groups {
-			g.Rows = append(g.Rows, row(r.Key, r))
+			g.Rows = append(g.Rows, row(r.Key, r.reportCounts))
 		}
 		g.Footer = row("TOTAL", rep.Total)
 		return writeCSV(env.Stdout, g, true)
 	}
-	g := grid{Header: []string{keyHeader, "STUDENTS", "SHEETS"}, Compact: true, NumericFrom: 1}
+	if rep.By == "state" {
+		// One state a row: the funnel columns would only repeat the key.
+		g := grid{Header: []string{"STATE", "STEP", "STUDENTS", "LOCKED"}}
+		for _, r := range rep.Groups {
+			st := activation.State(r.Key)
+			g.Rows = append(g.Rows, []string{r.Key, st.StepNumber(), strconv.Itoa(r.Students), strconv.Itoa(r.Locked)})
+		}
+		g.Footer = []string{"TOTAL", "", strconv.Itoa(rep.Total.Students), strconv.Itoa(rep.Total.Locked)}
+		return writeFunnelTable(env.Stdout, g)
+	}
+	g := grid{Header: []string{keyHeader, "STUDENTS", "SHEETS"}}
 	for _, c := range funnelColumns {
 		g.Header = append(g.Header, c.Header)
 	}
@@ -214,10 +235,48 @@ func printReport(env *Env, rep reportJSON) error {
 		if key == "" {
 			key = "(none)"
 		}
-		g.Rows = append(g.Rows, append([]string{key}, reportCells(r)...))
+		g.Rows = append(g.Rows, append([]string{key}, reportCells(r.reportCounts)...))
 	}
 	g.Footer = append([]string{"TOTAL"}, reportCells(rep.Total)...)
-	return writeTable(env.Stdout, g)
+	return writeFunnelTable(env.Stdout, g)
+}
+
+// writeFunnelTable renders the report table without borders, numbers right
+// aligned and one space between columns, like df or ps: with keys of up to 9
+// characters (Apogée programme codes have 6) and numbers no wider than their
+// headings it fits in an 80-column terminal; anything wider only makes the
+// lines longer, never wraps a cell.
+func writeFunnelTable(w io.Writer, g grid) error {
+	align := make(tw.Alignment, len(g.Header))
+	pad := make([]tw.Padding, len(g.Header))
+	for i := range align {
+		align[i], pad[i] = tw.AlignRight, tw.Padding{Left: " ", Overwrite: true}
+	}
+	align[0], pad[0] = tw.AlignLeft, tw.Padding{Overwrite: true}
+	t := tablewriter.NewTable(w,
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+			Borders: tw.BorderNone,
+			Symbols: tw.NewSymbols(tw.StyleASCII),
+			Settings: tw.Settings{Separators: tw.Separators{BetweenColumns: tw.Off, BetweenRows: tw.Off},
+				Lines: tw.Lines{ShowHeaderLine: tw.On, ShowFooterLine: tw.On}},
+		})),
+		tablewriter.WithHeaderAlignmentConfig(tw.CellAlignment{PerColumn: align}),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
+		tablewriter.WithFooterAlignmentConfig(tw.CellAlignment{PerColumn: align}),
+		tablewriter.WithHeaderPaddingPerColumn(pad),
+		tablewriter.WithRowPaddingPerColumn(pad),
+		tablewriter.WithFooterPaddingPerColumn(pad),
+	)
+	t.Header(toAny(g.Header)...)
+	for _, r := range g.Rows {
+		if err := t.Append(toAny(r)...); err != nil {
+			return err
+		}
+	}
+	t.Footer(toAny(g.Footer)...)
+	return t.Render()
 }
 
 func printStuck(env *Env, list []postgres.StuckAccount, now time.Time) error {
@@ -277,8 +336,8 @@ func writeReportPDF(path string, force bool, rep reportJSON, now time.Time) erro
 	for _, st := range activation.States {
 		doc.States = append(doc.States, string(st))
 	}
-	conv := func(g reportGroup) passpdf.ReportGroup {
-		out := passpdf.ReportGroup{Key: g.Key, Students: g.Students, Issued: g.Students - g.States[activation.StateImported],
+	conv := func(key string, g reportCounts) passpdf.ReportGroup {
+		out := passpdf.ReportGroup{Key: key, Students: g.Students, Issued: g.Students - g.States[activation.StateImported],
 			States: map[string]int{}, Locked: g.Locked, ActivationRate: g.ActivationRate}
 		for st, n := range g.States {
 			out.States[string(st)] = n
@@ -286,9 +345,12 @@ func writeReportPDF(path string, force bool, rep reportJSON, now time.Time) erro
 		return out
 	}
 	for _, g := range rep.Groups {
-		doc.Groups = append(doc.Groups, conv(g))
+		key := g.Key
+		if key == "" {
+			key = "(none)" // as in the table: a blank label reads as a misprint
+		}
+		doc.Groups = append(doc.Groups, conv(key, g.reportCounts))
 	}
-	doc.Total = conv(rep.Total)
-	doc.Total.Key = "TOTAL"
+	doc.Total = conv("TOTAL", rep.Total)
 	return passpdf.WriteFileAtomic(path, force, func(w io.Writer) error { return r.WriteReport(w, doc) })
 }

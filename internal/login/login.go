@@ -285,3 +285,9 @@ var transliteration = map[rune]string{
 	'ɍ': "r", 'Ɍ': "r",
 	'ƀ': "b", 'Ƀ': "b",
 }
+
+// SortKey returns name folded the way login parts are (lower-case ASCII,
+// accents removed, æ→ae, ł→l, ß→ss, …; words joined by hyphens), so that
+// lists of names sort as people expect: Wałęsa with the W's, Øster with
+// the O's.
+func SortKey(name string) string { return string(appendFold(nil, name, true)) }

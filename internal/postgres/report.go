@@ -45,6 +45,7 @@ type ReportRow struct {
 
 // Report counts accounts per group (by is "program", "component", "year"
 // or "state") in one aggregate query; locked counts accounts locked at now.
+// Groups come in key order, states in the order of the guide.
 func (db *DB) Report(ctx context.Context, by string, f ReportFilter, now time.Time) ([]ReportRow, error) {
 	col := map[string]string{"program": "s.program", "component": "s.component", "year": "s.year", "state": "a.state"}[by]
 	if col == "" {
@@ -52,11 +53,17 @@ func (db *DB) Report(ctx context.Context, by string, f ReportFilter, now time.Ti
 	}
 	args := []any{now}
 	var sel strings.Builder
-	for _, st := range activation.States {
+	order := make([]string, len(activation.States))
+	for i, st := range activation.States {
 		fmt.Fprintf(&sel, ", count(*) FILTER (WHERE a.state = '%s')", st)
+		order[i] = "'" + string(st) + "'"
+	}
+	orderBy := "1"
+	if by == "state" {
+		orderBy = "array_position(ARRAY[" + strings.Join(order, ", ") + "], a.state)"
 	}
 	q := `SELECT ` + col + `, count(*)` + sel.String() + `, count(*) FILTER (WHERE a.locked_until > $1)
-		FROM students s JOIN accounts a ON a.student_id = s.id` + f.where(&args) + ` GROUP BY 1 ORDER BY 1`
+		FROM students s JOIN accounts a ON a.student_id = s.id` + f.where(&args) + ` GROUP BY 1 ORDER BY ` + orderBy
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, mapError(err)

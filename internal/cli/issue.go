@@ -72,11 +72,11 @@ the file appears only once the passwords are stored.`,
 }
 
 type issuedJSON struct {
-	StudentNo string    `json:"student_no"`
-	LastName  string    `json:"last_name"`
-	FirstName string    `json:"first_name"`
-	Program   string    `json:"program"`
-	Login     string    `json:"login"`
+	StudentNo string     `json:"student_no"`
+	LastName  string     `json:"last_name"`
+	FirstName string     `json:"first_name"`
+	Program   string     `json:"program"`
+	Login     string     `json:"login"`
 	File      string     `json:"file,omitempty"`
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 }

@@ -17,10 +17,6 @@ type grid struct {
 	Header []string
 	Rows   [][]string
 	Footer []string
-	// Compact drops the outer borders (wide tables in 80 columns) and
-	// right-aligns the columns from NumericFrom on.
-	Compact     bool
-	NumericFrom int
 }
 
 // writeTable renders g with tablewriter for people.
@@ -28,22 +24,6 @@ func writeTable(w io.Writer, g grid) error {
 	opts := []tablewriter.Option{
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithRowAutoWrap(tw.WrapNone),
-	}
-	if g.Compact {
-		opts = append(opts, tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
-			Borders:  tw.BorderNone,
-			Symbols:  tw.NewSymbols(tw.StyleASCII),
-			Settings: tw.Settings{Separators: tw.Separators{BetweenColumns: tw.On}, Lines: tw.Lines{ShowFooterLine: tw.On}},
-		})))
-		align := make(tw.Alignment, len(g.Header))
-		for i := range align {
-			align[i] = tw.AlignLeft
-			if i >= g.NumericFrom {
-				align[i] = tw.AlignRight
-			}
-		}
-		opts = append(opts, tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
-			tablewriter.WithFooterAlignmentConfig(tw.CellAlignment{PerColumn: align}))
 	}
 	t := tablewriter.NewTable(w, opts...)
 	t.Header(toAny(g.Header)...)
@@ -55,6 +35,44 @@ func writeTable(w io.Writer, g grid) error {
 	if g.Footer != nil {
 		t.Footer(toAny(g.Footer)...)
 	}
+	return t.Render()
+}
+
+// writeCompactTable renders a table of numbers (the report) without borders, numbers right
+// aligned and one space between columns, like df or ps: with keys of up to 9
+// characters (Apogée programme codes have 6) and numbers no wider than their
+// headings it fits in an 80-column terminal; anything wider only makes the
+// lines longer, never wraps a cell.
+func writeCompactTable(w io.Writer, g grid) error {
+	align := make(tw.Alignment, len(g.Header))
+	pad := make([]tw.Padding, len(g.Header))
+	for i := range align {
+		align[i], pad[i] = tw.AlignRight, tw.Padding{Left: " ", Overwrite: true}
+	}
+	align[0], pad[0] = tw.AlignLeft, tw.Padding{Overwrite: true}
+	t := tablewriter.NewTable(w,
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+			Borders: tw.BorderNone,
+			Symbols: tw.NewSymbols(tw.StyleASCII),
+			Settings: tw.Settings{Separators: tw.Separators{BetweenColumns: tw.Off, BetweenRows: tw.Off},
+				Lines: tw.Lines{ShowHeaderLine: tw.On, ShowFooterLine: tw.On}},
+		})),
+		tablewriter.WithHeaderAlignmentConfig(tw.CellAlignment{PerColumn: align}),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
+		tablewriter.WithFooterAlignmentConfig(tw.CellAlignment{PerColumn: align}),
+		tablewriter.WithHeaderPaddingPerColumn(pad),
+		tablewriter.WithRowPaddingPerColumn(pad),
+		tablewriter.WithFooterPaddingPerColumn(pad),
+	)
+	t.Header(toAny(g.Header)...)
+	for _, r := range g.Rows {
+		if err := t.Append(toAny(r)...); err != nil {
+			return err
+		}
+	}
+	t.Footer(toAny(g.Footer)...)
 	return t.Render()
 }
 

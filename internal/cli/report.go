@@ -7,9 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
 	"github.com/spf13/cobra"
 
 	"github.com/umontpellier/scolpass/internal/activation"
@@ -223,7 +220,7 @@ func printReport(env *Env, rep reportJSON) error {
 			g.Rows = append(g.Rows, []string{r.Key, st.StepNumber(), strconv.Itoa(r.Students), strconv.Itoa(r.Locked)})
 		}
 		g.Footer = []string{"TOTAL", "", strconv.Itoa(rep.Total.Students), strconv.Itoa(rep.Total.Locked)}
-		return writeFunnelTable(env.Stdout, g)
+		return writeCompactTable(env.Stdout, g)
 	}
 	g := grid{Header: []string{keyHeader, "STUDENTS", "SHEETS"}}
 	for _, c := range funnelColumns {
@@ -238,45 +235,7 @@ func printReport(env *Env, rep reportJSON) error {
 		g.Rows = append(g.Rows, append([]string{key}, reportCells(r.reportCounts)...))
 	}
 	g.Footer = append([]string{"TOTAL"}, reportCells(rep.Total)...)
-	return writeFunnelTable(env.Stdout, g)
-}
-
-// writeFunnelTable renders the report table without borders, numbers right
-// aligned and one space between columns, like df or ps: with keys of up to 9
-// characters (Apogée programme codes have 6) and numbers no wider than their
-// headings it fits in an 80-column terminal; anything wider only makes the
-// lines longer, never wraps a cell.
-func writeFunnelTable(w io.Writer, g grid) error {
-	align := make(tw.Alignment, len(g.Header))
-	pad := make([]tw.Padding, len(g.Header))
-	for i := range align {
-		align[i], pad[i] = tw.AlignRight, tw.Padding{Left: " ", Overwrite: true}
-	}
-	align[0], pad[0] = tw.AlignLeft, tw.Padding{Overwrite: true}
-	t := tablewriter.NewTable(w,
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
-			Borders: tw.BorderNone,
-			Symbols: tw.NewSymbols(tw.StyleASCII),
-			Settings: tw.Settings{Separators: tw.Separators{BetweenColumns: tw.Off, BetweenRows: tw.Off},
-				Lines: tw.Lines{ShowHeaderLine: tw.On, ShowFooterLine: tw.On}},
-		})),
-		tablewriter.WithHeaderAlignmentConfig(tw.CellAlignment{PerColumn: align}),
-		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
-		tablewriter.WithFooterAlignmentConfig(tw.CellAlignment{PerColumn: align}),
-		tablewriter.WithHeaderPaddingPerColumn(pad),
-		tablewriter.WithRowPaddingPerColumn(pad),
-		tablewriter.WithFooterPaddingPerColumn(pad),
-	)
-	t.Header(toAny(g.Header)...)
-	for _, r := range g.Rows {
-		if err := t.Append(toAny(r)...); err != nil {
-			return err
-		}
-	}
-	t.Footer(toAny(g.Footer)...)
-	return t.Render()
+	return writeCompactTable(env.Stdout, g)
 }
 
 func printStuck(env *Env, list []postgres.StuckAccount, now time.Time) error {

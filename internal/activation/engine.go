@@ -93,6 +93,18 @@ func refuse(tx Tx, a *Account, action string, err error) error {
 //     EPOLICY for an invalid email, a redirect loop, a refused charter or a
 //     password the policy refuses.
 func (s *Service) Activate(ctx context.Context, key string, ans Answers, actor Actor, now time.Time) (*Outcome, error) {
+	return s.ActivateWith(ctx, key, ans, ActivateOptions{}, actor, now)
+}
+
+// ActivateOptions tunes an activation run.
+type ActivateOptions struct {
+	// Resend sends a new link (to the same address) when the run finds one
+	// pending; the old link stops working. Links count against LinksPerDay.
+	Resend bool
+}
+
+// ActivateWith is Activate with options.
+func (s *Service) ActivateWith(ctx context.Context, key string, ans Answers, opts ActivateOptions, actor Actor, now time.Time) (*Outcome, error) {
 	a, err := s.Store.Load(ctx, key)
 	if err != nil {
 		if ErrorCode(err) == ENOTFOUND {
@@ -132,15 +144,15 @@ func (s *Service) Activate(ctx context.Context, key string, ans Answers, actor A
 		var stop bool
 		switch a.State {
 		case StateAuthenticated:
-			stop, stepErr = s.stepRecovery(ctx, a, ans, now, &done)
+			stop, stepErr = s.stepRecovery(ctx, a, ans, opts.Resend, now, &done)
 		case StateRecoveryPending:
-			stop, stepErr = s.stepRecoveryPending(ctx, a, ans, now, &done)
+			stop, stepErr = s.stepRecovery(ctx, a, ans, opts.Resend, now, &done)
 		case StateRecoveryVerified:
 			stop, stepErr = s.stepCharter(ctx, a, ans, now, &done)
 		case StateCharterAccepted:
 			stop, stepErr = s.stepMailbox(ctx, a, ans, now, &done)
 		case StateRedirectPending:
-			stop, stepErr = s.waitingForLink(ctx, a, PurposeRedirect, now)
+			stop, stepErr = s.stepRedirectPending(ctx, a, opts.Resend, now)
 		case StateMailboxReady:
 			stop, stepErr = s.stepPassword(ctx, a, ans, pw, now, &done)
 		case StateActive:
@@ -310,11 +322,27 @@ func (s *Service) queue(tx Tx, a *Account, kind, to string, data MailData, now t
 	return tx.QueueEmail(a, Email{Kind: kind, To: to, Subject: subject, Body: body}, now)
 }
 
-// stepRecovery is step 3 (and the sending of step 4).
-func (s *Service) stepRecovery(ctx context.Context, a *Account, ans Answers, now time.Time, done *[]string) (bool, error) {
+// stepRecovery is step 3 and the sending of step 4's link. While that link
+// is pending, another address, or a resend, sends a new link that replaces
+// it; otherwise the run waits for the link.
+func (s *Service) stepRecovery(ctx context.Context, a *Account, ans Answers, resend bool, now time.Time, done *[]string) (bool, error) {
 	addr, ok, err := ans.RecoveryEmail(a)
-	if err != nil || !ok {
+	if err != nil {
 		return true, err
+	}
+	from := a.State
+	detail := "link sent to "
+	if from == StateRecoveryPending {
+		detail = "new link sent to "
+		if !ok || strings.EqualFold(strings.TrimSpace(addr), a.RecoveryEmail) {
+			if !resend {
+				return s.waitingForLink(ctx, a, PurposeRecovery, now)
+			}
+			addr, ok = a.RecoveryEmail, true
+		}
+	}
+	if !ok {
+		return true, nil
 	}
 	addr, err = s.checkExternalAddress(addr, "recovery email")
 	if err != nil {
@@ -323,7 +351,7 @@ func (s *Service) stepRecovery(ctx context.Context, a *Account, ans Answers, now
 	var pause *pausedError
 	err = s.Store.Update(ctx, a.StudentID, a.Version, func(tx Tx, cur *Account) error {
 		*a = *cur
-		if a.State != StateAuthenticated {
+		if a.State != from {
 			return stateRefusal(a, "step 3")
 		}
 		a.RecoveryEmail = addr
@@ -332,7 +360,7 @@ func (s *Service) stepRecovery(ctx context.Context, a *Account, ans Answers, now
 			return refuse(tx, a, "recovery-email", err)
 		}
 		pause = p
-		return transition(tx, a, StateRecoveryPending, now, "recovery-email", "link sent to "+addr)
+		return transition(tx, a, StateRecoveryPending, now, "recovery-email", detail+addr)
 	})
 	if err != nil {
 		return true, err
@@ -341,39 +369,34 @@ func (s *Service) stepRecovery(ctx context.Context, a *Account, ans Answers, now
 	return true, pause
 }
 
-// stepRecoveryPending: waiting for step 4; a different address replaces the
-// link.
-func (s *Service) stepRecoveryPending(ctx context.Context, a *Account, ans Answers, now time.Time, done *[]string) (bool, error) {
-	addr, ok, err := ans.RecoveryEmail(a)
+// stepRedirectPending waits for the 6-2 link, or with resend sends a new one
+// to the same address.
+func (s *Service) stepRedirectPending(ctx context.Context, a *Account, resend bool, now time.Time) (bool, error) {
+	if !resend {
+		return s.waitingForLink(ctx, a, PurposeRedirect, now)
+	}
+	var to string
+	var keep bool
+	err := s.Store.Update(ctx, a.StudentID, a.Version, func(tx Tx, cur *Account) error {
+		*a = *cur
+		t, err := tx.PendingToken(a, PurposeRedirect)
+		if err != nil || t == nil {
+			return err
+		}
+		to, keep = t.Email, t.KeepCopy
+		return nil
+	})
 	if err != nil {
 		return true, err
 	}
-	if ok && addr != "" && !strings.EqualFold(strings.TrimSpace(addr), a.RecoveryEmail) {
-		addr, err = s.checkExternalAddress(addr, "recovery email")
-		if err != nil {
-			return true, err
-		}
-		var pause *pausedError
-		err = s.Store.Update(ctx, a.StudentID, a.Version, func(tx Tx, cur *Account) error {
-			*a = *cur
-			if a.State != StateRecoveryPending {
-				return stateRefusal(a, "step 3")
-			}
-			a.RecoveryEmail = addr
-			p, err := s.sendLink(tx, a, PurposeRecovery, addr, false, now)
-			if err != nil {
-				return refuse(tx, a, "recovery-email", err)
-			}
-			pause = p
-			return transition(tx, a, StateRecoveryPending, now, "recovery-email", "new link sent to "+addr)
-		})
-		if err != nil {
-			return true, err
-		}
-		*done = append(*done, "3")
-		return true, pause
+	if to == "" {
+		return s.waitingForLink(ctx, a, PurposeRedirect, now)
 	}
-	return s.waitingForLink(ctx, a, PurposeRecovery, now)
+	pause, err := s.SetRedirectOn(ctx, a, to, keep, now)
+	if err != nil {
+		return true, err
+	}
+	return true, pause
 }
 
 // waitingForLink reports the pending link of a paused account.

@@ -22,6 +22,7 @@ import (
 type activateOptions struct {
 	Login   string
 	Answers string
+	Resend  bool
 }
 
 func newActivateCmd(env *Env) *cobra.Command {
@@ -42,7 +43,9 @@ step by step (assisted mode at the helpdesk; passwords are not echoed).
 Where an emailed link must be followed (step 4, step 6-2) it stops with exit 3
 and says where the link went and until when it is valid; after verify-token,
 run activate again. Where the answers run out it stops with exit 0 and names
-the next step. At step 8 it prints the confirmation.`,
+the next step. At step 8 it prints the confirmation. --resend sends a new
+link when one is pending (lost or expired email); at most
+SCOLPASS_LINKS_PER_DAY links (5) per account per day.`,
 		Example: `  scolpass activate jean.dupont                      # assisted, at the helpdesk
   scolpass activate jean.dupont --answers answers.json -o json
   echo '{"provisional_password":"…","recovery_email":"jean@example.org"}' | scolpass activate jean.dupont --answers -`,
@@ -53,6 +56,7 @@ the next step. At step 8 it prints the confirmation.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Answers, "answers", "", "JSON answers file, or - for stdin")
+	cmd.Flags().BoolVar(&opts.Resend, "resend", false, "send a new link when one is pending (lost email); the old one stops working")
 	return cmd
 }
 
@@ -174,7 +178,7 @@ func runActivate(cmd *cobra.Command, env *Env, opts *activateOptions) error {
 		return err
 	}
 	login := strings.TrimSuffix(strings.TrimSpace(opts.Login), "@"+svc.Config.MailDomain)
-	out, runErr := svc.Activate(ctx, login, ans, env.actor(channel), now)
+	out, runErr := svc.ActivateWith(ctx, login, ans, activation.ActivateOptions{Resend: opts.Resend}, env.actor(channel), now)
 	if out != nil && (runErr == nil || activation.ErrorCode(runErr) == activation.EPAUSED) {
 		if err := printOutcome(env, out); err != nil {
 			return err

@@ -116,10 +116,13 @@ func newRenderer(fsys fs.FS) (*Renderer, error) {
 // sheets in one document rather than one document a sheet when it can.
 func (r *Renderer) newPDF(orientation string, mono bool) *gofpdf.Fpdf {
 	pdf := gofpdf.New(orientation, "mm", "A4", "")
-	pdf.AddUTF8FontFromBytes(fontSans, "", r.fonts.sans)
-	pdf.AddUTF8FontFromBytes(fontSans, "B", r.fonts.sansBold)
+	// gofpdf writes into the font bytes it is given when it subsets a font
+	// (table checksums): each document gets its own copy, so that documents
+	// rendered at the same time do not corrupt each other.
+	pdf.AddUTF8FontFromBytes(fontSans, "", bytes.Clone(r.fonts.sans))
+	pdf.AddUTF8FontFromBytes(fontSans, "B", bytes.Clone(r.fonts.sansBold))
 	if mono {
-		pdf.AddUTF8FontFromBytes(fontMono, "B", r.fonts.monoBold)
+		pdf.AddUTF8FontFromBytes(fontMono, "B", bytes.Clone(r.fonts.monoBold))
 	}
 	pdf.SetAutoPageBreak(false, 0)
 	pdf.SetCatalogSort(true)

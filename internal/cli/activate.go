@@ -15,7 +15,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/umontpellier/scolpass/internal/activation"
-	"github.com/umontpellier/scolpass/internal/postgres"
 	"github.com/umontpellier/scolpass/templates"
 )
 
@@ -136,18 +135,6 @@ func readAnswers(env *Env, name string) (*answerFile, error) {
 	return &f, nil
 }
 
-func (env *Env) service(db *postgres.DB, channel string) (*activation.Service, error) {
-	cfg, err := env.config()
-	if err != nil {
-		return nil, err
-	}
-	now, err := env.now()
-	if err != nil {
-		return nil, err
-	}
-	return &activation.Service{Store: &postgres.AccountStore{DB: db, Actor: env.actor(channel), Now: now}, Config: cfg}, nil
-}
-
 func runActivate(cmd *cobra.Command, env *Env, opts *activateOptions) error {
 	ctx := cmd.Context()
 	var ans activation.Answers
@@ -165,30 +152,11 @@ func runActivate(cmd *cobra.Command, env *Env, opts *activateOptions) error {
 	default:
 		return usagef("no --answers given and stdin is not a terminal: give --answers FILE or --answers -")
 	}
-	now, err := env.now()
+	run, err := env.accountService(ctx, channel)
 	if err != nil {
 		return err
 	}
-	db, err := env.open(ctx, false)
-	if err != nil {
-		return err
-	}
-	svc, err := env.service(db, channel)
-	if err != nil {
-		return err
-	}
-	login := strings.TrimSuffix(strings.TrimSpace(opts.Login), "@"+svc.Config.MailDomain)
-	out, runErr := svc.ActivateWith(ctx, login, ans, activation.ActivateOptions{Resend: opts.Resend}, env.actor(channel), now)
-	if out != nil && (runErr == nil || activation.ErrorCode(runErr) == activation.EPAUSED) {
-		if err := printOutcome(env, out); err != nil {
-			return err
-		}
-	}
-	if activation.ErrorCode(runErr) == activation.EPAUSED {
-		fmt.Fprintf(env.Stderr, "paused: %s\n", activation.ErrorMessage(runErr))
-		return &silentError{code: ExitPaused}
-	}
-	return runErr
+	return env.finish(run.svc.ActivateWith(ctx, run.login(opts.Login), ans, activation.ActivateOptions{Resend: opts.Resend}, run.actor, run.now))
 }
 
 func printOutcome(env *Env, out *activation.Outcome) error {

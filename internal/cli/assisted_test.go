@@ -111,6 +111,7 @@ func TestAssistedActivation(t *testing.T) {
 	go func() { code <- Run(ctx, env, []string{"activate", "anne.alpha", "--operator", "agent.desk"}) }()
 
 	at := scr.waitFor(t, "mot de passe provisoire: ", 0)
+	waitNoEcho(t, slave) // the prompt is printed just before echo goes off
 	typeLine(master, provisional)
 	at = scr.waitFor(t, "mail de secours: ", at)
 	typeLine(master, "anne@example.org")
@@ -142,3 +143,20 @@ func TestAssistedActivation(t *testing.T) {
 }
 
 func typeLine(master *os.File, s string) { master.WriteString(s + "\r") }
+
+// waitNoEcho waits until the terminal stops echoing (a hidden prompt).
+func waitNoEcho(t *testing.T, tty *os.File) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		tio, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tio.Lflag&unix.ECHO == 0 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal("the password prompt never turned echo off")
+}

@@ -1,12 +1,7 @@
 package cli
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/spf13/cobra"
-
-	"github.com/umontpellier/scolpass/internal/activation"
 )
 
 type redirectOptions struct {
@@ -49,29 +44,9 @@ to the university's own domain (a loop) or an invalid address is refused
 
 func runRedirect(cmd *cobra.Command, env *Env, opts *redirectOptions) error {
 	ctx := cmd.Context()
-	now, err := env.now()
+	run, err := env.accountService(ctx, channelFor(env))
 	if err != nil {
 		return err
 	}
-	db, err := env.open(ctx, false)
-	if err != nil {
-		return err
-	}
-	channel := channelFor(env)
-	svc, err := env.service(db, channel)
-	if err != nil {
-		return err
-	}
-	login := strings.TrimSuffix(strings.TrimSpace(opts.Login), "@"+svc.Config.MailDomain)
-	out, err := svc.SetRedirect(ctx, login, opts.To, opts.KeepCopy, env.actor(channel), now)
-	if out != nil {
-		if perr := printOutcome(env, out); perr != nil {
-			return perr
-		}
-	}
-	if activation.ErrorCode(err) == activation.EPAUSED {
-		fmt.Fprintf(env.Stderr, "paused: %s\n", activation.ErrorMessage(err))
-		return &silentError{code: ExitPaused}
-	}
-	return err
+	return env.finish(run.svc.SetRedirect(ctx, run.login(opts.Login), opts.To, opts.KeepCopy, run.actor, run.now))
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -68,33 +67,18 @@ func newResetCmd(env *Env) *cobra.Command {
 
 func runReset(cmd *cobra.Command, env *Env, opts *resetOptions) error {
 	ctx := cmd.Context()
-	now, err := env.now()
+	run, err := env.accountService(ctx, channelFor(env))
 	if err != nil {
 		return err
 	}
-	db, err := env.open(ctx, false)
-	if err != nil {
-		return err
-	}
-	channel := channelFor(env)
-	svc, err := env.service(db, channel)
-	if err != nil {
-		return err
-	}
-	login := strings.TrimSuffix(strings.TrimSpace(opts.Login), "@"+svc.Config.MailDomain)
-	var out *activation.Outcome
+	login := run.login(opts.Login)
 	switch {
 	case opts.Unlock:
-		out, err = svc.Unlock(ctx, login, env.actor(channel), now)
+		return env.finish(run.svc.Unlock(ctx, login, run.actor, run.now))
 	case opts.Restart:
-		out, err = svc.Restart(ctx, login, env.actor(channel), now)
-	case opts.Reissue:
-		return reissue(cmd, env, svc, login, opts)
+		return env.finish(run.svc.Restart(ctx, login, run.actor, run.now))
 	}
-	if err != nil {
-		return err
-	}
-	return printOutcome(env, out)
+	return reissue(cmd, env, run.svc, login, opts)
 }
 
 func reissue(cmd *cobra.Command, env *Env, svc *activation.Service, login string, opts *resetOptions) error {

@@ -33,23 +33,11 @@ func runVerify(cmd *cobra.Command, env *Env, input string) error {
 		}
 		input = s
 	}
-	now, err := env.now()
+	run, err := env.accountService(ctx, channelFor(env))
 	if err != nil {
 		return err
 	}
-	db, err := env.open(ctx, false)
-	if err != nil {
-		return err
-	}
-	svc, err := env.service(db, channelFor(env))
-	if err != nil {
-		return err
-	}
-	out, err := svc.VerifyToken(ctx, input, env.actor(channelFor(env)), now)
-	if err != nil {
-		return err
-	}
-	return printOutcome(env, out)
+	return env.finish(run.svc.VerifyToken(ctx, input, run.actor, run.now))
 }
 
 // channelFor tells the audit trail whether a person at a terminal or a

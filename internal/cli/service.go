@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/umontpellier/scolpass/internal/activation"
+	"github.com/umontpellier/scolpass/internal/postgres"
+)
+
+// accountRun is what a command acting on accounts needs: the activation
+// service on the database, the clock and who acts.
+type accountRun struct {
+	svc   *activation.Service
+	now   time.Time
+	actor activation.Actor
+}
+
+// accountService opens the database and sets up the activation service for
+// one command run through channel.
+func (env *Env) accountService(ctx context.Context, channel string) (*accountRun, error) {
+	cfg, err := env.config()
+	if err != nil {
+		return nil, err
+	}
+	now, err := env.now()
+	if err != nil {
+		return nil, err
+	}
+	db, err := env.open(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	actor := env.actor(channel)
+	return &accountRun{
+		svc:   &activation.Service{Store: &postgres.AccountStore{DB: db, Actor: actor, Now: now}, Config: cfg},
+		now:   now,
+		actor: actor,
+	}, nil
+}
+
+// login accepts a login with or without the university domain.
+func (r *accountRun) login(s string) string {
+	return strings.TrimSuffix(strings.TrimSpace(s), "@"+r.svc.Config.MailDomain)
+}
+
+// finish prints where a step left the account and turns a pause (a link to
+// follow) into exit 3.
+func (env *Env) finish(out *activation.Outcome, err error) error {
+	paused := activation.ErrorCode(err) == activation.EPAUSED
+	if out != nil && (err == nil || paused) {
+		if perr := printOutcome(env, out); perr != nil {
+			return perr
+		}
+	}
+	if paused {
+		fmt.Fprintf(env.Stderr, "paused: %s\n", activation.ErrorMessage(err))
+		return &silentError{code: ExitPaused}
+	}
+	return err
+}

@@ -113,12 +113,8 @@ func (s *Service) ActivateWith(ctx context.Context, key string, ans Answers, opt
 		return nil, err
 	}
 	var done []string
-	switch a.State {
-	case StateImported:
-		return s.outcome(a, done), Errorf(ESTATE, "%s has no SCOL'PASS yet (state imported): issue one with scolpass issue-scolpass", s.Config.Identifier(a.Login))
-	case StateActive:
-		return s.outcome(a, done), Errorf(ESTATE, "%s is already active (step 8): use reset --reissue for a forgotten password", s.Config.Identifier(a.Login))
-	}
+	// Whether the account exists, has a SCOL'PASS, is locked or active is
+	// told only to whoever holds its provisional password (authenticate).
 	if !a.LockedUntil.IsZero() && now.Before(a.LockedUntil) {
 		return nil, errAuthFailed
 	}
@@ -188,7 +184,11 @@ func (s *Service) authenticate(ctx context.Context, a *Account, pw string, actor
 			return errAuthFailed
 		}
 		p := a.Provisional
-		valid := p != nil && p.UsedAt.IsZero() && VerifyProvisional(pw, p.Hash)
+		matches := p != nil && VerifyProvisional(pw, p.Hash)
+		if matches && a.State == StateActive {
+			return Errorf(ESTATE, "%s is already active (step 8): use reset --reissue for a forgotten password", s.Config.Identifier(a.Login))
+		}
+		valid := matches && p.UsedAt.IsZero()
 		if valid && !now.Before(p.ExpiresAt) {
 			if err := tx.Audit(a, Event{Action: "authenticate", From: a.State, To: a.State, Outcome: "failed", Detail: "provisional password expired"}); err != nil {
 				return err

@@ -20,6 +20,9 @@ func newMailCmd(env *Env) *cobra.Command {
 written to an outbox in the same transaction as the step; mail send delivers
 them over SMTP (SCOLPASS_SMTP_URL). A delivered email's body, which carries
 the link, is cleared.`,
+		Example: `  scolpass mail list --status queued
+  scolpass mail show 12
+  SCOLPASS_SMTP_URL=smtp://mail.umontpellier.fr:587 scolpass mail send`,
 	}
 	var status, login string
 	list := &cobra.Command{

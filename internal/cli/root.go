@@ -208,6 +208,13 @@ Time: SCOLPASS_NOW (RFC 3339), when set, is used as the current time.
 		newMailCmd(env),
 		newVersionCmd(env),
 	)
+	// cobra's completion command, with an example like every other command.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Example = "  source <(scolpass completion bash)\n  scolpass completion zsh > \"${fpath[1]}/_scolpass\""
+		}
+	}
 	return root
 }
 
@@ -265,9 +272,10 @@ func (env *Env) actor(channel string) activation.Actor {
 
 func newVersionCmd(env *Env) *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the scolpass version",
-		Args:  cobra.NoArgs,
+		Use:     "version",
+		Short:   "Print the scolpass version",
+		Example: "  scolpass version",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fmt.Fprintf(env.Stdout, "scolpass %s\n", Version)
 			return nil

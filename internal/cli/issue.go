@@ -3,7 +3,9 @@ package cli
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -206,7 +208,7 @@ func issueSheets(cmd *cobra.Command, env *Env, sel postgres.IssueSelection, targ
 		if target.File != "" {
 			pf, err := passpdf.NewPendingFile(target.File, target.Force)
 			if err != nil {
-				return nil, usagef("%v", err)
+				return nil, fileError(err)
 			}
 			pending = append(pending, pf)
 			if err := renderer.WriteSheetsProgress(pf, sheets, func(n int) { _ = bar.Set(n) }); err != nil {
@@ -222,14 +224,14 @@ func issueSheets(cmd *cobra.Command, env *Env, sel postgres.IssueSelection, targ
 			paths := make([]string, len(sheets))
 			for i := range sheets {
 				paths[i] = filepath.Join(target.Dir, passpdf.SheetFileName(sheets[i]))
-				pf, err := passpdf.NewPendingFile(paths[i], target.Force)
-				if err != nil {
-					return nil, usagef("%v", err)
+				if _, err := os.Lstat(paths[i]); err == nil && !target.Force {
+					return nil, usagef("%s already exists (use --force to overwrite)", paths[i])
 				}
-				pending = append(pending, pf)
 				files[cands[i].StudentNo] = paths[i]
 			}
-			if err := writeSheetFiles(renderer, sheets, pending, paths, func(n int) { _ = bar.Set(n) }); err != nil {
+			done, err := writeSheetFiles(renderer, sheets, paths, target.Force, func(n int) { _ = bar.Set(n) })
+			pending = append(pending, done...)
+			if err != nil {
 				return nil, err
 			}
 		}
@@ -324,12 +326,18 @@ func newProgress(env *Env, total int, what string) *progressbar.ProgressBar {
 	)
 }
 
-// writeSheetFiles renders one PDF per sheet into its pending file, on every
-// core: pages are independent and the renderer is safe for concurrent use.
-func writeSheetFiles(r *passpdf.Renderer, sheets []passpdf.Sheet, files []*passpdf.PendingFile, paths []string, progress func(int)) error {
+// writeSheetFiles renders one PDF per sheet into pending files beside
+// paths, on every core (pages are independent and the renderer is safe for
+// concurrent use). Each file is finished, and its descriptor and buffer
+// released, before the next one starts, so memory and open files stay
+// bounded by the number of workers. It returns every pending file it
+// created, also on failure, so that the caller can commit or abort them all.
+func writeSheetFiles(r *passpdf.Renderer, sheets []passpdf.Sheet, paths []string, force bool, progress func(int)) ([]*passpdf.PendingFile, error) {
 	workers := runtime.NumCPU()
 	jobs := make(chan int)
 	errs := make(chan error, workers)
+	var mu sync.Mutex
+	var created []*passpdf.PendingFile
 	var done atomic.Int64
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -337,9 +345,17 @@ func writeSheetFiles(r *passpdf.Renderer, sheets []passpdf.Sheet, files []*passp
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				err := r.WriteSheets(files[i], sheets[i:i+1])
+				pf, err := passpdf.NewPendingFile(paths[i], force)
+				if err != nil {
+					errs <- fileError(err)
+					return
+				}
+				mu.Lock()
+				created = append(created, pf)
+				mu.Unlock()
+				err = r.WriteSheets(pf, sheets[i:i+1])
 				if err == nil {
-					err = files[i].Finish()
+					err = pf.Finish()
 				}
 				if err != nil {
 					errs <- fmt.Errorf("write %s: %w", paths[i], err)
@@ -365,6 +381,15 @@ feed:
 		case err = <-errs:
 		default:
 		}
+	}
+	return created, err
+}
+
+// fileError makes an existing output file a usage error (exit 2: add
+// --force or choose another name); other file errors stay what they are.
+func fileError(err error) error {
+	if errors.Is(err, fs.ErrExist) {
+		return usagef("%v", err)
 	}
 	return err
 }

@@ -22,12 +22,13 @@ type PendingFile struct {
 }
 
 // NewPendingFile starts a pending file for path. It fails if path exists
-// and !force ("… already exists (use --force to overwrite)"), or if its
+// and !force ("… already exists (use --force to overwrite)", an error that
+// wraps fs.ErrExist), or if its
 // directory is missing or not writable.
 func NewPendingFile(path string, force bool) (*PendingFile, error) {
 	if !force {
 		if _, err := os.Lstat(path); err == nil {
-			return nil, fmt.Errorf("%s already exists (use --force to overwrite)", path)
+			return nil, fmt.Errorf("%s already exists (use --force to overwrite): %w", path, fs.ErrExist)
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("checking %s: %w", path, err)
 		}
@@ -64,7 +65,7 @@ func (p *PendingFile) Finish() error {
 	if err := p.f.Close(); err != nil {
 		return fmt.Errorf("writing %s: %w", p.path, err)
 	}
-	p.f = nil
+	p.f, p.w = nil, nil // no file descriptor or buffer held until Commit
 	return nil
 }
 

@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"bufio"
 	"encoding/csv"
 	"encoding/json"
 	"io"
 	"os"
+	"strings"
+	"text/tabwriter"
 
 	"github.com/mattn/go-isatty"
 	"github.com/olekukonko/tablewriter"
@@ -82,6 +85,26 @@ func toAny(ss []string) []any {
 		out[i] = s
 	}
 	return out
+}
+
+// writeList renders a long list for people: columns aligned with spaces,
+// no borders, one buffered pass (tablewriter measures every cell several
+// times, which shows on tens of thousands of rows).
+func writeList(w io.Writer, g grid) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
+	line := func(cells []string) {
+		io.WriteString(tw, strings.Join(cells, "\t"))
+		io.WriteString(tw, "\n")
+	}
+	line(g.Header)
+	for _, r := range g.Rows {
+		line(r)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 // writeCSV renders g as RFC 4180 CSV (header first, footer last). With bom,

@@ -279,7 +279,9 @@ func printStuck(env *Env, list []postgres.StuckAccount, now time.Time) error {
 		fmt.Fprintln(env.Stderr, "no account is stuck that long")
 		return nil
 	}
-	if err := writeTable(env.Stdout, g); err != nil {
+	// A call list can run to tens of thousands of rows: aligned columns
+	// without borders, written in one buffered pass.
+	if err := writeList(env.Stdout, g); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stderr, "%d account(s) stuck\n", len(list))

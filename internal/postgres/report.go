@@ -116,9 +116,10 @@ func (db *DB) Stuck(ctx context.Context, d time.Duration, f ReportFilter, now ti
 		FROM accounts a JOIN students s ON s.id = a.student_id
 		LEFT JOIN LATERAL (
 			SELECT email, expires_at FROM tokens
-			WHERE student_id = a.student_id AND used_at IS NULL AND revoked_at IS NULL
+			WHERE a.state IN ('recovery_pending', 'redirect_pending')
+				AND student_id = a.student_id AND used_at IS NULL AND revoked_at IS NULL
 			ORDER BY issued_at DESC LIMIT 1
-		) t ON a.state IN ('recovery_pending', 'redirect_pending')` + w + `
+		) t ON true` + w + `
 		AND a.state <> 'active' AND a.state_since < $1
 		ORDER BY a.state_since, s.login`
 	var out []StuckAccount

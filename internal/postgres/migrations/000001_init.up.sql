@@ -72,6 +72,9 @@ CREATE TABLE tokens (
     revoked_at  timestamptz
 );
 CREATE INDEX tokens_student_idx ON tokens (student_id, issued_at);
+-- The pending link of an account (report --stuck, a paused activation).
+CREATE INDEX tokens_live_idx ON tokens (student_id, issued_at DESC) INCLUDE (email, expires_at)
+    WHERE used_at IS NULL AND revoked_at IS NULL;
 
 CREATE TABLE charters (
     version      text PRIMARY KEY,

@@ -7,7 +7,8 @@ import (
 )
 
 // Actor says who does something, through which channel, and under which
-// clock; every audit event records it.
+// clock; every audit event records it. The Store implementation carries the
+// actor of a command run and stamps each event with it.
 type Actor struct {
 	Operator string
 	Channel  string // "bulk", "helpdesk" or "script"

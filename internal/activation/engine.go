@@ -92,8 +92,8 @@ func refuse(tx Tx, a *Account, action string, err error) error {
 //     no SCOL'PASS, already active, or changed by someone else meanwhile;
 //     EPOLICY for an invalid email, a redirect loop, a refused charter or a
 //     password the policy refuses.
-func (s *Service) Activate(ctx context.Context, key string, ans Answers, actor Actor, now time.Time) (*Outcome, error) {
-	return s.ActivateWith(ctx, key, ans, ActivateOptions{}, actor, now)
+func (s *Service) Activate(ctx context.Context, key string, ans Answers, now time.Time) (*Outcome, error) {
+	return s.ActivateWith(ctx, key, ans, ActivateOptions{}, now)
 }
 
 // ActivateOptions tunes an activation run.
@@ -104,7 +104,7 @@ type ActivateOptions struct {
 }
 
 // ActivateWith is Activate with options.
-func (s *Service) ActivateWith(ctx context.Context, key string, ans Answers, opts ActivateOptions, actor Actor, now time.Time) (*Outcome, error) {
+func (s *Service) ActivateWith(ctx context.Context, key string, ans Answers, opts ActivateOptions, now time.Time) (*Outcome, error) {
 	a, err := s.Store.Load(ctx, key)
 	if err != nil {
 		if ErrorCode(err) == ENOTFOUND {
@@ -130,7 +130,7 @@ func (s *Service) ActivateWith(ctx context.Context, key string, ans Answers, opt
 		out.Message = "no provisional password given: nothing done"
 		return out, nil
 	}
-	if err := s.authenticate(ctx, a, pw, actor, now); err != nil {
+	if err := s.authenticate(ctx, a, pw, now); err != nil {
 		return nil, err
 	}
 	done = append(done, "1-2")
@@ -177,7 +177,7 @@ var errAuthFailed = Errorf(EAUTH, "authentication failed: unknown identifier, wr
 
 // authenticate checks the provisional password (steps 1-2) and counts
 // failures; MaxFailures in a row lock the account for LockFor.
-func (s *Service) authenticate(ctx context.Context, a *Account, pw string, actor Actor, now time.Time) error {
+func (s *Service) authenticate(ctx context.Context, a *Account, pw string, now time.Time) error {
 	return s.Store.Update(ctx, a.StudentID, a.Version, func(tx Tx, cur *Account) error {
 		*a = *cur
 		if !a.LockedUntil.IsZero() && now.Before(a.LockedUntil) {
@@ -602,7 +602,7 @@ func stateRefusal(a *Account, step string) error {
 
 // SetRedirect is the set-redirect command: step 6-1 during the activation
 // or a later change. It returns an EPAUSED error when a 6-2 link was sent.
-func (s *Service) SetRedirect(ctx context.Context, key, to string, keepCopy bool, actor Actor, now time.Time) (*Outcome, error) {
+func (s *Service) SetRedirect(ctx context.Context, key, to string, keepCopy bool, now time.Time) (*Outcome, error) {
 	a, err := s.Store.Load(ctx, key)
 	if err != nil {
 		return nil, err

@@ -33,7 +33,7 @@ func TokenFromInput(in string) string {
 // VerifyToken follows an emailed link (step 4 or 6-2). It returns ETOKEN
 // with distinct messages for an unknown, already used, replaced or expired
 // link; an expired link also sends the activation back to step 1.
-func (s *Service) VerifyToken(ctx context.Context, input string, actor Actor, now time.Time) (*Outcome, error) {
+func (s *Service) VerifyToken(ctx context.Context, input string, now time.Time) (*Outcome, error) {
 	token := TokenFromInput(input)
 	if token == "" {
 		return nil, Errorf(EINVALID, "no token given")
@@ -101,7 +101,7 @@ func (s *Service) VerifyToken(ctx context.Context, input string, actor Actor, no
 }
 
 // Unlock lifts a lockout and clears the failure count.
-func (s *Service) Unlock(ctx context.Context, key string, actor Actor, now time.Time) (*Outcome, error) {
+func (s *Service) Unlock(ctx context.Context, key string, now time.Time) (*Outcome, error) {
 	a, err := s.Store.Load(ctx, key)
 	if err != nil {
 		return nil, err
@@ -131,7 +131,7 @@ func (s *Service) Unlock(ctx context.Context, key string, actor Actor, now time.
 // recovery email, charter and redirect choices forgotten; the SCOL'PASS
 // stays valid. An account not issued yet or already active is refused
 // (ESTATE): an active account needs a new SCOL'PASS (reset --reissue).
-func (s *Service) Restart(ctx context.Context, key string, actor Actor, now time.Time) (*Outcome, error) {
+func (s *Service) Restart(ctx context.Context, key string, now time.Time) (*Outcome, error) {
 	a, err := s.Store.Load(ctx, key)
 	if err != nil {
 		return nil, err

@@ -156,7 +156,7 @@ func runActivate(cmd *cobra.Command, env *Env, opts *activateOptions) error {
 	if err != nil {
 		return err
 	}
-	return env.finish(run.svc.ActivateWith(ctx, run.login(opts.Login), ans, activation.ActivateOptions{Resend: opts.Resend}, run.actor, run.now))
+	return env.finish(run.svc.ActivateWith(ctx, run.login(opts.Login), ans, activation.ActivateOptions{Resend: opts.Resend}, run.now))
 }
 
 func printOutcome(env *Env, out *activation.Outcome) error {

@@ -48,5 +48,5 @@ func runRedirect(cmd *cobra.Command, env *Env, opts *redirectOptions) error {
 	if err != nil {
 		return err
 	}
-	return env.finish(run.svc.SetRedirect(ctx, run.login(opts.Login), opts.To, opts.KeepCopy, run.actor, run.now))
+	return env.finish(run.svc.SetRedirect(ctx, run.login(opts.Login), opts.To, opts.KeepCopy, run.now))
 }

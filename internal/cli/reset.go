@@ -74,9 +74,9 @@ func runReset(cmd *cobra.Command, env *Env, opts *resetOptions) error {
 	login := run.login(opts.Login)
 	switch {
 	case opts.Unlock:
-		return env.finish(run.svc.Unlock(ctx, login, run.actor, run.now))
+		return env.finish(run.svc.Unlock(ctx, login, run.now))
 	case opts.Restart:
-		return env.finish(run.svc.Restart(ctx, login, run.actor, run.now))
+		return env.finish(run.svc.Restart(ctx, login, run.now))
 	}
 	return reissue(cmd, env, run.svc, login, opts)
 }

@@ -11,11 +11,11 @@ import (
 )
 
 // accountRun is what a command acting on accounts needs: the activation
-// service on the database, the clock and who acts.
+// service on the database (its store records who acts, for the audit) and
+// the clock.
 type accountRun struct {
-	svc   *activation.Service
-	now   time.Time
-	actor activation.Actor
+	svc *activation.Service
+	now time.Time
 }
 
 // accountService opens the database and sets up the activation service for
@@ -33,11 +33,9 @@ func (env *Env) accountService(ctx context.Context, channel string) (*accountRun
 	if err != nil {
 		return nil, err
 	}
-	actor := env.actor(channel)
 	return &accountRun{
-		svc:   &activation.Service{Store: &postgres.AccountStore{DB: db, Actor: actor, Now: now}, Config: cfg},
-		now:   now,
-		actor: actor,
+		svc: &activation.Service{Store: &postgres.AccountStore{DB: db, Actor: env.actor(channel), Now: now}, Config: cfg},
+		now: now,
 	}, nil
 }
 

@@ -37,7 +37,7 @@ func runVerify(cmd *cobra.Command, env *Env, input string) error {
 	if err != nil {
 		return err
 	}
-	return env.finish(run.svc.VerifyToken(ctx, input, run.actor, run.now))
+	return env.finish(run.svc.VerifyToken(ctx, input, run.now))
 }
 
 // channelFor tells the audit trail whether a person at a terminal or a

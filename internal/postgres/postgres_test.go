@@ -189,7 +189,7 @@ func TestConcurrentActivationsConflict(t *testing.T) {
 				defer wg.Done()
 				svc := &activation.Service{Store: &postgres.AccountStore{DB: db, Actor: actor, Now: t0}, Config: cfg}
 				<-start
-				_, results[i] = svc.Activate(ctx, "anne.alpha", answers{pw: pw, recovery: fmt.Sprintf("agent%d@example.org", i)}, actor, t0)
+				_, results[i] = svc.Activate(ctx, "anne.alpha", answers{pw: pw, recovery: fmt.Sprintf("agent%d@example.org", i)}, t0)
 			}(i)
 		}
 		close(start)

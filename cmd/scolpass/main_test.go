@@ -36,7 +36,10 @@ func TestMain(m *testing.M) {
 // and a fresh in-process SMTP server.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
-		Dir:                 "testdata/script",
+		Dir: "testdata/script",
+		// UPDATE_SCRIPTS=1 go test ./cmd/scolpass rewrites the expected
+		// files of `cmp stdout FILE` from what the commands print.
+		UpdateScripts:       os.Getenv("UPDATE_SCRIPTS") != "",
 		RequireExplicitExec: false,
 		Setup: func(e *testscript.Env) error {
 			tb, ok := e.T().(testing.TB)

@@ -138,6 +138,30 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
+// writeJSONArray prints a JSON array of n elements, one per line, each
+// marshalled on its own and written through one buffer: no indentation pass
+// over the whole document.
+func writeJSONArray(w io.Writer, n int, elem func(i int) any) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString("[")
+	for i := 0; i < n; i++ {
+		b, err := json.Marshal(elem(i))
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n  ")
+		bw.Write(b)
+	}
+	if n > 0 {
+		bw.WriteString("\n")
+	}
+	bw.WriteString("]\n")
+	return bw.Flush()
+}
+
 // isTerminal reports whether f is an interactive terminal.
 func isTerminal(f any) bool {
 	file, ok := f.(*os.File)

@@ -257,11 +257,12 @@ func printStuck(env *Env, list []postgres.StuckAccount, now time.Time) error {
 		return "pending"
 	}
 	if env.Output == "json" {
-		out := make([]stuckJSON, 0, len(list))
-		for _, s := range list {
-			out = append(out, stuckJSON{StuckAccount: s, Step: activation.State(s.State).StepNumber(), LinkStatus: status(s)})
-		}
-		return writeJSON(env.Stdout, out)
+		// A JSON array written element by element: a call list can hold
+		// tens of thousands of accounts.
+		return writeJSONArray(env.Stdout, len(list), func(i int) any {
+			s := list[i]
+			return stuckJSON{StuckAccount: s, Step: activation.State(s.State).StepNumber(), LinkStatus: status(s)}
+		})
 	}
 	g := grid{Header: []string{"LOGIN", "NAME", "PROGRAMME", "STEP", "SINCE", "LINK", "LOCKED"}}
 	for _, s := range list {

@@ -122,9 +122,19 @@ func (db *DB) Stuck(ctx context.Context, d time.Duration, f ReportFilter, now ti
 		) t ON true` + w + `
 		AND a.state <> 'active' AND a.state_since < $1
 		ORDER BY a.state_since, s.login`
-	var out []StuckAccount
-	if err := db.SelectContext(ctx, &out, q, args...); err != nil {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
 		return nil, mapError(err)
 	}
-	return out, nil
+	defer rows.Close()
+	var out []StuckAccount
+	for rows.Next() { // plain Scan: the list can be long
+		var s StuckAccount
+		if err := rows.Scan(&s.Login, &s.StudentNo, &s.LastName, &s.FirstName, &s.Program, &s.State, &s.Since,
+			&s.Locked, &s.LinkTo, &s.LinkExpiry); err != nil {
+			return nil, mapError(err)
+		}
+		out = append(out, s)
+	}
+	return out, mapError(rows.Err())
 }

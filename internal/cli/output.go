@@ -7,7 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/mattn/go-isatty"
 	"github.com/olekukonko/tablewriter"
@@ -88,21 +88,35 @@ func toAny(ss []string) []any {
 }
 
 // writeList renders a long list for people: columns aligned with spaces,
-// no borders, one buffered pass (tablewriter measures every cell several
-// times, which shows on tens of thousands of rows).
+// no borders, two passes (widths, then lines) through one buffer; tablewriter
+// measures every cell several times, which shows on tens of thousands of rows.
+// Widths count runes: right for the Latin scripts of names.
 func writeList(w io.Writer, g grid) error {
+	widths := make([]int, len(g.Header))
+	measure := func(cells []string) {
+		for i, c := range cells {
+			if n := utf8.RuneCountInString(c); n > widths[i] {
+				widths[i] = n
+			}
+		}
+	}
+	measure(g.Header)
+	for _, r := range g.Rows {
+		measure(r)
+	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
 	line := func(cells []string) {
-		io.WriteString(tw, strings.Join(cells, "\t"))
-		io.WriteString(tw, "\n")
+		for i, c := range cells {
+			bw.WriteString(c)
+			if i < len(cells)-1 {
+				bw.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)+2))
+			}
+		}
+		bw.WriteByte('\n')
 	}
 	line(g.Header)
 	for _, r := range g.Rows {
 		line(r)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
 	}
 	return bw.Flush()
 }
@@ -138,21 +152,19 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// writeJSONArray prints a JSON array of n elements, one per line, each
-// marshalled on its own and written through one buffer: no indentation pass
-// over the whole document.
-func writeJSONArray(w io.Writer, n int, elem func(i int) any) error {
+// writeJSONArray prints a JSON array of n elements, one per line; elem
+// appends element i to a reused buffer. Long lists are written in one
+// buffered pass, without an indentation pass over the whole document.
+func writeJSONArray(w io.Writer, n int, elem func(b []byte, i int) []byte) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	bw.WriteString("[")
+	var b []byte
 	for i := 0; i < n; i++ {
-		b, err := json.Marshal(elem(i))
-		if err != nil {
-			return err
-		}
 		if i > 0 {
 			bw.WriteString(",")
 		}
 		bw.WriteString("\n  ")
+		b = elem(b[:0], i)
 		bw.Write(b)
 	}
 	if n > 0 {
@@ -160,6 +172,26 @@ func writeJSONArray(w io.Writer, n int, elem func(i int) any) error {
 	}
 	bw.WriteString("]\n")
 	return bw.Flush()
+}
+
+// appendJSONString appends s as a JSON string: quotes, backslashes and
+// control characters escaped, and < > & as encoding/json does; other UTF-8
+// is kept as it is.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20 || c == '<' || c == '>' || c == '&':
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
 }
 
 // isTerminal reports whether f is an interactive terminal.

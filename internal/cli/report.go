@@ -239,11 +239,6 @@ func printReport(env *Env, rep reportJSON) error {
 }
 
 func printStuck(env *Env, list []postgres.StuckAccount, now time.Time) error {
-	type stuckJSON struct {
-		postgres.StuckAccount
-		Step       string `json:"step"`
-		LinkStatus string `json:"link_status,omitempty"`
-	}
 	status := func(s postgres.StuckAccount) string {
 		if s.LinkExpiry == nil {
 			if s.State == string(activation.StateRecoveryPending) || s.State == string(activation.StateRedirectPending) {
@@ -257,11 +252,10 @@ func printStuck(env *Env, list []postgres.StuckAccount, now time.Time) error {
 		return "pending"
 	}
 	if env.Output == "json" {
-		// A JSON array written element by element: a call list can hold
-		// tens of thousands of accounts.
-		return writeJSONArray(env.Stdout, len(list), func(i int) any {
-			s := list[i]
-			return stuckJSON{StuckAccount: s, Step: activation.State(s.State).StepNumber(), LinkStatus: status(s)}
+		// A call list can hold tens of thousands of accounts: each element
+		// is appended field by field, without reflection.
+		return writeJSONArray(env.Stdout, len(list), func(b []byte, i int) []byte {
+			return appendStuckJSON(b, &list[i], status(list[i]))
 		})
 	}
 	g := grid{Header: []string{"LOGIN", "NAME", "PROGRAMME", "STEP", "SINCE", "LINK", "LOCKED"}}
@@ -315,4 +309,36 @@ func writeReportPDF(path string, force bool, rep reportJSON, now time.Time) erro
 	}
 	doc.Total = conv("TOTAL", rep.Total)
 	return passpdf.WriteFileAtomic(path, force, func(w io.Writer) error { return r.WriteReport(w, doc) })
+}
+
+// appendStuckJSON appends one account of the call list as a JSON object:
+// the fields of postgres.StuckAccount, its step and the status of its link.
+func appendStuckJSON(b []byte, s *postgres.StuckAccount, linkStatus string) []byte {
+	str := func(b []byte, key, v string) []byte {
+		b = append(b, ',', '"')
+		b = append(b, key...)
+		b = append(b, '"', ':')
+		return appendJSONString(b, v)
+	}
+	b = append(b, `{"login":`...)
+	b = appendJSONString(b, s.Login)
+	b = str(b, "student_no", s.StudentNo)
+	b = str(b, "last_name", s.LastName)
+	b = str(b, "first_name", s.FirstName)
+	b = str(b, "program", s.Program)
+	b = str(b, "state", s.State)
+	b = str(b, "since", s.Since.Format(time.RFC3339Nano))
+	b = append(b, `,"locked":`...)
+	b = strconv.AppendBool(b, s.Locked)
+	if s.LinkTo != nil {
+		b = str(b, "link_to", *s.LinkTo)
+	}
+	if s.LinkExpiry != nil {
+		b = str(b, "link_expires_at", s.LinkExpiry.Format(time.RFC3339Nano))
+	}
+	b = str(b, "step", activation.State(s.State).StepNumber())
+	if linkStatus != "" {
+		b = str(b, "link_status", linkStatus)
+	}
+	return append(b, '}')
 }

@@ -141,15 +141,16 @@ func (db *DB) Stuck(ctx context.Context, d time.Duration, f ReportFilter, now ti
 }
 
 // queryNoJIT runs a read-only query in its own transaction with JIT
-// compilation off: on 100,000 rows PostgreSQL's cost estimate turns JIT on,
+// compilation off (on 100,000 rows PostgreSQL's cost estimate turns JIT on,
 // and compiling costs more than it saves for queries that answer in tens of
-// milliseconds. done closes the rows and ends the transaction.
+// milliseconds) and enough sort memory that a long call list is sorted in
+// memory rather than on disk. done closes the rows and ends the transaction.
 func (db *DB) queryNoJIT(ctx context.Context, q string, args ...any) (*sql.Rows, func(), error) {
 	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, nil, mapError(err)
 	}
-	if _, err := tx.ExecContext(ctx, `SET LOCAL jit = off`); err != nil {
+	if _, err := tx.ExecContext(ctx, `SET LOCAL jit = off; SET LOCAL work_mem = '64MB'`); err != nil {
 		_ = tx.Rollback()
 		return nil, nil, mapError(err)
 	}

@@ -40,21 +40,21 @@ func (s *Service) VerifyToken(ctx context.Context, input string, now time.Time) 
 	}
 	var out *Outcome
 	err := s.Store.UpdateByToken(ctx, HashToken(token), func(tx Tx, a *Account, t *Token) error {
-		what := "step 4 (recovery email)"
+		what, link := "step 4 (recovery email)", "this step 4 link (recovery email)"
 		if t.Purpose == PurposeRedirect {
-			what = "step 6-2 (redirect address)"
+			what, link = "step 6-2 (redirect address)", "this step 6-2 link (redirect address)"
 		}
 		fail := func(err error) error {
-			if aerr := tx.Audit(a, Event{Action: "verify-token", From: a.State, To: a.State, Outcome: "refused", Detail: what + ": " + ErrorMessage(err)}); aerr != nil {
+			if aerr := tx.Audit(a, Event{Action: "verify-token", From: a.State, To: a.State, Outcome: "refused", Detail: ErrorMessage(err)}); aerr != nil {
 				return aerr
 			}
 			return KeepChanges(err)
 		}
 		switch {
 		case !t.UsedAt.IsZero():
-			return fail(Errorf(ETOKEN, "this link (%s) was already used on %s", what, t.UsedAt.In(Zone()).Format("02/01/2006 15:04")))
+			return fail(Errorf(ETOKEN, "%s was already used on %s", link, t.UsedAt.In(Zone()).Format("02/01/2006 15:04")))
 		case !t.RevokedAt.IsZero():
-			return fail(Errorf(ETOKEN, "this link (%s) is no longer valid: a newer link was sent or the activation was restarted", what))
+			return fail(Errorf(ETOKEN, "%s is no longer valid: a newer link was sent or the activation was restarted", link))
 		case now.After(t.ExpiresAt):
 			if err := tx.RevokeTokens(a, "", now); err != nil {
 				return err
@@ -63,7 +63,7 @@ func (s *Service) VerifyToken(ctx context.Context, input string, now time.Time) 
 			if t.Purpose == PurposeRedirect {
 				pendingState = StateRedirectPending
 			}
-			msg := fmt.Sprintf("this link (%s) expired at %s (Paris time)", what, t.ExpiresAt.In(Zone()).Format("02/01/2006 15:04"))
+			msg := fmt.Sprintf("%s expired at %s (Paris time)", link, t.ExpiresAt.In(Zone()).Format("02/01/2006 15:04"))
 			if a.State == pendingState {
 				s.clearProgress(a)
 				if err := transition(tx, a, StateIssued, now, "link-expired", "the emailed link expired: back to step 1"); err != nil {
@@ -91,7 +91,7 @@ func (s *Service) VerifyToken(ctx context.Context, input string, now time.Time) 
 				return err
 			}
 		default:
-			return fail(Errorf(ETOKEN, "this link (%s) does not match where the account is now (step %s)", what, a.State.StepNumber()))
+			return fail(Errorf(ETOKEN, "%s does not match where the account is now (step %s)", link, a.State.StepNumber()))
 		}
 		out = s.outcome(a, []string{map[string]string{PurposeRecovery: "4", PurposeRedirect: "6-2"}[t.Purpose]})
 		out.Message = what + " confirmed; next: " + a.State.NextStep()

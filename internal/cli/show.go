@@ -192,10 +192,22 @@ func runShow(cmd *cobra.Command, env *Env, key string) error {
 	}
 	fmt.Fprintln(w, "\nHistory:")
 	g := historyGrid(d.History)
-	for i := range g.Rows {
-		g.Rows[i][0] = d.History[i].At.In(paris).Format("02/01/2006 15:04:05")
+	for i, e := range d.History {
+		g.Rows[i][0] = e.At.In(paris).Format("02/01/2006 15:04:05")
+		if e.Clock != "system" {
+			g.Rows[i][0] += " *"
+		}
 	}
-	return writeTable(w, g)
+	if err := writeList(w, g); err != nil {
+		return err
+	}
+	for _, e := range d.History {
+		if e.Clock != "system" {
+			fmt.Fprintf(w, "* time set by %s\n", e.Clock)
+			break
+		}
+	}
+	return nil
 }
 
 func historyGrid(h []postgres.AuditEvent) grid {

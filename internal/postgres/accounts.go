@@ -53,10 +53,10 @@ type accountRow struct {
 }
 
 const accountSelect = `SELECT s.id AS student_id, s.student_no, s.first_name, s.last_name, s.login, s.program, s.component, s.year,
-	a.state, a.state_since, a.version, a.failed_attempts, a.locked_until, a.recovery_email, a.redirect_to,
-	a.keep_copy, a.charter_version, a.charter_accepted_at, a.password_hash, a.password_set_at, a.activated_at,
+	s.state, s.state_since, s.version, s.failed_attempts, s.locked_until, s.recovery_email, s.redirect_to,
+	s.keep_copy, s.charter_version, s.charter_accepted_at, s.password_hash, s.password_set_at, s.activated_at,
 	p.hash AS p_hash, p.issued_at AS p_issued_at, p.expires_at AS p_expires_at, p.used_at AS p_used_at, p.batch AS p_batch
-	FROM students s JOIN accounts a ON a.student_id = s.id
+	FROM students s
 	LEFT JOIN provisional_credentials p ON p.student_id = s.id`
 
 func nt(t sql.NullTime) time.Time {
@@ -110,7 +110,7 @@ func lockAccount(ctx context.Context, tx *sqlx.Tx, studentID int64) (*activation
 		return nil, err
 	}
 	var r accountRow
-	if err := tx.GetContext(ctx, &r, accountSelect+` WHERE s.id = $1 FOR UPDATE OF a`, studentID); err != nil {
+	if err := tx.GetContext(ctx, &r, accountSelect+` WHERE s.id = $1 FOR UPDATE OF s`, studentID); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, activation.Errorf(activation.ENOTFOUND, "the account no longer exists")
 		}
@@ -199,10 +199,10 @@ type accountTx struct {
 }
 
 func (t *accountTx) SaveAccount(a *activation.Account) error {
-	err := t.tx.GetContext(t.ctx, &a.Version, `UPDATE accounts SET state = $2, state_since = $3, version = version + 1,
+	err := t.tx.GetContext(t.ctx, &a.Version, `UPDATE students SET state = $2, state_since = $3, version = version + 1,
 		failed_attempts = $4, locked_until = $5, recovery_email = $6, redirect_to = $7, keep_copy = $8,
 		charter_version = $9, charter_accepted_at = $10, password_hash = $11, password_set_at = $12, activated_at = $13
-		WHERE student_id = $1 RETURNING version`,
+		WHERE id = $1 RETURNING version`,
 		a.StudentID, string(a.State), a.StateSince, a.FailedAttempts, nullTime(a.LockedUntil), nullString(a.RecoveryEmail),
 		nullString(a.RedirectTo), a.KeepCopy, nullString(a.CharterVersion), nullTime(a.CharterAcceptedAt),
 		nullString(a.PasswordHash), nullTime(a.PasswordSetAt), nullTime(a.ActivatedAt))

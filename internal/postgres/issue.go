@@ -83,14 +83,13 @@ func (db *DB) Issue(ctx context.Context, sel IssueSelection, batch string, actor
 			add("s.year = ANY($%d)", pq.Array(sel.Years))
 		}
 		if !sel.All && len(sel.StudentNos) == 0 {
-			where = append(where, "a.state = 'imported'")
+			where = append(where, "s.state = 'imported'")
 		}
-		q := `SELECT s.id, s.student_no, s.first_name, s.last_name, s.program, s.login, a.state
-			FROM students s JOIN accounts a ON a.student_id = s.id`
+		q := `SELECT s.id, s.student_no, s.first_name, s.last_name, s.program, s.login, s.state FROM students s`
 		if len(where) > 0 {
 			q += " WHERE " + strings.Join(where, " AND ")
 		}
-		q += " ORDER BY s.id FOR UPDATE OF a"
+		q += " ORDER BY s.id FOR UPDATE OF s"
 		var all []IssueCandidate
 		if err := tx.SelectContext(ctx, &all, q, args...); err != nil {
 			return err
@@ -150,14 +149,14 @@ func storeCredentials(ctx context.Context, tx *sqlx.Tx, creds []IssuedCredential
 		`UPDATE tokens t SET revoked_at = $1 FROM issue_rows r
 		 WHERE t.student_id = r.student_id AND t.used_at IS NULL AND t.revoked_at IS NULL AND $2 <> ''`,
 		`WITH prev AS (
-			SELECT a.student_id, a.state FROM accounts a JOIN issue_rows r USING (student_id)
+			SELECT s.id AS student_id, s.state FROM students s JOIN issue_rows r ON r.student_id = s.id
 		 ), upd AS (
-			UPDATE accounts a SET state = 'issued', state_since = $1, version = a.version + 1,
+			UPDATE students s SET state = 'issued', state_since = $1, version = s.version + 1,
 				failed_attempts = 0, locked_until = NULL, recovery_email = NULL, redirect_to = NULL,
 				keep_copy = false, charter_version = NULL, charter_accepted_at = NULL,
 				password_hash = NULL, password_set_at = NULL, activated_at = NULL
-			FROM issue_rows r WHERE a.student_id = r.student_id
-			RETURNING a.student_id
+			FROM issue_rows r WHERE s.id = r.student_id
+			RETURNING s.id AS student_id
 		 )
 		 INSERT INTO audit_events (at, clock, operator, channel, student_id, action, from_state, to_state, outcome, detail)
 		 SELECT $1, $3, $4, $5, p.student_id, 'issue-scolpass', p.state, 'issued', 'ok', 'batch ' || $2

@@ -48,7 +48,7 @@ type ReportRow struct {
 // or "state") in one aggregate query; locked counts accounts locked at now.
 // Groups come in key order, states in the order of the guide.
 func (db *DB) Report(ctx context.Context, by string, f ReportFilter, now time.Time) ([]ReportRow, error) {
-	col := map[string]string{"program": "s.program", "component": "s.component", "year": "s.year", "state": "a.state"}[by]
+	col := map[string]string{"program": "s.program", "component": "s.component", "year": "s.year", "state": "s.state"}[by]
 	if col == "" {
 		return nil, activation.Errorf(activation.EINVALID, "cannot group by %q (program, component, year or state)", by)
 	}
@@ -56,15 +56,15 @@ func (db *DB) Report(ctx context.Context, by string, f ReportFilter, now time.Ti
 	var sel strings.Builder
 	order := make([]string, len(activation.States))
 	for i, st := range activation.States {
-		fmt.Fprintf(&sel, ", count(*) FILTER (WHERE a.state = '%s')", st)
+		fmt.Fprintf(&sel, ", count(*) FILTER (WHERE s.state = '%s')", st)
 		order[i] = "'" + string(st) + "'"
 	}
 	orderBy := "1"
 	if by == "state" {
-		orderBy = "array_position(ARRAY[" + strings.Join(order, ", ") + "], a.state)"
+		orderBy = "array_position(ARRAY[" + strings.Join(order, ", ") + "], s.state)"
 	}
-	q := `SELECT ` + col + `, count(*)` + sel.String() + `, count(*) FILTER (WHERE a.locked_until > $1)
-		FROM students s JOIN accounts a ON a.student_id = s.id` + f.where(&args) + ` GROUP BY 1 ORDER BY ` + orderBy
+	q := `SELECT ` + col + `, count(*)` + sel.String() + `, count(*) FILTER (WHERE s.locked_until > $1)
+		FROM students s` + f.where(&args) + ` GROUP BY 1 ORDER BY ` + orderBy
 	rows, done, err := db.queryNoJIT(ctx, q, args...)
 	if err != nil {
 		return nil, mapError(err)
@@ -112,17 +112,17 @@ func (db *DB) Stuck(ctx context.Context, d time.Duration, f ReportFilter, now ti
 	if w == "" {
 		w = " WHERE true"
 	}
-	q := `SELECT s.login, s.student_no, s.last_name, s.first_name, s.program, a.state, a.state_since,
-		coalesce(a.locked_until > $2, false) AS locked, t.email AS link_to, t.expires_at AS link_expires_at
-		FROM accounts a JOIN students s ON s.id = a.student_id
+	q := `SELECT s.login, s.student_no, s.last_name, s.first_name, s.program, s.state, s.state_since,
+		coalesce(s.locked_until > $2, false) AS locked, t.email AS link_to, t.expires_at AS link_expires_at
+		FROM students s
 		LEFT JOIN LATERAL (
 			SELECT email, expires_at FROM tokens
-			WHERE a.state IN ('recovery_pending', 'redirect_pending')
-				AND student_id = a.student_id AND used_at IS NULL AND revoked_at IS NULL
+			WHERE s.state IN ('recovery_pending', 'redirect_pending')
+				AND student_id = s.id AND used_at IS NULL AND revoked_at IS NULL
 			ORDER BY issued_at DESC LIMIT 1
 		) t ON true` + w + `
-		AND a.state <> 'active' AND a.state_since < $1
-		ORDER BY a.state_since, s.login`
+		AND s.state <> 'active' AND s.state_since < $1
+		ORDER BY s.state_since, s.login`
 	rows, done, err := db.queryNoJIT(ctx, q, args...)
 	if err != nil {
 		return nil, mapError(err)

@@ -191,17 +191,15 @@ const insertSQL = `WITH fresh AS (
 	SELECT f.*, coalesce(t.top, 0) + f.rn AS seq FROM fresh f LEFT JOIN taken t USING (login_base)
 ), ins AS (
 	INSERT INTO students (student_no, last_name, first_name, birth_date, program, component, year, ine, email,
-		login_base, login_seq, login, created_at, updated_at)
+		login_base, login_seq, login, created_at, updated_at, state, state_since)
 	SELECT student_no, last_name, first_name, birth_date, coalesce(program, ''), coalesce(component, ''),
 		coalesce(year, ''), coalesce(ine, ''), coalesce(email, ''),
-		login_base, seq, login_base || CASE WHEN seq = 1 THEN '' ELSE seq::text END, $1, $1
-	FROM numbered ORDER BY line
+		login_base, seq, login_base || CASE WHEN seq = 1 THEN '' ELSE seq::text END, $1, $1, 'imported', $1
+	FROM numbered
 	RETURNING id
-), acc AS (
-	INSERT INTO accounts (student_id, state, state_since) SELECT id, 'imported', $1 FROM ins RETURNING student_id
 )
 INSERT INTO audit_events (at, clock, operator, channel, student_id, action, to_state, outcome)
-SELECT $1, $4, $2, $3, student_id, 'import', 'imported', 'ok' FROM acc`
+SELECT $1, $4, $2, $3, id, 'import', 'imported', 'ok' FROM ins`
 
 // Student is a stored student with the state of the account.
 type Student struct {
@@ -228,8 +226,8 @@ type Student struct {
 func (db *DB) FindStudent(ctx context.Context, key string) (Student, error) {
 	var s Student
 	err := db.GetContext(ctx, &s, `SELECT s.id, s.student_no, s.last_name, s.first_name, s.birth_date, s.program,
-		s.component, s.year, s.ine, s.email, s.login, s.created_at, s.updated_at, a.state, a.state_since
-		FROM students s JOIN accounts a ON a.student_id = s.id
+		s.component, s.year, s.ine, s.email, s.login, s.created_at, s.updated_at, s.state, s.state_since
+		FROM students s
 		WHERE s.login = $1 OR s.student_no = $1 LIMIT 1`, key)
 	if err == sql.ErrNoRows {
 		return s, activation.Errorf(activation.ENOTFOUND, "no student with login or student number %q", key)

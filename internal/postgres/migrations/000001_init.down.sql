@@ -1,1 +1,2 @@
-DROP TABLE IF EXISTS audit_events, outbox, charters, tokens, provisional_credentials, accounts, students;
+DROP VIEW IF EXISTS accounts;
+DROP TABLE IF EXISTS audit_events, outbox, charters, tokens, provisional_credentials, students;

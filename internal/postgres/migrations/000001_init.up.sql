@@ -1,5 +1,7 @@
 -- scolpass schema: the whole SCOL'PASS life cycle (SPEC §2).
 
+-- A student and the state of their account are one row: the account is
+-- 1:1 with the student, and a bulk import then writes each student once.
 CREATE TABLE students (
     id          bigserial PRIMARY KEY,
     student_no  text NOT NULL UNIQUE CHECK (student_no ~ '^[A-Za-z0-9]{1,20}$'),
@@ -18,20 +20,14 @@ CREATE TABLE students (
     login       text NOT NULL UNIQUE,
     created_at  timestamptz NOT NULL,
     updated_at  timestamptz NOT NULL,
-    -- (login_base, login_seq) is unique through login: the CHECK below
-    -- ties them, and bases hold no digits. No more indexes than needed: a
-    -- 100,000-row import pays for each one.
-    CHECK (login = login_base || CASE WHEN login_seq = 1 THEN '' ELSE login_seq::text END)
-);
 
-CREATE TABLE accounts (
-    student_id          bigint PRIMARY KEY REFERENCES students (id) ON DELETE CASCADE,
+    -- The account: where the student is in the activation guide.
     state               text NOT NULL DEFAULT 'imported' CHECK (state IN (
                             'imported', 'issued', 'authenticated', 'recovery_pending',
                             'recovery_verified', 'charter_accepted', 'redirect_pending',
                             'mailbox_ready', 'active')),
     state_since         timestamptz NOT NULL,
-    version             bigint NOT NULL DEFAULT 0,
+    version             bigint NOT NULL DEFAULT 0,   -- bumped by every change (conflicts)
     failed_attempts     integer NOT NULL DEFAULT 0 CHECK (failed_attempts >= 0),
     locked_until        timestamptz,
     recovery_email      text,
@@ -39,13 +35,25 @@ CREATE TABLE accounts (
     keep_copy           boolean NOT NULL DEFAULT false,
     charter_version     text,
     charter_accepted_at timestamptz,
-    password_hash       text,
+    password_hash       text,                        -- argon2id, PHC string
     password_set_at     timestamptz,
     activated_at        timestamptz,
+
+    -- (login_base, login_seq) is unique through login: the CHECK below
+    -- ties them, and bases hold no digits. No more indexes than needed: a
+    -- 100,000-row import pays for each one.
+    CHECK (login = login_base || CASE WHEN login_seq = 1 THEN '' ELSE login_seq::text END),
     CHECK (state <> 'active' OR password_hash IS NOT NULL)
 );
-CREATE INDEX accounts_state_since_idx ON accounts (state_since) WHERE state <> 'active';
-CREATE INDEX accounts_locked_idx ON accounts (locked_until) WHERE locked_until IS NOT NULL;
+CREATE INDEX students_state_since_idx ON students (state_since) WHERE state <> 'active';
+
+-- The account columns under their own name, for people who query by hand
+-- (a simple view: it can be updated too).
+CREATE VIEW accounts AS
+SELECT id AS student_id, state, state_since, version, failed_attempts, locked_until, recovery_email,
+       redirect_to, keep_copy, charter_version, charter_accepted_at, password_hash, password_set_at,
+       activated_at
+FROM students;
 
 -- Provisional credentials: one per account at most; a new SCOL'PASS replaces
 -- the previous one, which then stops working.

@@ -105,7 +105,7 @@ note "starting a throwaway PostgreSQL"
 source "$work/pg/env"
 PSQL=$PG_BIN/psql
 [[ -x $PSQL ]] || PSQL=psql
-sql() { PGOPTIONS='-c client_min_messages=warning' "$PSQL" -X -q -v ON_ERROR_STOP=1 "$@"; }
+sql() { PGOPTIONS='-c client_min_messages=warning -c jit=off -c work_mem=64MB' "$PSQL" -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 sql -d postgres -c "CREATE DATABASE bench_report"
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/bench_report?sslmode=disable"
@@ -211,36 +211,38 @@ sql -At -F ' ' -c "SELECT state, count(*) FROM accounts GROUP BY 1 ORDER BY 2 DE
 note "states: $(awk '{ printf "%s %s, ", $1, $2 }' "$work/states" | sed 's/, $//')"
 note "tokens: $(sql -Atc "SELECT count(*) FROM tokens") rows; locked now: $(sql -Atc "SELECT count(*) FROM accounts WHERE locked_until > '$NOW'")"
 
-# The queries of internal/postgres/report.go, with the parameters inlined.
+# The queries of internal/postgres/report.go, with the parameters inlined
+# (run, like scolpass runs them, with jit off and 64MB of work_mem).
 count_states=""
 for st in imported issued authenticated recovery_pending recovery_verified charter_accepted redirect_pending mailbox_ready active; do
-	count_states+=", count(*) FILTER (WHERE a.state = '$st')"
+	count_states+=", count(*) FILTER (WHERE s.state = '$st')"
 done
-state_order="array_position(ARRAY['imported', 'issued', 'authenticated', 'recovery_pending', 'recovery_verified', 'charter_accepted', 'redirect_pending', 'mailbox_ready', 'active'], a.state)"
+state_order="array_position(ARRAY['imported', 'issued', 'authenticated', 'recovery_pending', 'recovery_verified', 'charter_accepted', 'redirect_pending', 'mailbox_ready', 'active'], s.state)"
 report_sql() {
 	local order=1
-	[[ $1 == a.state ]] && order=$state_order
-	printf "SELECT %s, count(*)%s, count(*) FILTER (WHERE a.locked_until > '%s') FROM students s JOIN accounts a ON a.student_id = s.id GROUP BY 1 ORDER BY %s" \
+	[[ $1 == s.state ]] && order=$state_order
+	printf "SELECT %s, count(*)%s, count(*) FILTER (WHERE s.locked_until > '%s') FROM students s GROUP BY 1 ORDER BY %s" \
 		"$1" "$count_states" "$NOW" "$order"
 }
 stuck_sql() {
 	cat <<EOF
-SELECT s.login, s.student_no, s.last_name, s.first_name, s.program, a.state, a.state_since,
-	coalesce(a.locked_until > '$NOW', false) AS locked, t.email AS link_to, t.expires_at AS link_expires_at
-	FROM accounts a JOIN students s ON s.id = a.student_id
+SELECT s.login, s.student_no, s.last_name, s.first_name, s.program, s.state, s.state_since,
+	coalesce(s.locked_until > '$NOW', false) AS locked, t.email AS link_to, t.expires_at AS link_expires_at
+	FROM students s
 	LEFT JOIN LATERAL (
 		SELECT email, expires_at FROM tokens
-		WHERE student_id = a.student_id AND used_at IS NULL AND revoked_at IS NULL
+		WHERE s.state IN ('recovery_pending', 'redirect_pending')
+			AND student_id = s.id AND used_at IS NULL AND revoked_at IS NULL
 		ORDER BY issued_at DESC LIMIT 1
-	) t ON a.state IN ('recovery_pending', 'redirect_pending') WHERE true
-	AND a.state <> 'active' AND a.state_since < timestamptz '$NOW' - interval '7 days'
-	ORDER BY a.state_since, s.login
+	) t ON true WHERE true
+	AND s.state <> 'active' AND s.state_since < timestamptz '$NOW' - interval '7 days'
+	ORDER BY s.state_since, s.login
 EOF
 }
 
 labels=("report -o json" "report --by component" "report --by state" "report --stuck 7d -o json" "report --stuck 7d (table)" "show (exit 5): start+connect")
 cmds=("report -o json" "report --by component" "report --by state" "report --stuck 7d -o json" "report --stuck 7d" "show no.such-login")
-queries=("$(report_sql s.program)" "$(report_sql s.component)" "$(report_sql a.state)" "$(stuck_sql)" "$(stuck_sql)" "")
+queries=("$(report_sql s.program)" "$(report_sql s.component)" "$(report_sql s.state)" "$(stuck_sql)" "$(stuck_sql)" "")
 targets=("$TARGET_REPORT" "$TARGET_REPORT" "$TARGET_REPORT" "$TARGET_STUCK" "$TARGET_STUCK" "")
 
 # Sanity: each command works once and its output has the expected shape.

@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"os/user"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -110,10 +109,6 @@ type Env struct {
 // Main runs the command line with the process's arguments and streams and
 // returns the exit code.
 func Main() ExitCode {
-	// A command lives for a fraction of a second: collect garbage less often
-	// (a 100,000-row import or call list spends a quarter of its time in the
-	// collector at the default setting).
-	debug.SetGCPercent(400)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	env := &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}

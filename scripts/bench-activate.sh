@@ -40,10 +40,8 @@ SEED=1
 TARGET=
 ENFORCE=0
 
-prog=$(basename "$0")
-usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; exit 2; }
-die() { echo "$prog: $*" >&2; exit 1; }
-note() { echo "$prog: $*" >&2; }
+# shellcheck source=scripts/bench-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 
 while [[ $# -gt 0 ]]; do
 	case $1 in
@@ -60,42 +58,14 @@ done
 command -v pdftotext >/dev/null 2>&1 || die "pdftotext is missing (apt-get install poppler-utils)"
 command -v jq >/dev/null 2>&1 || die "jq is missing (apt-get install jq)"
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-cd "$root"
+bench_setup bench-activate
 umask 077
 
-PG_BIN=${SCOLPASS_PG_BIN:-/usr/lib/postgresql/15/bin}
-work=$(mktemp -d /tmp/scolpass-bench-activate.XXXXXX)
-# shellcheck disable=SC2317 # called by the EXIT trap
-cleanup() {
-	"$root/scripts/pg.sh" stop "$work/pg" >/dev/null 2>&1 || true
-	rm -rf -- "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_build
 
-SCOLPASS=${SCOLPASS_BIN:-}
-if [[ -z $SCOLPASS ]]; then
-	note "building bin/scolpass"
-	go build -o bin/scolpass ./cmd/scolpass || die "go build ./cmd/scolpass failed"
-	SCOLPASS=$root/bin/scolpass
-fi
+bench_students "$ACCOUNTS" "$SEED"
 
-file=$work/students.csv
-note "generating $ACCOUNTS students (seed $SEED)"
-go run ./scripts/gen-students -n "$ACCOUNTS" -seed "$SEED" -delim ';' >"$file"
-
-note "starting a throwaway PostgreSQL"
-"$root/scripts/pg.sh" start "$work/pg" >/dev/null
-# shellcheck disable=SC1091
-source "$work/pg/env"
-PSQL=$PG_BIN/psql
-[[ -x $PSQL ]] || PSQL=psql
-sql() { PGOPTIONS='-c client_min_messages=warning' "$PSQL" -X -q -v ON_ERROR_STOP=1 "$@"; }
-sql -d postgres -c "CREATE DATABASE bench_activate"
-export DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/bench_activate?sslmode=disable"
-export PGDATABASE=bench_activate
+bench_pg bench_activate
 unset SCOLPASS_ARGON2_MEMORY_KIB SCOLPASS_ARGON2_TIME SCOLPASS_ARGON2_THREADS
 export SCOLPASS_NOW
 SCOLPASS_NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)

@@ -33,10 +33,8 @@ TARGET=2.0
 ENFORCE=0
 BASELINE_ONLY=0
 
-prog=$(basename "$0")
-usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; exit 2; }
-die() { echo "$prog: $*" >&2; exit 1; }
-note() { echo "$prog: $*" >&2; }
+# shellcheck source=scripts/bench-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 
 while [[ $# -gt 0 ]]; do
 	case $1 in
@@ -54,42 +52,15 @@ done
 [[ $RUNS =~ ^[0-9]+$ && $RUNS -gt 0 ]] || die "-r wants a positive number of runs"
 [[ $TARGET =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "--target wants a number such as 2.0"
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-cd "$root"
+bench_setup bench
 
-PG_BIN=${SCOLPASS_PG_BIN:-/usr/lib/postgresql/15/bin}
-work=$(mktemp -d /tmp/scolpass-bench.XXXXXX)
-cleanup() {
-	"$root/scripts/pg.sh" stop "$work/pg" >/dev/null 2>&1 || true
-	rm -rf -- "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-best() { printf '%s\n' "$@" | sort -g | head -n 1; }
+[[ $BASELINE_ONLY -eq 1 ]] || bench_build
 
-SCOLPASS=${SCOLPASS_BIN:-}
-if [[ $BASELINE_ONLY -eq 0 && -z $SCOLPASS ]]; then
-	note "building bin/scolpass"
-	go build -o bin/scolpass ./cmd/scolpass || die "go build ./cmd/scolpass failed"
-	SCOLPASS=$root/bin/scolpass
-fi
+bench_students "$ROWS" "$SEED"
 
-file=$work/students.csv
-note "generating $ROWS students (seed $SEED)"
-go run ./scripts/gen-students -n "$ROWS" -seed "$SEED" -delim ';' >"$file"
+bench_pg
 
-note "starting a throwaway PostgreSQL"
-"$root/scripts/pg.sh" start "$work/pg" >/dev/null
-# shellcheck disable=SC1091
-source "$work/pg/env"
-PSQL=$PG_BIN/psql
-[[ -x $PSQL ]] || PSQL=psql
-
-sql() { PGOPTIONS='-c client_min_messages=warning' "$PSQL" -X -q -v ON_ERROR_STOP=1 "$@"; }
 db_url() { printf 'postgres://postgres@127.0.0.1:%s/%s?sslmode=disable' "$PGPORT" "$1"; }
 fresh_db() {
 	sql -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"

@@ -40,10 +40,8 @@ TARGET=1.5
 MODE=both
 ENFORCE=0
 
-prog=$(basename "$0")
-usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; exit 2; }
-die() { echo "$prog: $*" >&2; exit 1; }
-note() { echo "$prog: $*" >&2; }
+# shellcheck source=scripts/bench-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 
 while [[ $# -gt 0 ]]; do
 	case $1 in
@@ -62,50 +60,21 @@ done
 [[ $TARGET =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "--target wants a number such as 1.5"
 case $MODE in both | file | dir) ;; *) die "--mode wants both, file or dir" ;; esac
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-cd "$root"
+bench_setup bench-issue
 
-PG_BIN=${SCOLPASS_PG_BIN:-/usr/lib/postgresql/15/bin}
-work=$(mktemp -d "${BENCH_TMPDIR:-/tmp}/scolpass-bench-issue.XXXXXX")
-# shellcheck disable=SC2317 # called by the EXIT trap
-cleanup() {
-	"$root/scripts/pg.sh" stop "$work/pg" >/dev/null 2>&1 || true
-	rm -rf -- "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-best() { printf '%s\n' "$@" | sort -g | head -n 1; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "inf" }'; }
 verdict() { awk -v r="$1" -v t="$TARGET" 'BEGIN { print (r != "inf" && r + 0 <= t + 0) ? "OK" : "ABOVE TARGET" }'; }
 
-SCOLPASS=${SCOLPASS_BIN:-}
-if [[ -z $SCOLPASS ]]; then
-	note "building bin/scolpass"
-	go build -o bin/scolpass ./cmd/scolpass || die "go build ./cmd/scolpass failed"
-	SCOLPASS=$root/bin/scolpass
-fi
+bench_build
 note "building the passpdf benchmarks"
 go test -c -o "$work/passpdf.test" ./internal/passpdf || die "go test -c ./internal/passpdf failed"
 
 TIME=
 [[ -x /usr/bin/time ]] && TIME=/usr/bin/time
 
-file=$work/students.csv
-note "generating $SHEETS students (seed $SEED)"
-go run ./scripts/gen-students -n "$SHEETS" -seed "$SEED" -delim ';' >"$file"
+bench_students "$SHEETS" "$SEED"
 
-note "starting a throwaway PostgreSQL"
-"$root/scripts/pg.sh" start "$work/pg" >/dev/null
-# shellcheck disable=SC1091
-source "$work/pg/env"
-PSQL=$PG_BIN/psql
-[[ -x $PSQL ]] || PSQL=psql
+bench_pg
 
-sql() { PGOPTIONS='-c client_min_messages=warning' "$PSQL" -X -q -v ON_ERROR_STOP=1 "$@"; }
 db_url() { printf 'postgres://postgres@127.0.0.1:%s/%s?sslmode=disable' "$PGPORT" "$1"; }
 fresh_db() { sql -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"; }
 drop_db() { sql -d postgres -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)"; }

@@ -49,10 +49,8 @@ TARGET_STUCK=200
 ENFORCE=0
 KEEP_PLANS=
 
-prog=$(basename "$0")
-usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; exit 2; }
-die() { echo "$prog: $*" >&2; exit 1; }
-note() { echo "$prog: $*" >&2; }
+# shellcheck source=scripts/bench-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 
 while [[ $# -gt 0 ]]; do
 	case $1 in
@@ -74,42 +72,15 @@ if [[ -n $KEEP_PLANS ]]; then
 	KEEP_PLANS=$(cd "$(dirname "$KEEP_PLANS")" && pwd -P)/$(basename "$KEEP_PLANS")
 fi
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-cd "$root"
+bench_setup bench-report
 
-PG_BIN=${SCOLPASS_PG_BIN:-/usr/lib/postgresql/15/bin}
-work=$(mktemp -d /tmp/scolpass-bench-report.XXXXXX)
-# shellcheck disable=SC2317 # called by the EXIT trap
-cleanup() {
-	"$root/scripts/pg.sh" stop "$work/pg" >/dev/null 2>&1 || true
-	rm -rf -- "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_build
 
-SCOLPASS=${SCOLPASS_BIN:-}
-if [[ -z $SCOLPASS ]]; then
-	note "building bin/scolpass"
-	go build -o bin/scolpass ./cmd/scolpass || die "go build ./cmd/scolpass failed"
-	SCOLPASS=$root/bin/scolpass
-fi
+bench_students "$ROWS" "$SEED"
 
-file=$work/students.csv
-note "generating $ROWS students (seed $SEED)"
-go run ./scripts/gen-students -n "$ROWS" -seed "$SEED" -delim ';' >"$file"
-
-note "starting a throwaway PostgreSQL"
-"$root/scripts/pg.sh" start "$work/pg" >/dev/null
-# shellcheck disable=SC1091
-source "$work/pg/env"
-PSQL=$PG_BIN/psql
-[[ -x $PSQL ]] || PSQL=psql
+# The report's SQL runs as scolpass runs it: jit off, 64MB of work_mem.
 sql() { PGOPTIONS='-c client_min_messages=warning -c jit=off -c work_mem=64MB' "$PSQL" -X -q -v ON_ERROR_STOP=1 "$@"; }
-
-sql -d postgres -c "CREATE DATABASE bench_report"
-export DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/bench_report?sslmode=disable"
-export PGDATABASE=bench_report
+bench_pg bench_report
 # A fixed clock: the data is laid out around it and every command reads it.
 NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 export SCOLPASS_NOW=$NOW

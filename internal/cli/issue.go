@@ -211,7 +211,12 @@ func issueSheets(cmd *cobra.Command, env *Env, sel postgres.IssueSelection, targ
 				return nil, fileError(err)
 			}
 			pending = append(pending, pf)
-			if err := renderer.WriteSheetsProgress(pf, sheets, func(n int) { _ = bar.Set(n) }); err != nil {
+			if err := renderer.WriteSheetsProgress(pf, sheets, func(n int) {
+				_ = bar.Set(n)
+				if n == len(sheets) { // pages laid out; compressing and writing takes as long again
+					bar.Describe("writing the PDF")
+				}
+			}); err != nil {
 				return nil, fmt.Errorf("write %s: %w", target.File, err)
 			}
 			if err := pf.Finish(); err != nil {

@@ -113,7 +113,7 @@ func TestAssistedActivation(t *testing.T) {
 	at := scr.waitFor(t, "mot de passe provisoire: ", 0)
 	waitNoEcho(t, slave) // the prompt is printed just before echo goes off
 	typeLine(master, provisional)
-	at = scr.waitFor(t, "mail de secours: ", at)
+	scr.waitFor(t, "mail de secours: ", at)
 	typeLine(master, "anne@example.org")
 	var got ExitCode
 	select {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +26,20 @@ var configEnv = []struct{ Name, Default, Meaning string }{
 	{"SCOLPASS_ARGON2_THREADS", "4", "argon2id lanes"},
 	{"SCOLPASS_SMTP_URL", "", "smtp://[user:pass@]host:port (STARTTLS when offered) or smtps://host:port"},
 	{"SCOLPASS_MAIL_FROM", "SCOL'PASS <no-reply@umontpellier.fr>", "sender of the emails"},
+	{"SCOLPASS_OPERATOR", "the OS user", "who acts, when --operator is not given"},
+}
+
+// configHelp lists the settings for --help.
+func configHelp() string {
+	var b strings.Builder
+	for _, c := range configEnv {
+		def := c.Default
+		if def == "" {
+			def = "unset"
+		}
+		fmt.Fprintf(&b, "  %-30s %s (default: %s)\n", c.Name, c.Meaning, def)
+	}
+	return strings.TrimRight(b.String(), "\n")
 }
 
 // config reads the institution's settings from the environment.

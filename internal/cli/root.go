@@ -176,6 +176,7 @@ Time: SCOLPASS_NOW (RFC 3339), when set, is used as the current time.
 		SilenceErrors: true,
 		Version:       Version,
 	}
+	root.Long += "\n\nConfiguration (environment):\n" + configHelp()
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usagef("%s", err) })
 	pf := root.PersistentFlags()
 	pf.StringVar(&env.DatabaseURL, "database-url", "", "PostgreSQL URL (default: $DATABASE_URL, else libpq's PG* variables)")

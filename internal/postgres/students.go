@@ -203,22 +203,21 @@ SELECT $1, $4, $2, $3, id, 'import', 'imported', 'ok' FROM ins`
 
 // Student is a stored student with the state of the account.
 type Student struct {
-	ID        int64          `db:"id" json:"-"`
-	StudentNo string         `db:"student_no" json:"student_no"`
-	LastName  string         `db:"last_name" json:"last_name"`
-	FirstName string         `db:"first_name" json:"first_name"`
-	BirthDate sql.NullTime   `db:"birth_date" json:"-"`
-	Program   string         `db:"program" json:"program"`
-	Component string         `db:"component" json:"component"`
-	Year      string         `db:"year" json:"year"`
-	INE       string         `db:"ine" json:"ine"`
-	Email     string         `db:"email" json:"email"`
-	Login     string         `db:"login" json:"login"`
-	CreatedAt time.Time      `db:"created_at" json:"created_at"`
-	UpdatedAt time.Time      `db:"updated_at" json:"updated_at"`
-	State     string         `db:"state" json:"state"`
-	Since     time.Time      `db:"state_since" json:"state_since"`
-	Extra     sql.NullString `db:"-" json:"-"`
+	ID        int64        `db:"id" json:"-"`
+	StudentNo string       `db:"student_no" json:"student_no"`
+	LastName  string       `db:"last_name" json:"last_name"`
+	FirstName string       `db:"first_name" json:"first_name"`
+	BirthDate sql.NullTime `db:"birth_date" json:"-"`
+	Program   string       `db:"program" json:"program"`
+	Component string       `db:"component" json:"component"`
+	Year      string       `db:"year" json:"year"`
+	INE       string       `db:"ine" json:"ine"`
+	Email     string       `db:"email" json:"email"`
+	Login     string       `db:"login" json:"login"`
+	CreatedAt time.Time    `db:"created_at" json:"created_at"`
+	UpdatedAt time.Time    `db:"updated_at" json:"updated_at"`
+	State     string       `db:"state" json:"state"`
+	Since     time.Time    `db:"state_since" json:"state_since"`
 }
 
 // FindStudent returns the student whose login (local part or full address)

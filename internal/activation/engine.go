@@ -41,7 +41,7 @@ type Confirmation struct {
 // Outcome is where an activation run (or a followed link) left an account.
 type Outcome struct {
 	Login          string        `json:"login"`
-	State          State         `json:"state"`
+	State          State         `json:"state,omitempty"`
 	Step           string        `json:"step"`
 	NextStep       string        `json:"next_step"`
 	Done           []string      `json:"done"`
@@ -105,30 +105,25 @@ type ActivateOptions struct {
 
 // ActivateWith is Activate with options.
 func (s *Service) ActivateWith(ctx context.Context, key string, ans Answers, opts ActivateOptions, now time.Time) (*Outcome, error) {
+	// Whether the account exists, has a SCOL'PASS, is locked or active is
+	// told only to whoever holds its provisional password (authenticate).
 	a, err := s.Store.Load(ctx, key)
-	if err != nil {
-		if ErrorCode(err) == ENOTFOUND {
-			return nil, errAuthFailed
-		}
+	if err != nil && ErrorCode(err) != ENOTFOUND {
 		return nil, err
 	}
 	var done []string
-	// Whether the account exists, has a SCOL'PASS, is locked or active is
-	// told only to whoever holds its provisional password (authenticate).
-	if !a.LockedUntil.IsZero() && now.Before(a.LockedUntil) {
-		return nil, errAuthFailed
-	}
 
 	// Steps 1-2: every run starts with the provisional password.
-	pw, ok, err := ans.ProvisionalPassword(a)
+	pw, ok, err := ans.ProvisionalPassword(a) // a is nil for an unknown login
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		out := s.outcome(a, done)
-		out.NextStep = "step 1-2: identifier and provisional password"
-		out.Message = "no provisional password given: nothing done"
-		return out, nil
+		return &Outcome{Login: s.Config.Identifier(key), Step: "1", NextStep: StateIssued.NextStep(), Done: []string{},
+			Message: "no provisional password given: nothing done"}, nil
+	}
+	if a == nil || (!a.LockedUntil.IsZero() && now.Before(a.LockedUntil)) {
+		return nil, errAuthFailed
 	}
 	if err := s.authenticate(ctx, a, pw, now); err != nil {
 		return nil, err

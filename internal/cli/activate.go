@@ -237,7 +237,9 @@ func (p *prompter) yes(prompt string, def bool) (bool, error) {
 }
 
 func (p *prompter) ProvisionalPassword(a *activation.Account) (string, bool, error) {
-	fmt.Fprintf(p.env.Stderr, "Steps 1-2 — %s %s, state %s (step %s)\n", a.FirstName, a.LastName, a.State, a.State.StepNumber())
+	if a != nil { // the agent at the desk may see where the account stands
+		fmt.Fprintf(p.env.Stderr, "Steps 1-2 — %s %s, state %s (step %s)\n", a.FirstName, a.LastName, a.State, a.State.StepNumber())
+	}
 	s, err := p.secret("Provisional password (from the SCOL'PASS) / mot de passe provisoire: ")
 	return s, s != "", err
 }

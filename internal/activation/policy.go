@@ -38,7 +38,7 @@ type PasswordContext struct {
 
 // Check returns nil if pw passes the policy, else an *Error with code
 // EPOLICY whose message names the first rule it fails, in this order:
-// length, classes, provisional password, first name, last name, login,
+// provisional password, length, classes, first name, last name, login,
 // weak password. Messages never contain the password.
 //
 // Names are compared case- and accent-insensitively ("HÉLOÏSE" contains
@@ -53,6 +53,14 @@ type PasswordContext struct {
 // or if it repeats one short pattern ("Ab1!Ab1!Ab1!") or runs through
 // consecutive characters ("123456789012").
 func (p PasswordPolicy) Check(pw string, c PasswordContext) error {
+	// The provisional password first: whatever else it fails, this is what
+	// the student needs to hear.
+	if c.Provisional != "" {
+		prov := NormalizeProvisional(c.Provisional)
+		if prov != "" && strings.Contains(NormalizeProvisional(pw), prov) {
+			return policyRefusal("it must not be your provisional password")
+		}
+	}
 	n := utf8.RuneCountInString(pw)
 	if n < p.MinLength {
 		return policyRefusal("it must be at least %d characters long", p.MinLength)
@@ -62,12 +70,6 @@ func (p PasswordPolicy) Check(pw string, c PasswordContext) error {
 	}
 	if need := min(p.MinClasses, 4); policyClasses(pw) < need {
 		return policyRefusal("it must mix at least %d of: lower case, upper case, digits, other characters", need)
-	}
-	if c.Provisional != "" {
-		prov := NormalizeProvisional(c.Provisional)
-		if prov != "" && strings.Contains(NormalizeProvisional(pw), prov) {
-			return policyRefusal("it must not be your provisional password")
-		}
 	}
 	if p.ForbidNames {
 		f := foldForPolicy(pw)

@@ -172,3 +172,13 @@ func TestFoldForPolicy(t *testing.T) {
 		}
 	}
 }
+
+// A provisional password made only of letters (it happens: 1.5 % of them)
+// fails the classes rule too; the refusal must still say what matters.
+func TestPolicyNamesTheProvisionalPasswordFirst(t *testing.T) {
+	const prov = "ABCD-EFGH-JKMN-PQ"
+	err := DefaultPolicy.Check(prov, PasswordContext{FirstName: "Anne", LastName: "Alpha", LoginLocal: "anne.alpha", Provisional: prov})
+	if err == nil || !strings.Contains(err.Error(), "provisional password") {
+		t.Fatalf("got %v, want the provisional-password refusal", err)
+	}
+}

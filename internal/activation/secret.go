@@ -150,11 +150,18 @@ const tokenBytes = 32
 // source fails.
 func NewToken() (token string, hash []byte, err error) {
 	b := make([]byte, tokenBytes)
-	if _, err := rand.Read(b); err != nil {
-		return "", nil, fmt.Errorf("token: %w", err)
+	for {
+		if _, err := rand.Read(b); err != nil {
+			return "", nil, fmt.Errorf("token: %w", err)
+		}
+		token = base64.RawURLEncoding.EncodeToString(b)
+		// A bare token given to verify-token must not look like a flag:
+		// draw again when it starts with '-' (or '_', for symmetry); one
+		// draw in 32, and the token keeps well over 250 random bits.
+		if token[0] != '-' && token[0] != '_' {
+			return token, HashToken(token), nil
+		}
 	}
-	token = base64.RawURLEncoding.EncodeToString(b)
-	return token, HashToken(token), nil
 }
 
 // HashToken returns the SHA-256 of the token string, the form tokens are

@@ -227,3 +227,15 @@ func TestPasswordNeedsRehash(t *testing.T) {
 		t.Error("garbage needs no rehash")
 	}
 }
+
+func TestTokensNeverLookLikeFlags(t *testing.T) {
+	for i := 0; i < 2000; i++ {
+		tok, _, err := NewToken()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tok[0] == '-' || tok[0] == '_' {
+			t.Fatalf("token %d starts with %q", i, tok[0])
+		}
+	}
+}

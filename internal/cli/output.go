@@ -124,12 +124,19 @@ func writeList(w io.Writer, g grid) error {
 // writeCSV renders g as RFC 4180 CSV (header first, footer last). With bom,
 // a UTF-8 byte order mark lets spreadsheet programs read accents right.
 func writeCSV(w io.Writer, g grid, bom bool) error {
+	return writeCSVSep(w, g, bom, ',')
+}
+
+// writeCSVSep is writeCSV with another field separator (';' for
+// spreadsheets in a French locale).
+func writeCSVSep(w io.Writer, g grid, bom bool, sep rune) error {
 	if bom {
 		if _, err := io.WriteString(w, "\uFEFF"); err != nil {
 			return err
 		}
 	}
 	cw := csv.NewWriter(w)
+	cw.Comma = sep
 	if err := cw.Write(g.Header); err != nil {
 		return err
 	}

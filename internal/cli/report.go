@@ -23,6 +23,7 @@ type reportOptions struct {
 	Stuck      string
 	PDF        string
 	Force      bool
+	Sep        string
 }
 
 func newReportCmd(env *Env) *cobra.Command {
@@ -46,6 +47,7 @@ that long: the helpdesk's call list. --pdf FILE writes a printable report
 with the funnel drawn per group.`,
 		Example: `  scolpass report
   scolpass report --by component -o csv > report.csv
+  scolpass report -o csv --sep ';' > report.csv     # Excel in a French locale
   scolpass report --program L1INFO -o json
   scolpass report --stuck 7d
   scolpass report --pdf report.pdf`,
@@ -62,6 +64,7 @@ with the funnel drawn per group.`,
 	f.StringVar(&opts.Stuck, "stuck", "", "list accounts that have not moved for this long (e.g. 48h, 7d)")
 	f.StringVar(&opts.PDF, "pdf", "", "also write a printable PDF report to this file")
 	f.BoolVar(&opts.Force, "force", false, "overwrite the --pdf file")
+	f.StringVar(&opts.Sep, "sep", ",", `field separator of -o csv: "," or ";" (";" for Excel in a French locale)`)
 	return cmd
 }
 
@@ -116,6 +119,12 @@ func buildReport(by string, rows []postgres.ReportRow) reportJSON {
 
 func runReport(cmd *cobra.Command, env *Env, opts *reportOptions) error {
 	ctx := cmd.Context()
+	switch opts.Sep {
+	case ",", ";":
+		env.csvSep = rune(opts.Sep[0])
+	default:
+		return usagef(`--sep must be "," or ";"`)
+	}
 	switch opts.By {
 	case "program", "component", "year", "state":
 	default:
@@ -216,7 +225,7 @@ func printReport(env *Env, rep reportJSON) error {
 			g.Rows = append(g.Rows, row(r.Key, r.reportCounts))
 		}
 		g.Footer = row("TOTAL", rep.Total)
-		return writeCSV(env.Stdout, g, true)
+		return writeCSVSep(env.Stdout, g, true, env.csvSep)
 	}
 	if rep.By == "state" {
 		// One state a row: the funnel columns would only repeat the key.
@@ -274,7 +283,7 @@ func printStuck(env *Env, list []postgres.StuckAccount, now time.Time) error {
 			activation.State(s.State).StepNumber() + " " + s.State, s.Since.In(activation.Zone()).Format("02/01/2006 15:04"), link, yesNo(s.Locked)})
 	}
 	if env.Output == "csv" {
-		return writeCSV(env.Stdout, g, true)
+		return writeCSVSep(env.Stdout, g, true, env.csvSep)
 	}
 	if len(list) == 0 {
 		fmt.Fprintln(env.Stderr, "no account is stuck that long")

@@ -103,7 +103,8 @@ type Env struct {
 	Output         string
 	Getenv         func(string) string
 
-	db *postgres.DB
+	db     *postgres.DB
+	csvSep rune // field separator of -o csv where a command lets people choose it
 }
 
 // Main runs the command line with the process's arguments and streams and

@@ -86,9 +86,10 @@ type Email struct {
 	Body    string
 }
 
-// Store keeps accounts. Implementations lock the account row for the
-// duration of fn and refuse with an ESTATE conflict error when another
-// transaction holds it.
+// Store keeps accounts. Implementations lock the account for the duration
+// of fn, waiting a few seconds at most for another transaction to finish,
+// and refuse with an ESTATE conflict error when it still holds the account
+// or changed it meanwhile (version check).
 type Store interface {
 	// Load returns the account whose login or student number is key
 	// (ENOTFOUND when there is none), without locking it.

@@ -138,7 +138,11 @@ func runImport(cmd *cobra.Command, env *Env, opts *importOptions) error {
 		if opts.DryRun {
 			verb = "would be imported (dry run)"
 		}
-		fmt.Fprintf(env.Stderr, "%d row(s) rejected, the others %s\n", len(res.Rejected), verb)
+		if len(res.Students) == 0 {
+			fmt.Fprintf(env.Stderr, "all %d row(s) rejected: nothing imported\n", len(res.Rejected))
+		} else {
+			fmt.Fprintf(env.Stderr, "%d row(s) rejected, the others %s\n", len(res.Rejected), verb)
+		}
 		return &silentError{code: ExitPartial}
 	case opts.DryRun:
 		fmt.Fprintln(env.Stderr, "dry run: nothing was written")

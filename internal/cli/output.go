@@ -22,8 +22,17 @@ type grid struct {
 	Footer []string
 }
 
-// writeTable renders g with tablewriter for people.
+// longTable is the number of rows above which a boxed table gives way to an
+// aligned list: thousands of rejected rows or issued sheets stay quick to
+// print and to read.
+const longTable = 500
+
+// writeTable renders g with tablewriter for people (writeList past
+// longTable rows).
 func writeTable(w io.Writer, g grid) error {
+	if len(g.Rows) > longTable {
+		return writeList(w, g)
+	}
 	opts := []tablewriter.Option{
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithRowAutoWrap(tw.WrapNone),
@@ -104,6 +113,9 @@ func writeList(w io.Writer, g grid) error {
 	for _, r := range g.Rows {
 		measure(r)
 	}
+	if g.Footer != nil {
+		measure(g.Footer)
+	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	line := func(cells []string) {
 		for i, c := range cells {
@@ -117,6 +129,9 @@ func writeList(w io.Writer, g grid) error {
 	line(g.Header)
 	for _, r := range g.Rows {
 		line(r)
+	}
+	if g.Footer != nil {
+		line(g.Footer)
 	}
 	return bw.Flush()
 }

@@ -90,11 +90,7 @@ func runShow(cmd *cobra.Command, env *Env, key string) error {
 	if err != nil {
 		return err
 	}
-	acc, err := (&postgres.AccountStore{DB: db}).Load(ctx, d.Student.Login)
-	if err != nil {
-		return err
-	}
-	s := d.Student
+	s, acc := d.Student, d.Account
 	out := showJSON{StudentNo: s.StudentNo, LastName: s.LastName, FirstName: s.FirstName, BirthDate: d.BirthDate,
 		Program: s.Program, Component: s.Component, Year: s.Year, INE: s.INE, Email: s.Email,
 		Login: s.Login, Identifier: cfg.Identifier(s.Login), State: acc.State, Step: acc.State.StepNumber(),

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"time"
+
+	"github.com/umontpellier/scolpass/internal/activation"
 )
 
 // AuditEvent is one stored audit trail entry.
@@ -34,20 +36,25 @@ type LinkInfo struct {
 // StudentDetails is everything show prints about a student, secrets aside.
 type StudentDetails struct {
 	Student        Student
+	Account        *activation.Account
 	BirthDate      string
 	Links          []LinkInfo
 	History        []AuditEvent
 	CharterInForce string
 }
 
-// Details returns a student's data, links and audit history; key is a
+// Details returns a student's data, account, links and audit history; key is a
 // login or a student number. ENOTFOUND when there is none.
 func (db *DB) Details(ctx context.Context, key string) (*StudentDetails, error) {
 	s, err := db.FindStudent(ctx, key)
 	if err != nil {
 		return nil, err
 	}
-	d := &StudentDetails{Student: s}
+	acc, err := (&AccountStore{DB: db}).Load(ctx, s.Login)
+	if err != nil {
+		return nil, err
+	}
+	d := &StudentDetails{Student: s, Account: acc}
 	if s.BirthDate.Valid {
 		d.BirthDate = s.BirthDate.Time.Format("2006-01-02")
 	}

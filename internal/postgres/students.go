@@ -201,7 +201,7 @@ const insertSQL = `WITH fresh AS (
 INSERT INTO audit_events (at, clock, operator, channel, student_id, action, to_state, outcome)
 SELECT $1, $4, $2, $3, id, 'import', 'imported', 'ok' FROM ins`
 
-// Student is a stored student with the state of the account.
+// Student is a stored student's data (Details adds the account).
 type Student struct {
 	ID        int64        `db:"id" json:"-"`
 	StudentNo string       `db:"student_no" json:"student_no"`
@@ -216,8 +216,6 @@ type Student struct {
 	Login     string       `db:"login" json:"login"`
 	CreatedAt time.Time    `db:"created_at" json:"created_at"`
 	UpdatedAt time.Time    `db:"updated_at" json:"updated_at"`
-	State     string       `db:"state" json:"state"`
-	Since     time.Time    `db:"state_since" json:"state_since"`
 }
 
 // FindStudent returns the student whose login (local part or full address)
@@ -225,7 +223,7 @@ type Student struct {
 func (db *DB) FindStudent(ctx context.Context, key string) (Student, error) {
 	var s Student
 	err := db.GetContext(ctx, &s, `SELECT s.id, s.student_no, s.last_name, s.first_name, s.birth_date, s.program,
-		s.component, s.year, s.ine, s.email, s.login, s.created_at, s.updated_at, s.state, s.state_since
+		s.component, s.year, s.ine, s.email, s.login, s.created_at, s.updated_at
 		FROM students s
 		WHERE s.login = $1 OR s.student_no = $1 LIMIT 1`, key)
 	if err == sql.ErrNoRows {

@@ -28,6 +28,8 @@ type Config struct {
 	LockFor             time.Duration // how long a lock lasts
 	ProvisionalValidity time.Duration // provisional password lifetime
 	LinksPerDay         int           // emailed links per account per Paris day
+	SessionIdle         time.Duration // a web session ends after this long without a request
+	SessionLifetime     time.Duration // and this long after steps 1-2 whatever happens
 	Policy              PasswordPolicy
 	Argon2              Argon2Params
 	RenderMail          MailRenderer
@@ -44,6 +46,8 @@ func DefaultConfig() Config {
 		LockFor:             15 * time.Minute,
 		ProvisionalValidity: 120 * 24 * time.Hour,
 		LinksPerDay:         5,
+		SessionIdle:         30 * time.Minute,
+		SessionLifetime:     8 * time.Hour,
 		Policy:              DefaultPolicy,
 		Argon2:              DefaultArgon2,
 	}

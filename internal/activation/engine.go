@@ -49,6 +49,9 @@ type Outcome struct {
 	LinkValidUntil *time.Time    `json:"link_valid_until,omitempty"`
 	Confirmation   *Confirmation `json:"confirmation,omitempty"`
 	Message        string        `json:"message"`
+	// For faces that draw the next page (not part of the CLI's JSON).
+	RecoveryEmail string `json:"-"` // step 6-1's default redirect
+	Charter       string `json:"-"` // the charter version in force, at step 5
 }
 
 func (s *Service) outcome(a *Account, done []string) *Outcome {

@@ -29,7 +29,9 @@ const (
 type Error struct {
 	Code    string
 	Message string
-	Err     error // optional underlying cause, never shown to users
+	Reason  string // which rule refused (Reason… constants), for translated faces
+	Param   string // the rule's parameter, if any (a length, a count)
+	Err     error  // optional underlying cause, never shown to users
 }
 
 func (e *Error) Error() string {

@@ -1,9 +1,13 @@
 package cli
 
 import (
+	"context"
 	"fmt"
+	"os/signal"
 	"regexp"
 	"strconv"
+	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -25,6 +29,7 @@ the link, is cleared.`,
   SCOLPASS_SMTP_URL=smtp://mail.umontpellier.fr:587 scolpass mail send`,
 	}
 	var status, login string
+	var watch time.Duration
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List the emails of the outbox",
@@ -65,12 +70,17 @@ offers it, or smtps://host:port for implicit TLS). A failed email is retried by
 later runs with a growing delay (1 min, 2, 4, … up to 6 h); one the server
 refuses for good (5xx) is marked failed. SMTP down: every email stays queued
 and the command exits 1.`,
-		Example: `  SCOLPASS_SMTP_URL=smtp://mail.umontpellier.fr:587 scolpass mail send`,
-		Args:    cobra.NoArgs,
+		Example: `  SCOLPASS_SMTP_URL=smtp://mail.umontpellier.fr:587 scolpass mail send
+  SCOLPASS_SMTP_URL=smtp://mail.umontpellier.fr:587 scolpass mail send --watch 5s`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runMailSend(cmd, env)
+			if watch < 0 {
+				return usagef("--watch must be a positive interval such as 5s")
+			}
+			return runMailSend(cmd, env, watch)
 		},
 	}
+	send.Flags().DurationVar(&watch, "watch", 0, "keep delivering: a pass every interval (e.g. 5s) until interrupted; safe beside serve and other senders")
 	cmd.AddCommand(list, show, send)
 	return cmd
 }
@@ -153,18 +163,71 @@ func runMailShow(cmd *cobra.Command, env *Env, id int64) error {
 	return nil
 }
 
-func runMailSend(cmd *cobra.Command, env *Env) error {
-	ctx := cmd.Context()
-	url := env.Getenv("SCOLPASS_SMTP_URL")
+// mailSettings are the SMTP address and sender from the environment.
+func (env *Env) mailSettings() (url, from string, err error) {
+	url = env.Getenv("SCOLPASS_SMTP_URL")
 	if url == "" {
-		return usagef("SCOLPASS_SMTP_URL is not set (smtp://host:port or smtps://host:port)")
+		return "", "", usagef("SCOLPASS_SMTP_URL is not set (smtp://host:port or smtps://host:port)")
 	}
-	from := env.Getenv("SCOLPASS_MAIL_FROM")
+	from = env.Getenv("SCOLPASS_MAIL_FROM")
 	if from == "" {
 		from = "SCOL'PASS <no-reply@umontpellier.fr>"
 	}
-	now, err := env.now()
+	return url, from, nil
+}
+
+// deliveryRound counts what one pass over the outbox did.
+type deliveryRound struct {
+	sent, retry, failed int
+	lastErr             error
+}
+
+// deliverOutbox delivers every email due at now over sender, one claimed
+// message at a time (DeliverNext: FOR UPDATE SKIP LOCKED, so that several
+// senders, serve instances or mail send --watch, never send one twice),
+// and stops after 3 failures in a row (the server is down). report says
+// each failure.
+func deliverOutbox(ctx context.Context, db *postgres.DB, sender mail.Sender, from string, now time.Time, report func(format string, args ...any)) (deliveryRound, error) {
+	var r deliveryRound
+	var skip []int64
+	streak := 0 // failures in a row: the server is down, stop trying
+	for streak < 3 {
+		m, ok, err := db.DeliverNext(ctx, now, skip, func(m *postgres.OutboxMessage) postgres.Delivery {
+			err := sender.Send(ctx, mail.Message{ID: m.ID, From: from, To: m.To, Subject: m.Subject, Body: m.Body.String})
+			return postgres.Delivery{Err: err, Permanent: err != nil && mail.IsPermanent(err)}
+		})
+		if err != nil {
+			return r, err
+		}
+		if !ok {
+			break
+		}
+		skip = append(skip, m.ID)
+		switch m.Status() {
+		case "sent":
+			r.sent++
+			streak = 0
+		case "failed":
+			r.failed++
+			report("email %d to %s refused for good: %s", m.ID, m.To, m.LastError.String)
+		default:
+			r.retry++
+			streak++
+			r.lastErr = fmt.Errorf("%s", m.LastError.String)
+			report("email %d to %s not delivered, retry after %s: %s", m.ID, m.To,
+				m.NextAttemptAt.In(activation.Zone()).Format("15:04"), m.LastError.String)
+		}
+	}
+	return r, nil
+}
+
+func runMailSend(cmd *cobra.Command, env *Env, watch time.Duration) error {
+	ctx := cmd.Context()
+	url, from, err := env.mailSettings()
 	if err != nil {
+		return err
+	}
+	if _, err := env.now(); err != nil {
 		return err
 	}
 	db, err := env.open(ctx, false)
@@ -176,38 +239,35 @@ func runMailSend(cmd *cobra.Command, env *Env) error {
 		return usagef("%v", err)
 	}
 	defer sender.Close()
-	var sent, retry, failed int
-	var skip []int64
-	var lastErr error
-	streak := 0 // failures in a row: the server is down, stop trying
-loop:
-	for streak < 3 {
-		m, ok, err := db.DeliverNext(ctx, now, skip, func(m *postgres.OutboxMessage) postgres.Delivery {
-			err := sender.Send(ctx, mail.Message{ID: m.ID, From: from, To: m.To, Subject: m.Subject, Body: m.Body.String})
-			return postgres.Delivery{Err: err, Permanent: err != nil && mail.IsPermanent(err)}
-		})
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break loop
-		}
-		skip = append(skip, m.ID)
-		switch m.Status() {
-		case "sent":
-			sent++
-			streak = 0
-		case "failed":
-			failed++
-			fmt.Fprintf(env.Stderr, "email %d to %s refused for good: %s\n", m.ID, m.To, m.LastError.String)
-		default:
-			retry++
-			streak++
-			lastErr = fmt.Errorf("%s", m.LastError.String)
-			fmt.Fprintf(env.Stderr, "email %d to %s not delivered, retry after %s: %s\n", m.ID, m.To,
-				m.NextAttemptAt.In(activation.Zone()).Format("15:04"), m.LastError.String)
+	report := func(format string, args ...any) { fmt.Fprintf(env.Stderr, format+"\n", args...) }
+	if watch > 0 {
+		// Until interrupted: a pass every interval, a line when it did something.
+		ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
+		defer stop()
+		t := time.NewTicker(watch)
+		defer t.Stop()
+		for {
+			now, _ := env.now()
+			r, err := deliverOutbox(ctx, db, sender, from, now, report)
+			if err != nil && ctx.Err() == nil {
+				report("mail send: %v", activation.ErrorMessage(err))
+			}
+			if r.sent+r.retry+r.failed > 0 {
+				report("%s: %d sent, %d to retry, %d failed", time.Now().Format("15:04:05"), r.sent, r.retry, r.failed)
+			}
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+			}
 		}
 	}
+	now, _ := env.now()
+	r, err := deliverOutbox(ctx, db, sender, from, now, report)
+	if err != nil {
+		return err
+	}
+	sent, retry, failed, lastErr := r.sent, r.retry, r.failed, r.lastErr
 	summary := fmt.Sprintf("%d sent, %d to retry, %d failed", sent, retry, failed)
 	if env.Output == "json" {
 		if err := writeJSON(env.Stdout, map[string]int{"sent": sent, "retry": retry, "failed": failed}); err != nil {

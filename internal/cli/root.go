@@ -208,6 +208,7 @@ Time: SCOLPASS_NOW (RFC 3339), when set, is used as the current time.
 		newShowCmd(env),
 		newReportCmd(env),
 		newMailCmd(env),
+		newServeCmd(env),
 		newVersionCmd(env),
 	)
 	// cobra's completion command, with an example like every other command.

@@ -1,0 +1,268 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/umontpellier/scolpass/internal/activation"
+	"github.com/umontpellier/scolpass/internal/mail"
+	"github.com/umontpellier/scolpass/internal/postgres"
+	"github.com/umontpellier/scolpass/internal/web"
+)
+
+// ServeOptions are the flags of scolpass serve.
+type ServeOptions struct {
+	Listen         string
+	TrustedProxies []string
+	NoMail         bool
+	MailEvery      time.Duration
+	LoginRate      float64
+	LinkRate       float64
+	DBConns        int
+	Drain          time.Duration
+}
+
+func newServeCmd(env *Env) *cobra.Command {
+	o := &ServeOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the student activation site (the address on the sheet and the emailed links)",
+		Long: `Serve the 8 steps of the activation guide as web pages, in French and English:
+the activation page printed on the SCOL'PASS (the path of SCOLPASS_ACTIVATION_URL,
+/activation by default) and the emailed links (BASE_URL/verify/TOKEN).
+
+Plain HTTP: put it behind a reverse proxy that terminates TLS (the session
+cookie is Secure) and name the proxy with --trusted-proxy, so that the
+per-address limits see the students' addresses (X-Forwarded-For). Several
+instances may share one database. GET /healthz (up), /readyz (database
+reachable and migrated), /metrics (Prometheus). SIGTERM or Ctrl-C: requests in
+flight finish, then exit 0.
+
+With SCOLPASS_SMTP_URL set, the outbox is delivered every --mail-every
+(off with --no-mail); several instances never send one email twice.
+Audit events of the site carry channel "web".`,
+		Example: `  scolpass serve
+  SCOLPASS_LISTEN=0.0.0.0:8080 scolpass serve --trusted-proxy 10.0.0.5
+  SCOLPASS_SMTP_URL=smtp://mail.umontpellier.fr:587 scolpass serve --listen 127.0.0.1:8080`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("listen") {
+				if v := env.Getenv("SCOLPASS_LISTEN"); v != "" {
+					o.Listen = v
+				}
+			}
+			return runServe(cmd.Context(), env, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "address to listen on (also SCOLPASS_LISTEN)")
+	f.StringArrayVar(&o.TrustedProxies, "trusted-proxy", nil, "address or CIDR of a reverse proxy whose X-Forwarded-For is believed (repeatable)")
+	f.BoolVar(&o.NoMail, "no-mail", false, "do not deliver the outbox (another process does: scolpass mail send --watch)")
+	f.DurationVar(&o.MailEvery, "mail-every", 3*time.Second, "how often the outbox is delivered")
+	f.Float64Var(&o.LoginRate, "login-rate", 30, "sign-in attempts per minute per client address (bursts of 2/3 of it)")
+	f.Float64Var(&o.LinkRate, "link-rate", 10, "emailed-link requests per minute per client address")
+	f.IntVar(&o.DBConns, "db-conns", 16, "database connections of this instance")
+	f.DurationVar(&o.Drain, "drain", 30*time.Second, "on SIGTERM, how long requests in flight may take to finish")
+	return cmd
+}
+
+func parseProxies(in []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range in {
+		for _, part := range strings.Split(s, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			if p, err := netip.ParsePrefix(part); err == nil {
+				out = append(out, p.Masked())
+				continue
+			}
+			a, err := netip.ParseAddr(part)
+			if err != nil {
+				return nil, usagef("--trusted-proxy %q is neither an address nor a CIDR", part)
+			}
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+		}
+	}
+	return out, nil
+}
+
+func rateOf(perMinute float64) web.Rate {
+	return web.Rate{PerMinute: perMinute, Burst: max(1, int(perMinute*2/3))}
+}
+
+// serviceEngine is the activation service for the site: one Service per
+// call, its store stamping audit events with the request's time and
+// channel "web".
+type serviceEngine struct {
+	db    *postgres.DB
+	cfg   activation.Config
+	actor activation.Actor
+}
+
+func (e *serviceEngine) at(now time.Time) *activation.Service {
+	return &activation.Service{Store: &postgres.AccountStore{DB: e.db, Actor: e.actor, Now: now}, Config: e.cfg}
+}
+
+func (e *serviceEngine) StartSession(ctx context.Context, id, pw string, now time.Time) (string, *activation.Outcome, error) {
+	return e.at(now).StartSession(ctx, id, pw, now)
+}
+
+func (e *serviceEngine) Resume(ctx context.Context, secret string, now time.Time) (*activation.Outcome, error) {
+	return e.at(now).Resume(ctx, secret, now)
+}
+
+func (e *serviceEngine) Continue(ctx context.Context, secret string, ans activation.Answers, opts activation.ActivateOptions, now time.Time) (*activation.Outcome, error) {
+	return e.at(now).Continue(ctx, secret, ans, opts, now)
+}
+
+func (e *serviceEngine) EndSession(ctx context.Context, secret string, now time.Time) error {
+	return e.at(now).EndSession(ctx, secret, now)
+}
+
+func (e *serviceEngine) InspectLink(ctx context.Context, token string, now time.Time) (*activation.LinkInfo, error) {
+	return e.at(now).InspectLink(ctx, token, now)
+}
+
+func (e *serviceEngine) VerifyToken(ctx context.Context, token string, now time.Time) (*activation.Outcome, error) {
+	return e.at(now).VerifyToken(ctx, token, now)
+}
+
+func pathOf(raw, def string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Path == "" || u.Path == "/" {
+		return def
+	}
+	return strings.TrimRight(u.Path, "/")
+}
+
+func runServe(ctx context.Context, env *Env, o *ServeOptions) error {
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(env.Stderr, nil))
+	proxies, err := parseProxies(o.TrustedProxies)
+	if err != nil {
+		return err
+	}
+	cfg, err := env.config()
+	if err != nil {
+		return err
+	}
+	if _, err := env.now(); err != nil {
+		return err
+	}
+	db, err := env.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	if o.DBConns > 0 {
+		db.SetMaxOpenConns(o.DBConns)
+		db.SetMaxIdleConns(o.DBConns)
+	}
+	site, err := web.New(web.Options{
+		Engine: &serviceEngine{db: db, cfg: cfg, actor: env.actor("web")},
+		Now: func() time.Time {
+			t, _ := env.now()
+			return t
+		},
+		Ready:           db.CheckSchema,
+		ActivationPath:  pathOf(cfg.ActivationURL, "/activation"),
+		VerifyPath:      pathOf(cfg.BaseURL, "") + "/verify",
+		MailDomain:      cfg.MailDomain,
+		Policy:          cfg.Policy,
+		SessionLifetime: cfg.SessionLifetime,
+		TrustedProxies:  proxies,
+		LoginRate:       rateOf(o.LoginRate),
+		LinkRate:        rateOf(o.LinkRate),
+		Logger:          log,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return usagef("cannot listen on %s: %v", o.Listen, err)
+	}
+	srv := &http.Server{
+		Handler:           site,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	mailDone := make(chan struct{})
+	if smtpURL := env.Getenv("SCOLPASS_SMTP_URL"); smtpURL != "" && !o.NoMail {
+		go func() {
+			defer close(mailDone)
+			mailLoop(ctx, env, db, o.MailEvery, log)
+		}()
+	} else {
+		close(mailDone)
+		if !o.NoMail {
+			log.Warn("SCOLPASS_SMTP_URL is not set: emails stay in the outbox (scolpass mail send delivers them)")
+		}
+	}
+	log.Info("serving", "address", "http://"+ln.Addr().String(), "activation", pathOf(cfg.ActivationURL, "/activation"))
+	fmt.Fprintf(env.Stderr, "scolpass serve: listening on http://%s\n", ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), o.Drain)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	<-mailDone
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// mailLoop delivers the outbox every interval until ctx ends.
+func mailLoop(ctx context.Context, env *Env, db *postgres.DB, every time.Duration, log *slog.Logger) {
+	smtpURL, from, _ := env.mailSettings()
+	sender, err := mail.NewSMTPSender(smtpURL, from)
+	if err != nil {
+		log.Error("mail delivery off: bad SCOLPASS_SMTP_URL", "err", err.Error())
+		return
+	}
+	defer sender.Close()
+	report := func(format string, args ...any) { log.Warn(fmt.Sprintf(format, args...)) }
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		now, _ := env.now()
+		r, err := deliverOutbox(ctx, db, sender, from, now, report)
+		if err != nil && ctx.Err() == nil {
+			log.Error("mail delivery", "err", activation.ErrorMessage(err))
+		}
+		if r.sent+r.retry+r.failed > 0 {
+			log.Info("mail delivered", "sent", r.sent, "retry", r.retry, "failed", r.failed)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -69,7 +69,8 @@ type Token struct {
 	RevokedAt time.Time
 }
 
-// Event is one audit trail entry about an account.
+// Event is one audit trail entry about an account. The store stamps it
+// with the time of the transaction it belongs to.
 type Event struct {
 	Action  string
 	From    State
@@ -86,10 +87,60 @@ type Email struct {
 	Body    string
 }
 
-// Store keeps accounts. Implementations lock the account for the duration
-// of fn, waiting a few seconds at most for another transaction to finish,
-// and refuse with an ESTATE conflict error when it still holds the account
-// or changed it meanwhile (version check).
+// Session is a web session: it stands for steps 1-2 while it lives. The
+// browser holds its secret; the store keeps the secret's hash.
+type Session struct {
+	ID         int64
+	StudentID  int64
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	EndedAt    time.Time // zero: not ended
+	EndReason  string
+}
+
+// Why sessions end.
+const (
+	SessionReplaced  = "replaced"  // steps 1-2 again, elsewhere
+	SessionLogout    = "logout"    // the student left
+	SessionActivated = "activated" // step 7 done
+	SessionReset     = "reset"     // the helpdesk restarted or re-issued
+	SessionExpired   = "expired"   // idle or too old, or its link expired
+)
+
+// LockedAt is the lockout rule: the account refuses provisional passwords
+// until LockedUntil.
+func (a *Account) LockedAt(now time.Time) bool {
+	return !a.LockedUntil.IsZero() && now.Before(a.LockedUntil)
+}
+
+// ExpiredAt is the provisional password's validity rule: it works before
+// ExpiresAt, not at that instant.
+func (p *Provisional) ExpiredAt(now time.Time) bool { return !now.Before(p.ExpiresAt) }
+
+// ExpiredAt is the link rule: a link can be followed up to and including
+// its ExpiresAt (23:59:59.999999 Paris on the day it was sent).
+func (t *Token) ExpiredAt(now time.Time) bool { return now.After(t.ExpiresAt) }
+
+// ExpiredAt is the session rule: a session ends idle after idle without a
+// request, and lifetime after it began whatever happens.
+func (s *Session) ExpiredAt(now time.Time, idle, lifetime time.Duration) bool {
+	return !now.Before(s.LastSeenAt.Add(idle)) || !now.Before(s.CreatedAt.Add(lifetime))
+}
+
+// forgetProgress is what going back to step 1 forgets: what steps 3 to 7
+// recorded. Issuing a SCOL'PASS forgets that too, and the lockout and the
+// final password (see issued).
+func (a *Account) forgetProgress() {
+	a.RecoveryEmail, a.RedirectTo, a.KeepCopy = "", "", false
+	a.CharterVersion, a.CharterAcceptedAt = "", time.Time{}
+}
+
+// Store keeps accounts. Every method that changes something runs one
+// transaction at the instant now: the store stamps with it what it writes on
+// its own (audit events, revocations, queued emails). Implementations lock
+// the account for the duration of fn, waiting a few seconds at most for
+// another transaction to finish, and refuse with an ESTATE conflict error
+// when it still holds the account or changed it meanwhile (version check).
 type Store interface {
 	// Load returns the account whose login or student number is key
 	// (ENOTFOUND when there is none), without locking it.
@@ -98,13 +149,18 @@ type Store interface {
 	// (any version when version < 0; ESTATE conflict otherwise), and runs
 	// fn in one transaction. The transaction commits when fn returns nil or
 	// an error wrapped by KeepChanges, and rolls back otherwise.
-	Update(ctx context.Context, studentID, version int64, fn func(tx Tx, a *Account) error) error
+	Update(ctx context.Context, studentID, version int64, now time.Time, fn func(tx Tx, a *Account) error) error
 	// UpdateByToken finds the token whose hash is given (ETOKEN when
 	// unknown), locks its account and runs fn like Update.
-	UpdateByToken(ctx context.Context, hash []byte, fn func(tx Tx, a *Account, t *Token) error) error
+	UpdateByToken(ctx context.Context, hash []byte, now time.Time, fn func(tx Tx, a *Account, t *Token) error) error
+	// UpdateBySession finds the session whose secret hash is given (EAUTH
+	// ReasonSessionExpired when unknown), locks its account and runs fn
+	// like Update.
+	UpdateBySession(ctx context.Context, hash []byte, now time.Time, fn func(tx Tx, a *Account, s *Session) error) error
 }
 
-// Tx is what a step may do inside its transaction.
+// Tx is what a step may do inside its transaction; times are the
+// transaction's now.
 type Tx interface {
 	// SaveAccount writes a's mutable fields and bumps its version.
 	SaveAccount(a *Account) error
@@ -113,16 +169,23 @@ type Tx interface {
 	CreateToken(a *Account, t Token, hash []byte) error
 	// RevokeTokens revokes every unused token of the account (all purposes
 	// when purpose is "").
-	RevokeTokens(a *Account, purpose string, now time.Time) error
-	UseToken(t *Token, now time.Time) error
+	RevokeTokens(a *Account, purpose string) error
+	UseToken(t *Token) error
 	// PendingToken returns the newest unused, unrevoked token of that
 	// purpose, or nil.
 	PendingToken(a *Account, purpose string) (*Token, error)
 	// CountTokensSince counts the links created for the account since t.
 	CountTokensSince(a *Account, t time.Time) (int, error)
-	QueueEmail(a *Account, e Email, now time.Time) error
+	QueueEmail(a *Account, e Email) error
 	// CharterInForce returns the newest published charter version.
 	CharterInForce() (string, error)
+	// CreateSession opens a session of the account under the secret's hash.
+	CreateSession(a *Account, hash []byte) error
+	// EndSessions ends every live session of the account.
+	EndSessions(a *Account, reason string) error
+	// TouchSession records a request of the session (its idle time starts
+	// again) or, with reason != "", ends it.
+	TouchSession(s *Session, reason string) error
 }
 
 type keepChanges struct{ err error }

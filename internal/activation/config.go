@@ -1,6 +1,9 @@
 package activation
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // MailData is what an email template needs.
 type MailData struct {
@@ -56,5 +59,14 @@ func DefaultConfig() Config {
 // Identifier returns the full identifier (and university mailbox) of a login.
 func (c Config) Identifier(login string) string { return login + "@" + c.MailDomain }
 
-// LinkFor returns the emailed link that carries token.
-func (c Config) LinkFor(token string) string { return c.BaseURL + "/verify/" + token }
+// LoginOf is the login an identifier names: spaces around it and the
+// university domain (any case) removed. "Jean.Dupont@ETU.umontpellier.fr "
+// gives "Jean.Dupont": logins are stored in lower case and looked up as
+// given.
+func (c Config) LoginOf(identifier string) string {
+	s := strings.TrimSpace(identifier)
+	if at := strings.LastIndexByte(s, '@'); at >= 0 && strings.EqualFold(s[at+1:], c.MailDomain) {
+		s = s[:at]
+	}
+	return s
+}

@@ -25,7 +25,8 @@ const (
 func ValidateEmail(addr string) (string, error) {
 	a := strings.TrimSpace(addr)
 	if why := emailProblem(a); why != "" {
-		return "", Errorf(EPOLICY, "%q is not a valid email address (%s)", a, why)
+		return "", &Error{Code: EPOLICY, Reason: ReasonEmailInvalid, Param: why,
+			Message: fmt.Sprintf("%q is not a valid email address (%s)", a, why)}
 	}
 	at := strings.LastIndexByte(a, '@')
 	return a[:at] + "@" + strings.ToLower(a[at+1:]), nil

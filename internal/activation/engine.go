@@ -8,15 +8,17 @@ import (
 	"time"
 )
 
-// Service runs the steps of the activation guide on a Store.
+// Service runs the steps of the activation guide on a Store. Both faces (the
+// command line and the web site) call it; neither decides a rule itself.
 type Service struct {
 	Store  Store
 	Config Config
 }
 
 // Answers supplies the student's answers step by step: from a JSON file in
-// scripts, from prompts at the helpdesk. Each method returns ok=false when
-// the answer is not available, which ends the run before that step.
+// scripts, from prompts at the helpdesk, from the form a web page posts.
+// Each method returns ok=false when the answer is not available, which ends
+// the run before that step.
 type Answers interface {
 	ProvisionalPassword(a *Account) (pw string, ok bool, err error)
 	RecoveryEmail(a *Account) (addr string, ok bool, err error)
@@ -58,10 +60,15 @@ func (s *Service) outcome(a *Account, done []string) *Outcome {
 	if done == nil {
 		done = []string{}
 	}
-	return &Outcome{Login: s.Config.Identifier(a.Login), State: a.State, Step: a.State.StepNumber(), NextStep: a.State.NextStep(), Done: done}
+	out := &Outcome{Login: s.Config.Identifier(a.Login), State: a.State, Step: a.State.StepNumber(), NextStep: a.State.NextStep(),
+		Done: done, RecoveryEmail: a.RecoveryEmail}
+	if a.State == StateActive {
+		out.Confirmation = s.confirmation(a)
+	}
+	return out
 }
 
-// transition moves a to state to, stamps the time, and audits it.
+// transition moves a to state to and audits it.
 func transition(tx Tx, a *Account, to State, now time.Time, action, detail string) error {
 	from := a.State
 	a.State, a.StateSince = to, now
@@ -84,8 +91,16 @@ func refuse(tx Tx, a *Account, action string, err error) error {
 	return KeepChanges(err)
 }
 
-// Activate runs the guide's steps from where the account stands, as far as
-// the answers allow. It returns the outcome and:
+// ActivateOptions tunes an activation run.
+type ActivateOptions struct {
+	// Resend sends a new link (to the same address) when the run finds one
+	// pending; the old link stops working. Links count against LinksPerDay.
+	Resend bool
+}
+
+// ActivateWith runs the guide's steps from where the account stands, as far
+// as the answers allow; every run starts with steps 1-2 (the provisional
+// password). It returns the outcome and:
 //   - nil when the account is active or the answers ran out (NextStep says
 //     what is missing);
 //   - an EPAUSED error when an emailed link must be followed (the outcome
@@ -95,28 +110,14 @@ func refuse(tx Tx, a *Account, action string, err error) error {
 //     no SCOL'PASS, already active, or changed by someone else meanwhile;
 //     EPOLICY for an invalid email, a redirect loop, a refused charter or a
 //     password the policy refuses.
-func (s *Service) Activate(ctx context.Context, key string, ans Answers, now time.Time) (*Outcome, error) {
-	return s.ActivateWith(ctx, key, ans, ActivateOptions{}, now)
-}
-
-// ActivateOptions tunes an activation run.
-type ActivateOptions struct {
-	// Resend sends a new link (to the same address) when the run finds one
-	// pending; the old link stops working. Links count against LinksPerDay.
-	Resend bool
-}
-
-// ActivateWith is Activate with options.
 func (s *Service) ActivateWith(ctx context.Context, key string, ans Answers, opts ActivateOptions, now time.Time) (*Outcome, error) {
+	key = s.Config.LoginOf(key)
 	// Whether the account exists, has a SCOL'PASS, is locked or active is
 	// told only to whoever holds its provisional password (authenticate).
 	a, err := s.Store.Load(ctx, key)
 	if err != nil && ErrorCode(err) != ENOTFOUND {
 		return nil, err
 	}
-	var done []string
-
-	// Steps 1-2: every run starts with the provisional password.
 	pw, ok, err := ans.ProvisionalPassword(a) // a is nil for an unknown login
 	if err != nil {
 		return nil, err
@@ -125,21 +126,24 @@ func (s *Service) ActivateWith(ctx context.Context, key string, ans Answers, opt
 		return &Outcome{Login: s.Config.Identifier(key), Step: "1", NextStep: StateIssued.NextStep(), Done: []string{},
 			Message: "no provisional password given: nothing done"}, nil
 	}
-	if a == nil || (!a.LockedUntil.IsZero() && now.Before(a.LockedUntil)) {
-		return nil, errAuthFailed
+	if a == nil || a.LockedAt(now) {
+		return nil, errAuthFailed()
 	}
-	if err := s.authenticate(ctx, a, pw, now); err != nil {
+	if err := s.authenticate(ctx, a, pw, now, nil); err != nil {
 		return nil, err
 	}
-	done = append(done, "1-2")
+	return s.advance(ctx, a, ans, opts, pw, now, []string{"1-2"})
+}
 
+// advance runs the steps after 1-2 as far as the answers allow.
+// provisional is the provisional password when the run was authenticated by
+// it ("" for a session).
+func (s *Service) advance(ctx context.Context, a *Account, ans Answers, opts ActivateOptions, provisional string, now time.Time, done []string) (*Outcome, error) {
 	for {
 		var stepErr error
 		var stop bool
 		switch a.State {
-		case StateAuthenticated:
-			stop, stepErr = s.stepRecovery(ctx, a, ans, opts.Resend, now, &done)
-		case StateRecoveryPending:
+		case StateAuthenticated, StateRecoveryPending:
 			stop, stepErr = s.stepRecovery(ctx, a, ans, opts.Resend, now, &done)
 		case StateRecoveryVerified:
 			stop, stepErr = s.stepCharter(ctx, a, ans, now, &done)
@@ -148,50 +152,61 @@ func (s *Service) ActivateWith(ctx context.Context, key string, ans Answers, opt
 		case StateRedirectPending:
 			stop, stepErr = s.stepRedirectPending(ctx, a, opts.Resend, now)
 		case StateMailboxReady:
-			stop, stepErr = s.stepPassword(ctx, a, ans, pw, now, &done)
+			stop, stepErr = s.stepPassword(ctx, a, ans, provisional, now, &done)
 		case StateActive:
 			out := s.outcome(a, done)
-			out.Confirmation = s.confirmation(a)
 			out.Message = "account active"
 			return out, nil
 		default:
-			return s.outcome(a, done), Errorf(ESTATE, "account is at %s: activate cannot continue", a.State)
+			return s.outcome(a, done), &Error{Code: ESTATE, Reason: ReasonWrongStep, Message: fmt.Sprintf("account is at %s: activate cannot continue", a.State)}
 		}
 		if stepErr != nil || stop {
 			out := s.outcome(a, done)
 			var pe *pausedError
-			if asPaused(stepErr, &pe) {
+			if errors.As(stepErr, &pe) {
 				out.LinkSentTo, out.LinkValidUntil = pe.to, &pe.until
 				out.Message = pe.Error()
 			} else if stepErr == nil {
 				out.Message = "stopped before " + a.State.NextStep() + ": no answer for it"
+			}
+			if stepErr == nil && a.State == StateRecoveryVerified {
+				if err := s.readCharter(ctx, a, now, out); err != nil {
+					return out, err
+				}
 			}
 			return out, stepErr
 		}
 	}
 }
 
-var errAuthFailed = Errorf(EAUTH, "authentication failed: unknown identifier, wrong provisional password, or account temporarily locked")
+func errAuthFailed() error {
+	return &Error{Code: EAUTH, Reason: ReasonAuthFailed,
+		Message: "authentication failed: unknown identifier, wrong provisional password, or account temporarily locked"}
+}
 
 // authenticate checks the provisional password (steps 1-2) and counts
-// failures; MaxFailures in a row lock the account for LockFor.
-func (s *Service) authenticate(ctx context.Context, a *Account, pw string, now time.Time) error {
-	return s.Store.Update(ctx, a.StudentID, a.Version, func(tx Tx, cur *Account) error {
+// failures; MaxFailures in a row lock the account for LockFor. When
+// onSuccess is given it runs in the same transaction once the password is
+// accepted (to open a session).
+func (s *Service) authenticate(ctx context.Context, a *Account, pw string, now time.Time, onSuccess func(tx Tx, a *Account) error) error {
+	return s.Store.Update(ctx, a.StudentID, a.Version, now, func(tx Tx, cur *Account) error {
 		*a = *cur
-		if !a.LockedUntil.IsZero() && now.Before(a.LockedUntil) {
-			return errAuthFailed
+		if a.LockedAt(now) {
+			return errAuthFailed()
 		}
 		p := a.Provisional
 		matches := p != nil && VerifyProvisional(pw, p.Hash)
 		if matches && a.State == StateActive {
-			return Errorf(ESTATE, "%s is already active (step 8): use reset --reissue for a forgotten password", s.Config.Identifier(a.Login))
+			return &Error{Code: ESTATE, Reason: ReasonAlreadyActive,
+				Message: fmt.Sprintf("%s is already active (step 8): use reset --reissue for a forgotten password", s.Config.Identifier(a.Login))}
 		}
 		valid := matches && p.UsedAt.IsZero()
-		if valid && !now.Before(p.ExpiresAt) {
+		if valid && p.ExpiredAt(now) {
 			if err := tx.Audit(a, Event{Action: "authenticate", From: a.State, To: a.State, Outcome: "failed", Detail: "provisional password expired"}); err != nil {
 				return err
 			}
-			return KeepChanges(Errorf(EAUTH, "the provisional password expired on %s: ask the scolarité office for a new SCOL'PASS (reset --reissue)", p.ExpiresAt.In(Zone()).Format("02/01/2006")))
+			return KeepChanges(&Error{Code: EAUTH, Reason: ReasonProvisionalExpired, Param: p.ExpiresAt.In(Zone()).Format("02/01/2006"),
+				Message: fmt.Sprintf("the provisional password expired on %s: ask the scolarité office for a new SCOL'PASS (reset --reissue)", p.ExpiresAt.In(Zone()).Format("02/01/2006"))})
 		}
 		if !valid {
 			a.FailedAttempts++
@@ -207,40 +222,67 @@ func (s *Service) authenticate(ctx context.Context, a *Account, pw string, now t
 			if err := tx.Audit(a, Event{Action: "authenticate", From: a.State, To: a.State, Outcome: "failed", Detail: detail}); err != nil {
 				return err
 			}
-			return KeepChanges(errAuthFailed)
+			return KeepChanges(errAuthFailed())
 		}
 		a.FailedAttempts, a.LockedUntil = 0, time.Time{}
-		// A pending link past its time sends the activation back to step 1.
-		if a.State == StateRecoveryPending || a.State == StateRedirectPending {
-			purpose := PurposeRecovery
-			if a.State == StateRedirectPending {
-				purpose = PurposeRedirect
-			}
-			t, err := tx.PendingToken(a, purpose)
-			if err != nil {
-				return err
-			}
-			if t == nil || !now.Before(t.ExpiresAt) {
-				if err := tx.RevokeTokens(a, "", now); err != nil {
-					return err
-				}
-				s.clearProgress(a)
-				if err := transition(tx, a, StateIssued, now, "link-expired", "the emailed link expired: back to step 1"); err != nil {
-					return err
-				}
-			}
+		if _, err := s.expireStaleLink(tx, a, now); err != nil {
+			return err
 		}
 		if a.State == StateIssued {
-			return transition(tx, a, StateAuthenticated, now, "authenticate", "steps 1-2")
+			if err := transition(tx, a, StateAuthenticated, now, "authenticate", "steps 1-2"); err != nil {
+				return err
+			}
+		} else if err := tx.SaveAccount(a); err != nil {
+			return err
 		}
-		return tx.SaveAccount(a)
+		if onSuccess != nil {
+			return onSuccess(tx, a)
+		}
+		return nil
 	})
 }
 
-// clearProgress forgets what steps 3 to 7 recorded (back to step 1).
-func (s *Service) clearProgress(a *Account) {
-	a.RecoveryEmail, a.RedirectTo, a.KeepCopy = "", "", false
-	a.CharterVersion, a.CharterAcceptedAt = "", time.Time{}
+// expireStaleLink is the guide's "past that time, start again at step 1":
+// an account waiting for a link that expired (or vanished) goes back to
+// issued, its links revoked. It reports whether it did.
+func (s *Service) expireStaleLink(tx Tx, a *Account, now time.Time) (bool, error) {
+	purpose := a.State.pendingPurpose()
+	if purpose == "" {
+		return false, nil
+	}
+	t, err := tx.PendingToken(a, purpose)
+	if err != nil {
+		return false, err
+	}
+	if t != nil && !t.ExpiredAt(now) {
+		return false, nil
+	}
+	return true, s.backToStep1(tx, a, now, "link-expired", "the emailed link expired: back to step 1", SessionExpired)
+}
+
+// backToStep1 revokes the account's links and sessions, forgets steps 3 to
+// 7 and moves it to issued.
+func (s *Service) backToStep1(tx Tx, a *Account, now time.Time, action, detail, sessionReason string) error {
+	if err := tx.RevokeTokens(a, ""); err != nil {
+		return err
+	}
+	if err := tx.EndSessions(a, sessionReason); err != nil {
+		return err
+	}
+	a.forgetProgress()
+	return transition(tx, a, StateIssued, now, action, detail)
+}
+
+// pendingPurpose is the purpose of the link an account in state s waits
+// for ("" when it waits for none).
+func (s State) pendingPurpose() string {
+	switch s {
+	case StateRecoveryPending:
+		return PurposeRecovery
+	case StateRedirectPending:
+		return PurposeRedirect
+	}
+	return ""
 }
 
 // pausedError says that an emailed link must be followed; it carries an
@@ -254,8 +296,6 @@ type pausedError struct {
 func (p *pausedError) Error() string { return p.msg }
 func (p *pausedError) Unwrap() error { return &Error{Code: EPAUSED, Message: p.msg} }
 
-func asPaused(err error, pe **pausedError) bool { return errors.As(err, pe) }
-
 func (s *Service) paused(to string, until time.Time, what string) *pausedError {
 	return &pausedError{
 		msg: fmt.Sprintf("%s: a link was sent to %s; it is valid until %s (Paris time). Follow it, then run activate again",
@@ -264,44 +304,49 @@ func (s *Service) paused(to string, until time.Time, what string) *pausedError {
 	}
 }
 
-// sendLink creates a token, queues its email and returns the pause.
+// stepOfPurpose is the step of the guide a link of that purpose confirms.
+func stepOfPurpose(purpose string) string {
+	if purpose == PurposeRedirect {
+		return "6-2"
+	}
+	return "4"
+}
+
+// sendLink creates a token, queues its email and returns the pause. At most
+// LinksPerDay links per account per Paris day.
 func (s *Service) sendLink(tx Tx, a *Account, purpose, to string, keepCopy bool, now time.Time) (*pausedError, error) {
-	y, m, d := now.In(Zone()).Date()
-	dayStart := time.Date(y, m, d, 0, 0, 0, 0, Zone())
-	n, err := tx.CountTokensSince(a, dayStart)
+	n, err := tx.CountTokensSince(a, LinkDayStart(now))
 	if err != nil {
 		return nil, err
 	}
 	if n >= s.Config.LinksPerDay {
-		return nil, Errorf(EPOLICY, "%d links were already emailed for %s today: no more until tomorrow (limit against mail bombing)", n, s.Config.Identifier(a.Login))
+		return nil, &Error{Code: EPOLICY, Reason: ReasonLinkCap, Param: fmt.Sprint(s.Config.LinksPerDay),
+			Message: fmt.Sprintf("%d links were already emailed for %s today: no more until tomorrow (limit against mail bombing)", n, s.Config.Identifier(a.Login))}
 	}
-	if err := tx.RevokeTokens(a, purpose, now); err != nil {
+	if err := tx.RevokeTokens(a, purpose); err != nil {
 		return nil, err
 	}
 	token, hash, err := NewToken()
 	if err != nil {
 		return nil, err
 	}
-	// PostgreSQL keeps microseconds: store 23:59:59.999999, not a value
-	// that would round up to the next midnight.
-	until := LinkExpiry(now).Truncate(time.Microsecond)
+	until := LinkExpiry(now)
 	if err := tx.CreateToken(a, Token{Purpose: purpose, Email: to, KeepCopy: keepCopy, IssuedAt: now, ExpiresAt: until}, hash); err != nil {
 		return nil, err
 	}
 	kind := "recovery_link"
-	what := "step 4"
 	if purpose == PurposeRedirect {
-		kind, what = "redirect_link", "step 6-2"
+		kind = "redirect_link"
 	}
 	data := s.mailData(a)
 	data.Link, data.ValidUntil = s.Config.LinkFor(token), until
 	if purpose == PurposeRedirect {
 		data.RedirectTo, data.KeepCopy = to, keepCopy
 	}
-	if err := s.queue(tx, a, kind, to, data, now); err != nil {
+	if err := s.queue(tx, a, kind, to, data); err != nil {
 		return nil, err
 	}
-	return s.paused(to, until, what), nil
+	return s.paused(to, until, "step "+stepOfPurpose(purpose)), nil
 }
 
 func (s *Service) mailData(a *Account) MailData {
@@ -309,7 +354,7 @@ func (s *Service) mailData(a *Account) MailData {
 		Mailbox: s.Config.Identifier(a.Login), RedirectTo: a.RedirectTo, KeepCopy: a.KeepCopy}
 }
 
-func (s *Service) queue(tx Tx, a *Account, kind, to string, data MailData, now time.Time) error {
+func (s *Service) queue(tx Tx, a *Account, kind, to string, data MailData) error {
 	if s.Config.RenderMail == nil {
 		return fmt.Errorf("no mail renderer configured")
 	}
@@ -317,7 +362,7 @@ func (s *Service) queue(tx Tx, a *Account, kind, to string, data MailData, now t
 	if err != nil {
 		return fmt.Errorf("render %s email: %w", kind, err)
 	}
-	return tx.QueueEmail(a, Email{Kind: kind, To: to, Subject: subject, Body: body}, now)
+	return tx.QueueEmail(a, Email{Kind: kind, To: to, Subject: subject, Body: body})
 }
 
 // stepRecovery is step 3 and the sending of step 4's link. While that link
@@ -347,7 +392,7 @@ func (s *Service) stepRecovery(ctx context.Context, a *Account, ans Answers, res
 		return true, err
 	}
 	var pause *pausedError
-	err = s.Store.Update(ctx, a.StudentID, a.Version, func(tx Tx, cur *Account) error {
+	err = s.Store.Update(ctx, a.StudentID, a.Version, now, func(tx Tx, cur *Account) error {
 		*a = *cur
 		if a.State != from {
 			return stateRefusal(a, "step 3")
@@ -375,7 +420,7 @@ func (s *Service) stepRedirectPending(ctx context.Context, a *Account, resend bo
 	}
 	var to string
 	var keep bool
-	err := s.Store.Update(ctx, a.StudentID, a.Version, func(tx Tx, cur *Account) error {
+	err := s.Store.Update(ctx, a.StudentID, a.Version, now, func(tx Tx, cur *Account) error {
 		*a = *cur
 		t, err := tx.PendingToken(a, PurposeRedirect)
 		if err != nil || t == nil {
@@ -390,7 +435,7 @@ func (s *Service) stepRedirectPending(ctx context.Context, a *Account, resend bo
 	if to == "" {
 		return s.waitingForLink(ctx, a, PurposeRedirect, now)
 	}
-	pause, err := s.SetRedirectOn(ctx, a, to, keep, now)
+	pause, err := s.setRedirectOn(ctx, a, to, keep, now)
 	if err != nil {
 		return true, err
 	}
@@ -400,21 +445,11 @@ func (s *Service) stepRedirectPending(ctx context.Context, a *Account, resend bo
 // waitingForLink reports the pending link of a paused account.
 func (s *Service) waitingForLink(ctx context.Context, a *Account, purpose string, now time.Time) (bool, error) {
 	var pause *pausedError
-	err := s.Store.Update(ctx, a.StudentID, a.Version, func(tx Tx, cur *Account) error {
+	err := s.Store.Update(ctx, a.StudentID, a.Version, now, func(tx Tx, cur *Account) error {
 		*a = *cur
-		t, err := tx.PendingToken(a, purpose)
-		if err != nil {
-			return err
-		}
-		what := "step 4"
-		if purpose == PurposeRedirect {
-			what = "step 6-2"
-		}
-		if t == nil {
-			return Errorf(ESTATE, "%s: no link is pending; run reset --restart", what)
-		}
-		pause = s.paused(t.Email, t.ExpiresAt, what+" still waiting")
-		return nil
+		p, err := s.pendingPause(tx, a, purpose, " still waiting")
+		pause = p
+		return err
 	})
 	if err != nil {
 		return true, err
@@ -422,14 +457,32 @@ func (s *Service) waitingForLink(ctx context.Context, a *Account, purpose string
 	return true, pause
 }
 
-// stepCharter is step 5.
-func (s *Service) stepCharter(ctx context.Context, a *Account, ans Answers, now time.Time, done *[]string) (bool, error) {
-	return s.acceptCharter(ctx, a, ans, now, done, StateRecoveryVerified, StateCharterAccepted)
+// pendingPause describes the link an account waits for.
+func (s *Service) pendingPause(tx Tx, a *Account, purpose, suffix string) (*pausedError, error) {
+	t, err := tx.PendingToken(a, purpose)
+	if err != nil {
+		return nil, err
+	}
+	what := "step " + stepOfPurpose(purpose)
+	if t == nil {
+		return nil, &Error{Code: ESTATE, Reason: ReasonWrongStep, Message: what + ": no link is pending; run reset --restart"}
+	}
+	return s.paused(t.Email, t.ExpiresAt, what+suffix), nil
 }
 
-func (s *Service) acceptCharter(ctx context.Context, a *Account, ans Answers, now time.Time, done *[]string, from, to State) (bool, error) {
+// readCharter fills the charter version in force into out.
+func (s *Service) readCharter(ctx context.Context, a *Account, now time.Time, out *Outcome) error {
+	return s.Store.Update(ctx, a.StudentID, -1, now, func(tx Tx, cur *Account) error {
+		v, err := tx.CharterInForce()
+		out.Charter = v
+		return err
+	})
+}
+
+// stepCharter is step 5: the charter version in force must be accepted.
+func (s *Service) stepCharter(ctx context.Context, a *Account, ans Answers, now time.Time, done *[]string) (bool, error) {
 	var version string
-	err := s.Store.Update(ctx, a.StudentID, a.Version, func(tx Tx, cur *Account) error {
+	err := s.Store.Update(ctx, a.StudentID, a.Version, now, func(tx Tx, cur *Account) error {
 		*a = *cur
 		v, err := tx.CharterInForce()
 		version = v
@@ -443,15 +496,16 @@ func (s *Service) acceptCharter(ctx context.Context, a *Account, ans Answers, no
 		return true, err
 	}
 	if !accept {
-		return true, Errorf(EPOLICY, "the IT charter (version %s) must be accepted to go on (step 5)", version)
+		return true, &Error{Code: EPOLICY, Reason: ReasonCharterRefused, Param: version,
+			Message: fmt.Sprintf("the IT charter (version %s) must be accepted to go on (step 5)", version)}
 	}
-	err = s.Store.Update(ctx, a.StudentID, a.Version, func(tx Tx, cur *Account) error {
+	err = s.Store.Update(ctx, a.StudentID, a.Version, now, func(tx Tx, cur *Account) error {
 		*a = *cur
-		if a.State != from {
+		if a.State != StateRecoveryVerified {
 			return stateRefusal(a, "step 5")
 		}
 		a.CharterVersion, a.CharterAcceptedAt = version, now
-		return transition(tx, a, to, now, "accept-charter", "charter version "+version)
+		return transition(tx, a, StateCharterAccepted, now, "accept-charter", "charter version "+version)
 	})
 	if err != nil {
 		return true, err
@@ -462,11 +516,14 @@ func (s *Service) acceptCharter(ctx context.Context, a *Account, ans Answers, no
 
 // stepMailbox is step 6-1 (and 6-2's sending).
 func (s *Service) stepMailbox(ctx context.Context, a *Account, ans Answers, now time.Time, done *[]string) (bool, error) {
-	to, keep, _, err := ans.Redirect(a, a.RecoveryEmail)
+	to, keep, ok, err := ans.Redirect(a, a.RecoveryEmail)
 	if err != nil {
 		return true, err
 	}
-	pause, err := s.SetRedirectOn(ctx, a, to, keep, now)
+	if !ok {
+		return true, nil
+	}
+	pause, err := s.setRedirectOn(ctx, a, to, keep, now)
 	if err != nil {
 		return true, err
 	}
@@ -478,14 +535,15 @@ func (s *Service) stepMailbox(ctx context.Context, a *Account, ans Answers, now 
 }
 
 // checkExternalAddress validates an address a student gives: valid syntax,
-// not in the university's own domain.
+// not in the university's own domain (a redirect there would loop).
 func (s *Service) checkExternalAddress(addr, what string) (string, error) {
 	norm, err := ValidateEmail(addr)
 	if err != nil {
 		return "", err
 	}
 	if IsUniversityAddress(norm, universityDomain(s.Config.MailDomain)) {
-		return "", Errorf(EPOLICY, "%s %s is a university address: give an external address (a redirect there would loop)", what, norm)
+		return "", &Error{Code: EPOLICY, Reason: ReasonEmailUniversity,
+			Message: fmt.Sprintf("%s %s is a university address: give an external address (a redirect there would loop)", what, norm)}
 	}
 	return norm, nil
 }
@@ -500,11 +558,11 @@ func universityDomain(mailDomain string) string {
 	return mailDomain
 }
 
-// SetRedirectOn applies a redirect choice to a (step 6-1 during activation,
+// setRedirectOn applies a redirect choice to a (step 6-1 during activation,
 // or a later change). to == "" removes the redirect. An address that
 // differs from the recovery email gets its own link (6-2) and the returned
 // pause is non-nil.
-func (s *Service) SetRedirectOn(ctx context.Context, a *Account, to string, keepCopy bool, now time.Time) (*pausedError, error) {
+func (s *Service) setRedirectOn(ctx context.Context, a *Account, to string, keepCopy bool, now time.Time) (*pausedError, error) {
 	if to != "" {
 		norm, err := s.checkExternalAddress(to, "redirect address")
 		if err != nil {
@@ -513,14 +571,14 @@ func (s *Service) SetRedirectOn(ctx context.Context, a *Account, to string, keep
 		to = norm
 	}
 	var pause *pausedError
-	err := s.Store.Update(ctx, a.StudentID, a.Version, func(tx Tx, cur *Account) error {
+	err := s.Store.Update(ctx, a.StudentID, a.Version, now, func(tx Tx, cur *Account) error {
 		*a = *cur
 		switch a.State {
 		case StateCharterAccepted, StateRedirectPending, StateMailboxReady, StateActive:
 		default:
 			return stateRefusal(a, "step 6-1 (redirect)")
 		}
-		if err := tx.RevokeTokens(a, PurposeRedirect, now); err != nil {
+		if err := tx.RevokeTokens(a, PurposeRedirect); err != nil {
 			return err
 		}
 		next := StateMailboxReady
@@ -548,9 +606,13 @@ func (s *Service) SetRedirectOn(ctx context.Context, a *Account, to string, keep
 	return pause, err
 }
 
-// stepPassword is step 7, then 8.
+// stepPassword is step 7, then 8. The policy refuses the provisional
+// password: the one typed at steps 1-2 when known, else the stored one.
 func (s *Service) stepPassword(ctx context.Context, a *Account, ans Answers, provisional string, now time.Time, done *[]string) (bool, error) {
 	pc := PasswordContext{FirstName: a.FirstName, LastName: a.LastName, LoginLocal: a.Login, Provisional: provisional}
+	if a.Provisional != nil {
+		pc.ProvisionalHash = a.Provisional.Hash
+	}
 	pw, ok, err := ans.NewPassword(a, func(c string) error { return s.Config.Policy.Check(c, pc) })
 	if err != nil || !ok {
 		return true, err
@@ -562,7 +624,7 @@ func (s *Service) stepPassword(ctx context.Context, a *Account, ans Answers, pro
 	if err != nil {
 		return true, err
 	}
-	err = s.Store.Update(ctx, a.StudentID, a.Version, func(tx Tx, cur *Account) error {
+	err = s.Store.Update(ctx, a.StudentID, a.Version, now, func(tx Tx, cur *Account) error {
 		*a = *cur
 		if a.State != StateMailboxReady {
 			return stateRefusal(a, "step 7")
@@ -577,11 +639,13 @@ func (s *Service) stepPassword(ctx context.Context, a *Account, ans Answers, pro
 		if err := transition(tx, a, StateActive, now, "new-password", "steps 7-8: account active"); err != nil {
 			return err
 		}
-		to := a.RecoveryEmail
-		if to == "" {
+		if err := tx.EndSessions(a, SessionActivated); err != nil {
+			return err
+		}
+		if a.RecoveryEmail == "" {
 			return nil
 		}
-		return s.queue(tx, a, "activated", to, s.mailData(a), now)
+		return s.queue(tx, a, "activated", a.RecoveryEmail, s.mailData(a))
 	})
 	if err != nil {
 		return true, err
@@ -595,17 +659,18 @@ func (s *Service) confirmation(a *Account) *Confirmation {
 }
 
 func stateRefusal(a *Account, step string) error {
-	return Errorf(ESTATE, "%s refused: the account is at step %s (%s), next: %s", step, a.State.StepNumber(), a.State, a.State.NextStep())
+	return &Error{Code: ESTATE, Reason: ReasonWrongStep,
+		Message: fmt.Sprintf("%s refused: the account is at step %s (%s), next: %s", step, a.State.StepNumber(), a.State, a.State.NextStep())}
 }
 
 // SetRedirect is the set-redirect command: step 6-1 during the activation
 // or a later change. It returns an EPAUSED error when a 6-2 link was sent.
 func (s *Service) SetRedirect(ctx context.Context, key, to string, keepCopy bool, now time.Time) (*Outcome, error) {
-	a, err := s.Store.Load(ctx, key)
+	a, err := s.Store.Load(ctx, s.Config.LoginOf(key))
 	if err != nil {
 		return nil, err
 	}
-	pause, err := s.SetRedirectOn(ctx, a, to, keepCopy, now)
+	pause, err := s.setRedirectOn(ctx, a, to, keepCopy, now)
 	if err != nil {
 		return nil, err
 	}

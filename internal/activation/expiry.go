@@ -23,10 +23,10 @@ func mustLoadLocation(name string) *time.Location {
 func Zone() *time.Location { return parisZone }
 
 // LinkExpiry returns the last instant at which a link issued at `issued` can
-// still be followed: 23:59:59.999999999 Europe/Paris on the day `issued`
+// still be followed: 23:59:59.999999 Europe/Paris on the day `issued`
 // falls on in Europe/Paris, whatever the zone `issued` carries or the
 // server runs in. Put another way, the link expires at the midnight (Paris)
-// that follows the issue: LinkValid(issued, now) is now <= LinkExpiry(issued),
+// that follows the issue: a link is followed in time when now <= LinkExpiry(issued) (Token.ExpiredAt),
 // which is now < that midnight. The day may last 23 or 25 hours on DST days:
 // it is the calendar day that counts. The result is in Europe/Paris, so it
 // prints as "23:59".
@@ -35,13 +35,14 @@ func LinkExpiry(issued time.Time) time.Time {
 	// Midnight never falls in a DST gap or overlap in Europe/Paris (changes
 	// happen at 02:00/03:00), so this instant is unambiguous.
 	nextMidnight := time.Date(y, m, d+1, 0, 0, 0, 0, parisZone)
-	return nextMidnight.Add(-time.Nanosecond)
+	// PostgreSQL keeps microseconds: 23:59:59.999999 is stored as it is,
+	// where the last nanosecond would round up to the next midnight.
+	return nextMidnight.Add(-time.Microsecond)
 }
 
-// LinkValid reports whether a link issued at `issued` can still be followed
-// at `now`: now is before the midnight (Europe/Paris) following the issue.
-// A `now` before `issued` (clock skew, rehearsal clock) is also valid: only
-// lateness expires a link.
-func LinkValid(issued, now time.Time) bool {
-	return !now.After(LinkExpiry(issued))
+// LinkDayStart is the midnight (Europe/Paris) that began the day now falls
+// on: links count against the daily cap from there.
+func LinkDayStart(now time.Time) time.Time {
+	y, m, d := now.In(parisZone).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, parisZone)
 }

@@ -34,20 +34,20 @@ func TestLinkExpiry(t *testing.T) {
 		issued string // any zone
 		expiry string // the instant, in Paris
 	}{
-		{"ordinary day", "2026-09-14T10:00:00+02:00", "2026-09-14T23:59:59.999999999+02:00"},
-		{"issued just after midnight", "2026-09-14T00:30:00+02:00", "2026-09-14T23:59:59.999999999+02:00"},
-		{"issued at midnight", "2026-09-14T00:00:00+02:00", "2026-09-14T23:59:59.999999999+02:00"},
-		{"issued one second before midnight", "2026-09-14T23:59:59+02:00", "2026-09-14T23:59:59.999999999+02:00"},
-		{"issued in UTC, already next day in Paris", "2026-09-14T22:30:00Z", "2026-09-15T23:59:59.999999999+02:00"},
-		{"issued in New York, late evening", "2026-09-14T20:00:00-04:00", "2026-09-15T23:59:59.999999999+02:00"},
-		{"winter", "2026-01-10T08:00:00+01:00", "2026-01-10T23:59:59.999999999+01:00"},
-		{"spring forward 2026 (23h day)", "2026-03-29T00:30:00+01:00", "2026-03-29T23:59:59.999999999+02:00"},
-		{"spring forward 2026, after the change", "2026-03-29T03:30:00+02:00", "2026-03-29T23:59:59.999999999+02:00"},
-		{"fall back 2026 (25h day)", "2026-10-25T00:30:00+02:00", "2026-10-25T23:59:59.999999999+01:00"},
-		{"fall back 2026, second 02:30", "2026-10-25T02:30:00+01:00", "2026-10-25T23:59:59.999999999+01:00"},
-		{"spring forward 2027", "2027-03-28T01:00:00+01:00", "2027-03-28T23:59:59.999999999+02:00"},
-		{"fall back 2027", "2027-10-31T01:00:00+02:00", "2027-10-31T23:59:59.999999999+01:00"},
-		{"new year's eve", "2026-12-31T12:00:00+01:00", "2026-12-31T23:59:59.999999999+01:00"},
+		{"ordinary day", "2026-09-14T10:00:00+02:00", "2026-09-14T23:59:59.999999+02:00"},
+		{"issued just after midnight", "2026-09-14T00:30:00+02:00", "2026-09-14T23:59:59.999999+02:00"},
+		{"issued at midnight", "2026-09-14T00:00:00+02:00", "2026-09-14T23:59:59.999999+02:00"},
+		{"issued one second before midnight", "2026-09-14T23:59:59+02:00", "2026-09-14T23:59:59.999999+02:00"},
+		{"issued in UTC, already next day in Paris", "2026-09-14T22:30:00Z", "2026-09-15T23:59:59.999999+02:00"},
+		{"issued in New York, late evening", "2026-09-14T20:00:00-04:00", "2026-09-15T23:59:59.999999+02:00"},
+		{"winter", "2026-01-10T08:00:00+01:00", "2026-01-10T23:59:59.999999+01:00"},
+		{"spring forward 2026 (23h day)", "2026-03-29T00:30:00+01:00", "2026-03-29T23:59:59.999999+02:00"},
+		{"spring forward 2026, after the change", "2026-03-29T03:30:00+02:00", "2026-03-29T23:59:59.999999+02:00"},
+		{"fall back 2026 (25h day)", "2026-10-25T00:30:00+02:00", "2026-10-25T23:59:59.999999+01:00"},
+		{"fall back 2026, second 02:30", "2026-10-25T02:30:00+01:00", "2026-10-25T23:59:59.999999+01:00"},
+		{"spring forward 2027", "2027-03-28T01:00:00+01:00", "2027-03-28T23:59:59.999999+02:00"},
+		{"fall back 2027", "2027-10-31T01:00:00+02:00", "2027-10-31T23:59:59.999999+01:00"},
+		{"new year's eve", "2026-12-31T12:00:00+01:00", "2026-12-31T23:59:59.999999+01:00"},
 	}
 	for _, zone := range []string{"UTC", "America/New_York", "Pacific/Kiritimati", "Europe/Paris"} {
 		withLocal(t, zone, func() {
@@ -68,7 +68,9 @@ func TestLinkExpiry(t *testing.T) {
 	}
 }
 
-func TestLinkValid(t *testing.T) {
+// TestTokenExpiredAt checks the link rule: a link is followed in time up to
+// 23:59:59.999999 Paris on the day it was sent.
+func TestTokenExpiredAt(t *testing.T) {
 	tests := []struct {
 		name        string
 		issued, now string
@@ -76,7 +78,8 @@ func TestLinkValid(t *testing.T) {
 	}{
 		{"same second", "2026-09-14T10:00:00+02:00", "2026-09-14T10:00:00+02:00", true},
 		{"ordinary day, 23:59:59", "2026-09-14T10:00:00+02:00", "2026-09-14T23:59:59+02:00", true},
-		{"ordinary day, last nanosecond", "2026-09-14T10:00:00+02:00", "2026-09-14T23:59:59.999999999+02:00", true},
+		{"ordinary day, last microsecond", "2026-09-14T10:00:00+02:00", "2026-09-14T23:59:59.999999+02:00", true},
+		{"ordinary day, past the last microsecond", "2026-09-14T10:00:00+02:00", "2026-09-14T23:59:59.9999995+02:00", false},
 		{"ordinary day, midnight", "2026-09-14T10:00:00+02:00", "2026-09-15T00:00:00+02:00", false},
 		{"ordinary day, next morning", "2026-09-14T10:00:00+02:00", "2026-09-15T08:00:00+02:00", false},
 		{"issued 00:30, valid 23:59:59", "2026-09-14T00:30:00+02:00", "2026-09-14T23:59:59+02:00", true},
@@ -103,8 +106,9 @@ func TestLinkValid(t *testing.T) {
 			for _, tt := range tests {
 				// Parse in the local zone too, as a careless caller would.
 				issued, now := mustTime(t, tt.issued).Local(), mustTime(t, tt.now).Local()
-				if got := LinkValid(issued, now); got != tt.want {
-					t.Errorf("TZ=%s %s: LinkValid(%s, %s) = %v, want %v", zone, tt.name, tt.issued, tt.now, got, tt.want)
+				tok := &Token{IssuedAt: issued, ExpiresAt: LinkExpiry(issued)}
+				if got := !tok.ExpiredAt(now); got != tt.want {
+					t.Errorf("TZ=%s %s: link sent %s followed %s: in time = %v, want %v", zone, tt.name, tt.issued, tt.now, got, tt.want)
 				}
 			}
 		})

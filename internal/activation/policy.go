@@ -2,6 +2,7 @@ package activation
 
 import (
 	_ "embed"
+	"fmt"
 	"strings"
 	"sync"
 	"unicode"
@@ -34,6 +35,10 @@ type PasswordContext struct {
 	LastName    string
 	LoginLocal  string // "jean.dupont2"; a full address is cut at the @
 	Provisional string // the provisional password typed at step 2, if known
+	// ProvisionalHash is the stored provisional password: when Provisional
+	// is unknown (a web session stands for steps 1-2), a new password equal
+	// to it is still refused.
+	ProvisionalHash string
 }
 
 // Check returns nil if pw passes the policy, else an *Error with code
@@ -58,40 +63,44 @@ func (p PasswordPolicy) Check(pw string, c PasswordContext) error {
 	if c.Provisional != "" {
 		prov := NormalizeProvisional(c.Provisional)
 		if prov != "" && strings.Contains(NormalizeProvisional(pw), prov) {
-			return policyRefusal("it must not be your provisional password")
+			return policyRefusal(ReasonPasswordProvisional, "", "it must not be your provisional password")
 		}
+	} else if c.ProvisionalHash != "" && len(pw) <= MaxPasswordLength && VerifyProvisional(pw, c.ProvisionalHash) {
+		return policyRefusal(ReasonPasswordProvisional, "", "it must not be your provisional password")
 	}
 	n := utf8.RuneCountInString(pw)
 	if n < p.MinLength {
-		return policyRefusal("it must be at least %d characters long", p.MinLength)
+		return policyRefusal(ReasonPasswordTooShort, fmt.Sprint(p.MinLength), "it must be at least %d characters long", p.MinLength)
 	}
 	if n > MaxPasswordLength {
-		return policyRefusal("it must be at most %d characters long", MaxPasswordLength)
+		return policyRefusal(ReasonPasswordTooLong, fmt.Sprint(MaxPasswordLength), "it must be at most %d characters long", MaxPasswordLength)
 	}
 	if need := min(p.MinClasses, 4); policyClasses(pw) < need {
-		return policyRefusal("it must mix at least %d of: lower case, upper case, digits, other characters", need)
+		return policyRefusal(ReasonPasswordClasses, fmt.Sprint(need), "it must mix at least %d of: lower case, upper case, digits, other characters", need)
 	}
 	if p.ForbidNames {
 		f := foldForPolicy(pw)
 		cf := policyCompact(f)
 		if containsAnyToken(f, cf, nameTokens(c.FirstName)) {
-			return policyRefusal("it must not contain your first name")
+			return policyRefusal(ReasonPasswordFirstName, "", "it must not contain your first name")
 		}
 		if containsAnyToken(f, cf, nameTokens(c.LastName)) {
-			return policyRefusal("it must not contain your last name")
+			return policyRefusal(ReasonPasswordLastName, "", "it must not contain your last name")
 		}
 		if containsAnyToken(f, cf, loginTokens(c.LoginLocal)) {
-			return policyRefusal("it must not contain your login")
+			return policyRefusal(ReasonPasswordLogin, "", "it must not contain your login")
 		}
 	}
 	if p.ForbidWeak && IsWeakPassword(pw) {
-		return policyRefusal("it is a well-known weak password")
+		return policyRefusal(ReasonPasswordWeak, "", "it is a well-known weak password")
 	}
 	return nil
 }
 
-func policyRefusal(format string, args ...any) *Error {
-	return Errorf(EPOLICY, "password refused: "+format, args...)
+func policyRefusal(reason, param, format string, args ...any) *Error {
+	e := Errorf(EPOLICY, "password refused: "+format, args...)
+	e.Reason, e.Param = reason, param
+	return e
 }
 
 // policyClasses counts the character classes present in pw: lower case, upper

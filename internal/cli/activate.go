@@ -91,9 +91,10 @@ func (f *answerFile) AcceptCharter(*activation.Account, string) (bool, bool, err
 }
 
 func (f *answerFile) Redirect(_ *activation.Account, _ string) (string, bool, bool, error) {
+	// An absent redirect_to is an answer: no redirect (README).
 	keep := f.KeepCopy != nil && *f.KeepCopy
 	if f.RedirectTo == nil {
-		return "", false, false, nil
+		return "", false, true, nil
 	}
 	return strings.TrimSpace(*f.RedirectTo), keep, true, nil
 }

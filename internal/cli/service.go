@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/umontpellier/scolpass/internal/activation"
@@ -34,14 +33,14 @@ func (env *Env) accountService(ctx context.Context, channel string) (*accountRun
 		return nil, err
 	}
 	return &accountRun{
-		svc: &activation.Service{Store: &postgres.AccountStore{DB: db, Actor: env.actor(channel), Now: now}, Config: cfg},
+		svc: &activation.Service{Store: &postgres.AccountStore{DB: db, Actor: env.actor(channel)}, Config: cfg},
 		now: now,
 	}, nil
 }
 
 // login accepts a login with or without the university domain.
 func (r *accountRun) login(s string) string {
-	return strings.TrimSuffix(strings.TrimSpace(s), "@"+r.svc.Config.MailDomain)
+	return r.svc.Config.LoginOf(s)
 }
 
 // finish prints where a step left the account and turns a pause (a link to

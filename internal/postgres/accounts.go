@@ -14,11 +14,11 @@ import (
 	"github.com/umontpellier/scolpass/templates"
 )
 
-// AccountStore implements activation.Store on PostgreSQL.
+// AccountStore implements activation.Store on PostgreSQL. Every
+// transaction is stamped with the now its caller gives.
 type AccountStore struct {
 	DB    *DB
 	Actor activation.Actor
-	Now   time.Time // audit events are stamped with it
 }
 
 var _ activation.Store = (*AccountStore)(nil)
@@ -90,7 +90,7 @@ func (r *accountRow) account() *activation.Account {
 // Load returns the account whose login or student number is key.
 func (st *AccountStore) Load(ctx context.Context, key string) (*activation.Account, error) {
 	var r accountRow
-	err := st.DB.GetContext(ctx, &r, accountSelect+` WHERE s.login = $1 OR s.student_no = $1 LIMIT 1`, key)
+	err := st.DB.GetContext(ctx, &r, accountSelect+` WHERE s.login = lower($1) OR s.student_no = $1 LIMIT 1`, key)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, activation.Errorf(activation.ENOTFOUND, "no student with login or student number %q", key)
 	}
@@ -136,7 +136,7 @@ func (st *AccountStore) run(ctx context.Context, fn func(tx *sqlx.Tx) error) err
 }
 
 // Update locks the account, checks its version and runs fn.
-func (st *AccountStore) Update(ctx context.Context, studentID, version int64, fn func(tx activation.Tx, a *activation.Account) error) error {
+func (st *AccountStore) Update(ctx context.Context, studentID, version int64, now time.Time, fn func(tx activation.Tx, a *activation.Account) error) error {
 	return st.run(ctx, func(tx *sqlx.Tx) error {
 		a, err := lockAccount(ctx, tx, studentID)
 		if err != nil {
@@ -145,7 +145,7 @@ func (st *AccountStore) Update(ctx context.Context, studentID, version int64, fn
 		if version >= 0 && a.Version != version {
 			return activation.Errorf(activation.ESTATE, "%s was changed by someone else meanwhile (now at step %s): nothing was changed, run the command again", a.Login, a.State.StepNumber())
 		}
-		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: st.Now}, a)
+		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: now}, a)
 	})
 }
 
@@ -171,12 +171,13 @@ func (r *tokenRow) token() *activation.Token {
 const tokenSelect = `SELECT id, student_id, purpose, email, keep_copy, issued_at, expires_at, used_at, revoked_at FROM tokens`
 
 // UpdateByToken finds the token by its hash, locks its account and runs fn.
-func (st *AccountStore) UpdateByToken(ctx context.Context, hash []byte, fn func(tx activation.Tx, a *activation.Account, t *activation.Token) error) error {
+func (st *AccountStore) UpdateByToken(ctx context.Context, hash []byte, now time.Time, fn func(tx activation.Tx, a *activation.Account, t *activation.Token) error) error {
 	return st.run(ctx, func(tx *sqlx.Tx) error {
 		var tr tokenRow
 		if err := tx.GetContext(ctx, &tr, tokenSelect+` WHERE token_hash = $1`, hash); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
-				return activation.Errorf(activation.ETOKEN, "unknown link: check that it was copied whole, or ask for a new one")
+				return &activation.Error{Code: activation.ETOKEN, Reason: activation.ReasonTokenUnknown,
+					Message: "unknown link: check that it was copied whole, or ask for a new one"}
 			}
 			return err
 		}
@@ -187,7 +188,44 @@ func (st *AccountStore) UpdateByToken(ctx context.Context, hash []byte, fn func(
 		if err := tx.GetContext(ctx, &tr, tokenSelect+` WHERE id = $1`, tr.ID); err != nil {
 			return err
 		}
-		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: st.Now}, a, tr.token())
+		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: now}, a, tr.token())
+	})
+}
+
+type sessionRow struct {
+	ID         int64          `db:"id"`
+	StudentID  int64          `db:"student_id"`
+	CreatedAt  time.Time      `db:"created_at"`
+	LastSeenAt time.Time      `db:"last_seen_at"`
+	EndedAt    sql.NullTime   `db:"ended_at"`
+	EndReason  sql.NullString `db:"end_reason"`
+}
+
+const sessionSelect = `SELECT id, student_id, created_at, last_seen_at, ended_at, end_reason FROM web_sessions`
+
+// UpdateBySession finds the session by its secret's hash, locks its account
+// and runs fn.
+func (st *AccountStore) UpdateBySession(ctx context.Context, hash []byte, now time.Time, fn func(tx activation.Tx, a *activation.Account, s *activation.Session) error) error {
+	return st.run(ctx, func(tx *sqlx.Tx) error {
+		var sr sessionRow
+		if err := tx.GetContext(ctx, &sr, sessionSelect+` WHERE secret_hash = $1`, hash); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return &activation.Error{Code: activation.EAUTH, Reason: activation.ReasonSessionExpired,
+					Message: "the session expired: start again with the identifier and the provisional password (steps 1-2)"}
+			}
+			return err
+		}
+		a, err := lockAccount(ctx, tx, sr.StudentID)
+		if err != nil {
+			return err
+		}
+		// Read again under the account's lock: it may have ended meanwhile.
+		if err := tx.GetContext(ctx, &sr, sessionSelect+` WHERE id = $1`, sr.ID); err != nil {
+			return err
+		}
+		s := &activation.Session{ID: sr.ID, StudentID: sr.StudentID, CreatedAt: sr.CreatedAt, LastSeenAt: sr.LastSeenAt,
+			EndedAt: nt(sr.EndedAt), EndReason: sr.EndReason.String}
+		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: now}, a, s)
 	})
 }
 
@@ -232,15 +270,15 @@ func (t *accountTx) CreateToken(a *activation.Account, tk activation.Token, hash
 	return err
 }
 
-func (t *accountTx) RevokeTokens(a *activation.Account, purpose string, now time.Time) error {
+func (t *accountTx) RevokeTokens(a *activation.Account, purpose string) error {
 	_, err := t.tx.ExecContext(t.ctx, `UPDATE tokens SET revoked_at = $2
-		WHERE student_id = $1 AND used_at IS NULL AND revoked_at IS NULL AND ($3 = '' OR purpose = $3)`, a.StudentID, now, purpose)
+		WHERE student_id = $1 AND used_at IS NULL AND revoked_at IS NULL AND ($3 = '' OR purpose = $3)`, a.StudentID, t.now, purpose)
 	return err
 }
 
-func (t *accountTx) UseToken(tk *activation.Token, now time.Time) error {
-	_, err := t.tx.ExecContext(t.ctx, `UPDATE tokens SET used_at = $2 WHERE id = $1 AND used_at IS NULL`, tk.ID, now)
-	tk.UsedAt = now
+func (t *accountTx) UseToken(tk *activation.Token) error {
+	_, err := t.tx.ExecContext(t.ctx, `UPDATE tokens SET used_at = $2 WHERE id = $1 AND used_at IS NULL`, tk.ID, t.now)
+	tk.UsedAt = t.now
 	return err
 }
 
@@ -263,15 +301,42 @@ func (t *accountTx) CountTokensSince(a *activation.Account, since time.Time) (in
 	return n, err
 }
 
-func (t *accountTx) QueueEmail(a *activation.Account, e activation.Email, now time.Time) error {
+func (t *accountTx) QueueEmail(a *activation.Account, e activation.Email) error {
 	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO outbox (student_id, kind, to_addr, subject, body, created_at, next_attempt_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $6)`, a.StudentID, e.Kind, e.To, e.Subject, e.Body, now)
+		VALUES ($1, $2, $3, $4, $5, $6, $6)`, a.StudentID, e.Kind, e.To, e.Subject, e.Body, t.now)
 	return err
 }
 
+func (t *accountTx) CreateSession(a *activation.Account, hash []byte) error {
+	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO web_sessions (student_id, secret_hash, created_at, last_seen_at)
+		VALUES ($1, $2, $3, $3)`, a.StudentID, hash, t.now)
+	return err
+}
+
+func (t *accountTx) EndSessions(a *activation.Account, reason string) error {
+	_, err := t.tx.ExecContext(t.ctx, `UPDATE web_sessions SET ended_at = $2, end_reason = $3
+		WHERE student_id = $1 AND ended_at IS NULL`, a.StudentID, t.now, reason)
+	return err
+}
+
+func (t *accountTx) TouchSession(s *activation.Session, reason string) error {
+	if reason == "" {
+		s.LastSeenAt = t.now
+		_, err := t.tx.ExecContext(t.ctx, `UPDATE web_sessions SET last_seen_at = $2 WHERE id = $1`, s.ID, t.now)
+		return err
+	}
+	s.EndedAt, s.EndReason = t.now, reason
+	_, err := t.tx.ExecContext(t.ctx, `UPDATE web_sessions SET ended_at = $2, end_reason = $3 WHERE id = $1 AND ended_at IS NULL`, s.ID, t.now, reason)
+	return err
+}
+
+// charterInForceSQL is the charter rule: the newest published version is
+// in force.
+const charterInForceSQL = `SELECT version FROM charters ORDER BY published_at DESC, version DESC LIMIT 1`
+
 func (t *accountTx) CharterInForce() (string, error) {
 	var v string
-	err := t.tx.GetContext(t.ctx, &v, `SELECT version FROM charters ORDER BY published_at DESC, version DESC LIMIT 1`)
+	err := t.tx.GetContext(t.ctx, &v, charterInForceSQL)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", activation.Errorf(activation.ESCHEMA, "no IT charter is published: run scolpass migrate")
 	}

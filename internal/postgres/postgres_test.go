@@ -187,9 +187,9 @@ func TestConcurrentActivationsConflict(t *testing.T) {
 			wg.Add(1)
 			go func(i int) {
 				defer wg.Done()
-				svc := &activation.Service{Store: &postgres.AccountStore{DB: db, Actor: actor, Now: t0}, Config: cfg}
+				svc := &activation.Service{Store: &postgres.AccountStore{DB: db, Actor: actor}, Config: cfg}
 				<-start
-				_, results[i] = svc.Activate(ctx, "anne.alpha", answers{pw: pw, recovery: fmt.Sprintf("agent%d@example.org", i)}, t0)
+				_, results[i] = svc.ActivateWith(ctx, "anne.alpha", answers{pw: pw, recovery: fmt.Sprintf("agent%d@example.org", i)}, activation.ActivateOptions{}, t0)
 			}(i)
 		}
 		close(start)

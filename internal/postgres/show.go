@@ -66,7 +66,7 @@ func (db *DB) Details(ctx context.Context, key string) (*StudentDetails, error) 
 		FROM audit_events WHERE student_id = $1 ORDER BY id`, s.ID); err != nil {
 		return nil, mapError(err)
 	}
-	err = db.GetContext(ctx, &d.CharterInForce, `SELECT version FROM charters ORDER BY published_at DESC, version DESC LIMIT 1`)
+	err = db.GetContext(ctx, &d.CharterInForce, charterInForceSQL)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, mapError(err)
 	}

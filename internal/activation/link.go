@@ -1,0 +1,48 @@
+package activation
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// The emailed link, in one place: how it is built (LinkFor), read back from
+// what a person pastes (TokenFromInput), and hidden wherever it could be
+// shown (RedactLinks). They change together.
+
+// linkPath is the path of every emailed link under BaseURL.
+const linkPath = "/verify/"
+
+// LinkFor returns the emailed link that carries token: BaseURL/verify/TOKEN.
+func (c Config) LinkFor(token string) string { return c.BaseURL + linkPath + token }
+
+// TokenFromInput accepts a bare token or a whole emailed link (also with
+// text around it, as pasted from an email) and returns the token.
+func TokenFromInput(in string) string {
+	if f := strings.Fields(in); len(f) > 0 {
+		in = f[0] // a pasted email may bring the link twice, or trailing text
+	} else {
+		return ""
+	}
+	if strings.Contains(in, "/") {
+		if u, err := url.Parse(in); err == nil {
+			if t := u.Query().Get("token"); t != "" {
+				return t
+			}
+			p := strings.TrimRight(u.Path, "/")
+			if i := strings.LastIndexByte(p, '/'); i >= 0 {
+				return p[i+1:]
+			}
+		}
+	}
+	return in
+}
+
+// linkTokenRE finds the token of an emailed link.
+var linkTokenRE = regexp.MustCompile(`(` + regexp.QuoteMeta(linkPath) + `)[A-Za-z0-9_-]+`)
+
+// RedactLinks hides the token of every emailed link in text (an email body
+// shown by `mail show`, a request path in a log line).
+func RedactLinks(text string) string {
+	return linkTokenRE.ReplaceAllString(text, "${1}[hidden]")
+}

@@ -1,0 +1,302 @@
+package activation
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+)
+
+// Reasons name, for a face that speaks several languages, which rule
+// refused an input. Error.Reason carries one of them; the English Message
+// stays the sentence for the command line.
+const (
+	ReasonAuthFailed          = "auth_failed"          // unknown login, wrong provisional password or locked (one answer for all)
+	ReasonProvisionalExpired  = "provisional_expired"  // the SCOL'PASS is past its validity
+	ReasonAlreadyActive       = "already_active"       // told only to the holder of the provisional password
+	ReasonSessionExpired      = "session_expired"      // no live session: back to steps 1-2
+	ReasonPasswordProvisional = "password_provisional" // new password contains the provisional one
+	ReasonPasswordTooShort    = "password_too_short"   // Param: the minimum length
+	ReasonPasswordTooLong     = "password_too_long"    // Param: the maximum length
+	ReasonPasswordClasses     = "password_classes"     // Param: the classes needed
+	ReasonPasswordFirstName   = "password_first_name"
+	ReasonPasswordLastName    = "password_last_name"
+	ReasonPasswordLogin       = "password_login"
+	ReasonPasswordWeak        = "password_weak"
+	ReasonEmailInvalid        = "email_invalid"    // Param: what is wrong, in English
+	ReasonEmailUniversity     = "email_university" // a university address (a redirect there would loop)
+	ReasonCharterRefused      = "charter_refused"
+	ReasonLinkCap             = "link_cap" // Param: the daily limit
+	ReasonTokenUnknown        = "token_unknown"
+	ReasonTokenUsed           = "token_used"
+	ReasonTokenReplaced       = "token_replaced"
+	ReasonTokenExpired        = "token_expired" // the activation went back to step 1 when it was waiting for that link
+	ReasonTokenMismatch       = "token_mismatch"
+	ReasonWrongStep           = "wrong_step"
+	ReasonConflict            = "conflict"
+)
+
+// Reason returns the Reason of the first domain error in err's chain ("" when
+// it has none).
+func Reason(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return ""
+}
+
+// Given is a fixed set of answers: the JSON answers of a script, the one
+// form a web page posts. A nil field is no answer (the run stops before
+// that step).
+type Given struct {
+	Provisional *string
+	Recovery    *string
+	Charter     *bool
+	RedirectTo  *string // "" : no redirect
+	KeepCopy    bool
+	NewPass     *string
+}
+
+// LinkInfo describes an emailed link without using it (what GET /verify
+// shows before the student presses the button).
+type LinkInfo struct {
+	Purpose   string    // PurposeRecovery (step 4) or PurposeRedirect (step 6-2)
+	Step      string    // "4" or "6-2"
+	Login     string    // full identifier
+	Email     string    // the address the link confirms
+	KeepCopy  bool      // redirect links: keep a copy in the university mailbox
+	ExpiresAt time.Time // last instant it can be followed
+}
+
+// SessionSecretLength is the length of a session secret: like a link's
+// token, URL-safe base64 of 32 random bytes (NewToken).
+const SessionSecretLength = 43
+
+// StartSession is steps 1-2 for a face that keeps a session (the web site):
+// it checks identifier (with or without @domain) and provisional password
+// exactly as ActivateWith does (same EAUTH answer for an unknown login, a
+// wrong password or a lock; failures counted), then opens a session bound
+// to the account and returns its secret, to be kept by the browser only
+// (the store keeps its hash). Starting a session ends every other session
+// of the account. The outcome says where the account stands, as Resume
+// does.
+func (s *Service) StartSession(ctx context.Context, identifier, provisional string, now time.Time) (string, *Outcome, error) {
+	key := s.Config.LoginOf(identifier)
+	a, err := s.Store.Load(ctx, key)
+	if err != nil && ErrorCode(err) != ENOTFOUND {
+		return "", nil, err
+	}
+	if a == nil || a.LockedAt(now) || key == "" {
+		// The same work as a wrong password, so that timing tells nothing.
+		VerifyProvisional(provisional, dummyProvisionalHash)
+		return "", nil, errAuthFailed()
+	}
+	secret, hash, err := NewToken()
+	if err != nil {
+		return "", nil, err
+	}
+	var out *Outcome
+	err = s.authenticate(ctx, a, provisional, now, func(tx Tx, a *Account) error {
+		if err := tx.EndSessions(a, SessionReplaced); err != nil {
+			return err
+		}
+		if err := tx.CreateSession(a, hash); err != nil {
+			return err
+		}
+		o, err := s.view(tx, a)
+		out = o
+		return err
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	out.Done = []string{"1-2"}
+	return secret, out, nil
+}
+
+// dummyProvisionalHash is checked against when there is no account, so that
+// an unknown login costs what a wrong password costs.
+var dummyProvisionalHash = HashProvisional("UNKNOWN-LOGIN-NO-ACCOUNT")
+
+func errSessionExpired() error {
+	return &Error{Code: EAUTH, Reason: ReasonSessionExpired,
+		Message: "the session expired: start again with the identifier and the provisional password (steps 1-2)"}
+}
+
+// session finds the live session of secret, locks its account and runs fn.
+// A session ended by the activation still shows step 8 (read-only) until
+// it would have gone idle.
+func (s *Service) session(ctx context.Context, secret string, now time.Time, fn func(tx Tx, a *Account, ses *Session) error) error {
+	if len(secret) != SessionSecretLength {
+		return errSessionExpired()
+	}
+	return s.Store.UpdateBySession(ctx, HashToken(secret), now, func(tx Tx, a *Account, ses *Session) error {
+		if !ses.EndedAt.IsZero() {
+			if ses.EndReason == SessionActivated && a.State == StateActive && now.Before(ses.EndedAt.Add(s.Config.SessionIdle)) {
+				return fn(tx, a, ses)
+			}
+			return errSessionExpired()
+		}
+		if ses.ExpiredAt(now, s.Config.SessionIdle, s.Config.SessionLifetime) {
+			if err := tx.TouchSession(ses, SessionExpired); err != nil {
+				return err
+			}
+			return KeepChanges(errSessionExpired())
+		}
+		switch a.State {
+		case StateImported, StateIssued:
+			// Restarted or re-issued meanwhile: steps 1-2 again.
+			if err := tx.TouchSession(ses, SessionReset); err != nil {
+				return err
+			}
+			return KeepChanges(errSessionExpired())
+		}
+		expired, err := s.expireStaleLink(tx, a, now)
+		if err != nil {
+			return err
+		}
+		if expired {
+			return KeepChanges(&Error{Code: ETOKEN, Reason: ReasonTokenExpired,
+				Message: "the emailed link expired at 23:59 (Paris time): the activation goes back to step 1 (identifier and provisional password)"})
+		}
+		if err := tx.TouchSession(ses, ""); err != nil {
+			return err
+		}
+		return fn(tx, a, ses)
+	})
+}
+
+// view is where the account stands, with what the next page needs: the
+// pending link, the charter in force, the confirmation.
+func (s *Service) view(tx Tx, a *Account) (*Outcome, error) {
+	out := s.outcome(a, nil)
+	if purpose := a.State.pendingPurpose(); purpose != "" {
+		p, err := s.pendingPause(tx, a, purpose, "")
+		if err != nil {
+			return nil, err
+		}
+		out.LinkSentTo, out.LinkValidUntil, out.Message = p.to, &p.until, p.msg
+	}
+	if a.State == StateRecoveryVerified {
+		v, err := tx.CharterInForce()
+		if err != nil {
+			return nil, err
+		}
+		out.Charter = v
+	}
+	return out, nil
+}
+
+// Resume returns where the account of a live session stands (the outcome's
+// LinkSentTo/LinkValidUntil for a pending link, Charter for step 5,
+// RecoveryEmail for step 6-1, Confirmation when active) and refreshes the
+// session's idle time. A session unknown, ended, idle longer than
+// Config.SessionIdle or older than Config.SessionLifetime gives EAUTH with
+// Reason ReasonSessionExpired; a session whose account waited for a link
+// that expired gives ETOKEN ReasonTokenExpired (the account is back at step
+// 1).
+func (s *Service) Resume(ctx context.Context, secret string, now time.Time) (*Outcome, error) {
+	var out *Outcome
+	err := s.session(ctx, secret, now, func(tx Tx, a *Account, _ *Session) error {
+		o, err := s.view(tx, a)
+		out = o
+		return err
+	})
+	return out, err
+}
+
+// Continue runs the steps from where the account stands, as far as ans
+// allows, like ActivateWith; the live session stands for steps 1-2. The
+// step 7 that activates the account ends its sessions; the one that did it
+// still shows step 8 until it would have gone idle. Errors as ActivateWith,
+// plus those of Resume.
+func (s *Service) Continue(ctx context.Context, secret string, ans Answers, opts ActivateOptions, now time.Time) (*Outcome, error) {
+	var acc *Account
+	err := s.session(ctx, secret, now, func(tx Tx, a *Account, _ *Session) error {
+		acc = a
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.advance(ctx, acc, ans, opts, "", now, nil)
+}
+
+// EndSession ends a session (log out). Unknown or ended sessions are
+// ignored.
+func (s *Service) EndSession(ctx context.Context, secret string, now time.Time) error {
+	if len(secret) != SessionSecretLength {
+		return nil
+	}
+	err := s.Store.UpdateBySession(ctx, HashToken(secret), now, func(tx Tx, a *Account, ses *Session) error {
+		if !ses.EndedAt.IsZero() {
+			return nil
+		}
+		return tx.TouchSession(ses, SessionLogout)
+	})
+	if Reason(err) == ReasonSessionExpired {
+		return nil
+	}
+	return err
+}
+
+// InspectLink tells what a link would confirm without using it or changing
+// anything. ETOKEN (with a Reason) for an unknown, used, replaced, expired or
+// mismatched link: the same verdict VerifyToken would give.
+func (s *Service) InspectLink(ctx context.Context, input string, now time.Time) (*LinkInfo, error) {
+	token := TokenFromInput(input)
+	if token == "" {
+		return nil, &Error{Code: ETOKEN, Reason: ReasonTokenUnknown, Message: "no token given"}
+	}
+	var info *LinkInfo
+	err := s.Store.UpdateByToken(ctx, HashToken(token), now, func(tx Tx, a *Account, t *Token) error {
+		if err := s.linkProblem(a, t, now); err != nil {
+			return err
+		}
+		info = &LinkInfo{Purpose: t.Purpose, Step: stepOfPurpose(t.Purpose), Login: s.Config.Identifier(a.Login),
+			Email: t.Email, KeepCopy: t.KeepCopy, ExpiresAt: t.ExpiresAt}
+		return nil
+	})
+	return info, err
+}
+
+// ProvisionalPassword implements Answers.
+func (g *Given) ProvisionalPassword(*Account) (string, bool, error) {
+	if g.Provisional == nil {
+		return "", false, nil
+	}
+	return *g.Provisional, true, nil
+}
+
+// RecoveryEmail implements Answers; an empty address is no answer.
+func (g *Given) RecoveryEmail(*Account) (string, bool, error) {
+	if g.Recovery == nil || *g.Recovery == "" {
+		return "", false, nil
+	}
+	return *g.Recovery, true, nil
+}
+
+// AcceptCharter implements Answers.
+func (g *Given) AcceptCharter(*Account, string) (bool, bool, error) {
+	if g.Charter == nil {
+		return false, false, nil
+	}
+	return *g.Charter, true, nil
+}
+
+// Redirect implements Answers.
+func (g *Given) Redirect(*Account, string) (string, bool, bool, error) {
+	if g.RedirectTo == nil {
+		return "", false, false, nil
+	}
+	return strings.TrimSpace(*g.RedirectTo), g.KeepCopy, true, nil
+}
+
+// NewPassword implements Answers.
+func (g *Given) NewPassword(*Account, func(string) error) (string, bool, error) {
+	if g.NewPass == nil {
+		return "", false, nil
+	}
+	return *g.NewPass, true, nil
+}

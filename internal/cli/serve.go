@@ -104,43 +104,6 @@ func rateOf(perMinute float64) web.Rate {
 	return web.Rate{PerMinute: perMinute, Burst: max(1, int(perMinute*2/3))}
 }
 
-// serviceEngine is the activation service for the site: one Service per
-// call, its store stamping audit events with the request's time and
-// channel "web".
-type serviceEngine struct {
-	db    *postgres.DB
-	cfg   activation.Config
-	actor activation.Actor
-}
-
-func (e *serviceEngine) at(now time.Time) *activation.Service {
-	return &activation.Service{Store: &postgres.AccountStore{DB: e.db, Actor: e.actor, Now: now}, Config: e.cfg}
-}
-
-func (e *serviceEngine) StartSession(ctx context.Context, id, pw string, now time.Time) (string, *activation.Outcome, error) {
-	return e.at(now).StartSession(ctx, id, pw, now)
-}
-
-func (e *serviceEngine) Resume(ctx context.Context, secret string, now time.Time) (*activation.Outcome, error) {
-	return e.at(now).Resume(ctx, secret, now)
-}
-
-func (e *serviceEngine) Continue(ctx context.Context, secret string, ans activation.Answers, opts activation.ActivateOptions, now time.Time) (*activation.Outcome, error) {
-	return e.at(now).Continue(ctx, secret, ans, opts, now)
-}
-
-func (e *serviceEngine) EndSession(ctx context.Context, secret string, now time.Time) error {
-	return e.at(now).EndSession(ctx, secret, now)
-}
-
-func (e *serviceEngine) InspectLink(ctx context.Context, token string, now time.Time) (*activation.LinkInfo, error) {
-	return e.at(now).InspectLink(ctx, token, now)
-}
-
-func (e *serviceEngine) VerifyToken(ctx context.Context, token string, now time.Time) (*activation.Outcome, error) {
-	return e.at(now).VerifyToken(ctx, token, now)
-}
-
 func pathOf(raw, def string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.Path == "" || u.Path == "/" {
@@ -173,7 +136,7 @@ func runServe(ctx context.Context, env *Env, o *ServeOptions) error {
 		db.SetMaxIdleConns(o.DBConns)
 	}
 	site, err := web.New(web.Options{
-		Engine: &serviceEngine{db: db, cfg: cfg, actor: env.actor("web")},
+		Engine: &activation.Service{Store: &postgres.AccountStore{DB: db, Actor: env.actor("web")}, Config: cfg},
 		Now: func() time.Time {
 			t, _ := env.now()
 			return t

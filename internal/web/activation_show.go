@@ -149,6 +149,13 @@ func (s *Server) refused(w http.ResponseWriter, r *http.Request, emailField stri
 		p.Alert = l.T("reason.session_expired")
 		s.render(w, http.StatusUnauthorized, "login", p)
 		return
+	case code == activation.ETOKEN && reason == activation.ReasonTokenExpired:
+		// The link the account waited for expired: back to step 1.
+		clearSession(w)
+		p := s.loginPage(r)
+		p.Alert = l.T("link.token_expired")
+		s.render(w, http.StatusOK, "login", p)
+		return
 	case code == activation.EINTERNAL || code == activation.ESCHEMA || code == activation.EINVALID:
 		s.opt.Logger.Error("activation service", "route", routeOf(r), "code", code, "err", err.Error())
 		s.errorPage(w, r, http.StatusInternalServerError, "error.internal")

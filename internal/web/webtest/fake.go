@@ -196,7 +196,15 @@ func (e *Engine) session(secret string, now time.Time) (*Account, error) {
 		return nil, reasoned(activation.EAUTH, activation.ReasonSessionExpired, "", "session expired")
 	}
 	s.use = now
-	return e.Accounts[s.login], nil
+	a := e.Accounts[s.login]
+	if a.State == activation.StateRecoveryPending || a.State == activation.StateRedirectPending {
+		if t := e.pending(a); t != nil && now.After(t.expires) {
+			e.revokeAll(a)
+			e.back(a)
+			return nil, reasoned(activation.ETOKEN, activation.ReasonTokenExpired, "", "the link expired")
+		}
+	}
+	return a, nil
 }
 
 // Resume implements web.Engine.

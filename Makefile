@@ -19,8 +19,8 @@ lint: vet
 
 # Every test, against a throwaway PostgreSQL started (and stopped) here.
 test: vet
-	scripts/ensure-tools.sh
-	scripts/with-pg.sh $(GO) test -race -count=1 -timeout 30m ./...
+	scripts/ensure-tools.sh chromium:chromium
+	SCOLPASS_AXE_JS=$$(scripts/ensure-axe.sh) scripts/with-pg.sh $(GO) test -race -count=1 -timeout 30m ./...
 
 bench: build
 	scripts/bench-import.sh

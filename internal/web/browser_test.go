@@ -253,7 +253,7 @@ func TestBrowserWholeFlow(t *testing.T) {
 	b := newBrowser(t)
 	s := newStack(t)
 	for _, tc := range []struct {
-		lang, login, recovery, redirect string
+		lang, login, recovery, redirect                       string
 		step3, step5, step61, step62, step7, step8, confirmed string
 	}{
 		{"fr", "jean.dupont", "jean@example.org", "jean.d@laposte.net", "Étape 3 sur 8", "Étape 5 sur 8", "Étape 6-1 sur 8", "Étape 6-2 sur 8", "Étape 7 sur 8", "Étape 8 sur 8", "confirmé"},

@@ -213,7 +213,7 @@ func (b *browser) check(ctx context.Context, name string) {
 		width  int64
 		height int64
 		mobile bool
-	}{{"360", 360, 740, true}, {"desktop", 1280, 900, false}} {
+	}{{"desktop", 1280, 900, false}, {"360", 360, 740, true}} {
 		var png []byte
 		emu := chromedp.EmulateViewport(w.width, w.height)
 		if w.mobile {

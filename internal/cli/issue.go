@@ -49,7 +49,7 @@ the file appears only once the passwords are stored.`,
 		Example: `  scolpass issue-scolpass --program L1INFO --out l1info.pdf
   scolpass issue-scolpass --all --out-dir sheets/
   scolpass issue-scolpass --student 22600001 --student 22600002 --out desk.pdf --force`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runIssue(cmd, env, opts)
 		},
@@ -322,4 +322,3 @@ func fileError(err error) error {
 	}
 	return err
 }
-

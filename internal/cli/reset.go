@@ -36,7 +36,7 @@ func newResetCmd(env *Env) *cobra.Command {
   scolpass reset jean.dupont --restart
   scolpass reset jean.dupont --reissue --out jean.pdf
   scolpass reset jean.dupont --reissue --force     # forgotten password on an active account`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs("LOGIN"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Login = args[0]
 			n := 0

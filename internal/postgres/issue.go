@@ -12,7 +12,6 @@ import (
 	"github.com/umontpellier/scolpass/internal/activation"
 )
 
-
 // IssueBatch selects and locks the accounts matching sel's filters, lets fn
 // decide and change them (activation.Service.Issue), and writes back in
 // bulk what fn returned: every mutable column of each account as the

@@ -157,6 +157,14 @@ type Store interface {
 	// ReasonSessionExpired when unknown), locks its account and runs fn
 	// like Update.
 	UpdateBySession(ctx context.Context, hash []byte, now time.Time, fn func(tx Tx, a *Account, s *Session) error) error
+	// IssueBatch selects the accounts matching sel's filters (student
+	// numbers, programmes, components, years; not its rules), locks them
+	// and calls fn with them, in student order. In the same transaction it
+	// then writes each account fn returns as fn left it (state, choices,
+	// lock, password, provisional credentials), revokes their links, ends
+	// their web sessions and audits each one ("issue-scolpass", batch). If
+	// fn fails nothing changes.
+	IssueBatch(ctx context.Context, sel IssueSelection, now time.Time, fn func(accounts []*Account) ([]*Account, error)) error
 }
 
 // Tx is what a step may do inside its transaction; times are the

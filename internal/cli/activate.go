@@ -48,7 +48,7 @@ SCOLPASS_LINKS_PER_DAY links (5) per account per day.`,
 		Example: `  scolpass activate jean.dupont                      # assisted, at the helpdesk
   scolpass activate jean.dupont --answers answers.json -o json
   echo '{"provisional_password":"…","recovery_email":"jean@example.org"}' | scolpass activate jean.dupont --answers -`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs("LOGIN"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Login = args[0]
 			return runActivate(cmd, env, opts)

@@ -82,9 +82,11 @@ func TestAssistedActivation(t *testing.T) {
 	if _, err := db.ImportStudents(ctx, []roster.Student{{Line: 2, StudentNo: "1", FirstName: "Anne", LastName: "Alpha", LoginBase: base}}, postgres.ImportOptions{}, actor, now); err != nil {
 		t.Fatal(err)
 	}
-	const provisional = "ABCD-EFGH-JKMN-PQ"
-	if _, err := db.Issue(ctx, postgres.IssueSelection{All: true}, "b", actor, now, func(c []postgres.IssueCandidate) ([]postgres.IssuedCredential, error) {
-		return []postgres.IssuedCredential{{StudentID: c[0].StudentID, Hash: activation.HashProvisional(provisional), ExpiresAt: now.AddDate(0, 1, 0)}}, nil
+	var provisional string
+	svc := &activation.Service{Store: &postgres.AccountStore{DB: db, Actor: actor}, Config: activation.DefaultConfig()}
+	if _, err := svc.Issue(ctx, activation.IssueSelection{All: true}, 30*24*time.Hour, now, func(s []activation.NewSheet) error {
+		provisional = s[0].Password
+		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}

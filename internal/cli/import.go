@@ -43,7 +43,7 @@ existing student's is imported and listed as a possible duplicate.`,
 		Example: `  scolpass import-students apogee-2026.csv
   scolpass import-students --dry-run apogee-2026.csv
   iconv -f latin1 -t utf-8 export.csv | scolpass import-students - -o json`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs("FILE (or - for stdin)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.File = args[0]
 			return runImport(cmd, env, opts)

@@ -1,18 +1,13 @@
 package cli
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -21,7 +16,6 @@ import (
 	"github.com/umontpellier/scolpass/internal/activation"
 	"github.com/umontpellier/scolpass/internal/login"
 	"github.com/umontpellier/scolpass/internal/passpdf"
-	"github.com/umontpellier/scolpass/internal/postgres"
 )
 
 type issueOptions struct {
@@ -55,7 +49,7 @@ the file appears only once the passwords are stored.`,
 		Example: `  scolpass issue-scolpass --program L1INFO --out l1info.pdf
   scolpass issue-scolpass --all --out-dir sheets/
   scolpass issue-scolpass --student 22600001 --student 22600002 --out desk.pdf --force`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runIssue(cmd, env, opts)
 		},
@@ -94,26 +88,19 @@ type issueReport struct {
 // special letters ignored.
 func sheetKey(s string) string { return login.SortKey(s) }
 
-func sortCandidates(c []postgres.IssueCandidate) {
-	sort.SliceStable(c, func(i, j int) bool {
-		a, b := c[i], c[j]
-		if a.Program != b.Program {
-			return sheetKey(a.Program) < sheetKey(b.Program)
-		}
-		if ka, kb := sheetKey(a.LastName), sheetKey(b.LastName); ka != kb {
-			return ka < kb
-		}
-		if ka, kb := sheetKey(a.FirstName), sheetKey(b.FirstName); ka != kb {
-			return ka < kb
-		}
-		return a.StudentNo < b.StudentNo
-	})
-}
-
-func newBatchID(now time.Time) string {
-	var b [3]byte
-	_, _ = rand.Read(b[:])
-	return now.In(activation.Zone()).Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
+// sheetLess is the order of sheets on paper (and of the issue report):
+// programme, last name, first name, student number.
+func sheetLess(a, b *activation.Account) bool {
+	if a.Program != b.Program {
+		return sheetKey(a.Program) < sheetKey(b.Program)
+	}
+	if ka, kb := sheetKey(a.LastName), sheetKey(b.LastName); ka != kb {
+		return ka < kb
+	}
+	if ka, kb := sheetKey(a.FirstName), sheetKey(b.FirstName); ka != kb {
+		return ka < kb
+	}
+	return a.StudentNo < b.StudentNo
 }
 
 func runIssue(cmd *cobra.Command, env *Env, opts *issueOptions) error {
@@ -124,8 +111,31 @@ func runIssue(cmd *cobra.Command, env *Env, opts *issueOptions) error {
 	if err != nil || validFor <= 0 {
 		return usagef("--valid-for %q is not a duration such as 120d or 720h", opts.ValidFor)
 	}
-	sel := postgres.IssueSelection{StudentNos: opts.Students, Programs: opts.Programs, Components: opts.Components, Years: opts.Years, All: opts.All}
-	return issueSheets(cmd, env, sel, sheetTarget{File: opts.Out, Dir: opts.OutDir, Force: opts.Force}, validFor, "issue-scolpass")
+	target := sheetTarget{File: opts.Out, Dir: opts.OutDir, Force: opts.Force}
+	if err := target.check(); err != nil {
+		return err
+	}
+	run, err := env.accountService(cmd.Context(), "bulk")
+	if err != nil {
+		return err
+	}
+	sel := activation.IssueSelection{StudentNos: opts.Students, Programs: opts.Programs, Components: opts.Components, Years: opts.Years, All: opts.All}
+	p := run.sheetPrinter(env, target)
+	res, err := run.svc.Issue(cmd.Context(), sel, validFor, run.now, p.print)
+	if err := p.finish(err); err != nil {
+		return err
+	}
+	rep := issueReportOf(run.svc.Config, res, p.files)
+	if err := printIssue(env, rep, target); err != nil {
+		return err
+	}
+	switch {
+	case len(rep.Issued) == 0 && len(sel.StudentNos) > 0 && len(rep.NotFound) == len(sel.StudentNos):
+		return activation.Errorf(activation.ENOTFOUND, "no student with number %s", strings.Join(rep.NotFound, ", "))
+	case len(rep.NotFound) > 0 || (len(sel.StudentNos) > 0 && len(rep.Skipped) > 0):
+		return &silentError{code: ExitPartial}
+	}
+	return nil
 }
 
 // sheetTarget says where sheets are written.
@@ -155,131 +165,104 @@ func (t sheetTarget) check() error {
 	return nil
 }
 
-// issueSheets selects, generates, renders and stores in the order that keeps
-// paper and database in agreement: the PDFs are fully written to temporary
-// files, then the passwords are committed, then the files are renamed into
-// place.
-func issueSheets(cmd *cobra.Command, env *Env, sel postgres.IssueSelection, target sheetTarget, validFor time.Duration, what string) error {
-	ctx := cmd.Context()
-	if err := target.check(); err != nil {
-		return err
-	}
-	cfg, err := env.config()
-	if err != nil {
-		return err
-	}
-	now, err := env.now()
-	if err != nil {
-		return err
-	}
-	db, err := env.open(ctx, false)
-	if err != nil {
-		return err
-	}
+// sheetPrinter writes a batch's sheets where the office asked, with a
+// progress bar: complete files under hidden names while the passwords are
+// stored, moved into place once they are (finish).
+type sheetPrinter struct {
+	env    *Env
+	cfg    activation.Config
+	target sheetTarget
+	now    time.Time
+	batch  *passpdf.Batch
+	files  map[string]string // student number → file
+}
+
+func (r *accountRun) sheetPrinter(env *Env, target sheetTarget) *sheetPrinter {
+	return &sheetPrinter{env: env, cfg: r.svc.Config, target: target, now: r.now, files: map[string]string{}}
+}
+
+func (p *sheetPrinter) print(news []activation.NewSheet) error {
 	renderer, err := passpdf.NewRenderer()
 	if err != nil {
 		return err
 	}
-	batch := newBatchID(now)
-	expires := now.Add(validFor)
-	var pending []*passpdf.PendingFile
-	abort := func() {
-		for _, p := range pending {
-			p.Abort()
-		}
+	sort.SliceStable(news, func(i, j int) bool { return sheetLess(news[i].Account, news[j].Account) })
+	sheets := make([]passpdf.Sheet, len(news))
+	for i, n := range news {
+		a := n.Account
+		sheets[i] = passpdf.Sheet{University: p.cfg.University, FirstName: a.FirstName, LastName: a.LastName,
+			StudentNo: a.StudentNo, Program: a.Program, Login: p.cfg.Identifier(a.Login), Password: n.Password,
+			ExpiresAt: a.Provisional.ExpiresAt, IssuedAt: p.now, ActivationURL: p.cfg.ActivationURL}
 	}
-	files := map[string]string{}
-	prepare := func(cands []postgres.IssueCandidate) ([]postgres.IssuedCredential, error) {
-		sortCandidates(cands)
-		sheets := make([]passpdf.Sheet, len(cands))
-		creds := make([]postgres.IssuedCredential, len(cands))
-		for i, c := range cands {
-			pw, err := activation.GenerateProvisional()
-			if err != nil {
-				return nil, err
-			}
-			sheets[i] = passpdf.Sheet{University: cfg.University, FirstName: c.FirstName, LastName: c.LastName,
-				StudentNo: c.StudentNo, Program: c.Program, Login: cfg.Identifier(c.Login), Password: pw,
-				ExpiresAt: expires, IssuedAt: now, ActivationURL: cfg.ActivationURL}
-			creds[i] = postgres.IssuedCredential{StudentID: c.StudentID, Hash: activation.HashProvisional(pw), ExpiresAt: expires}
-		}
-		bar := newProgress(env, len(sheets), "printing SCOL'PASS sheets")
-		defer bar.Finish()
-		if target.File != "" {
-			pf, err := passpdf.NewPendingFile(target.File, target.Force)
-			if err != nil {
-				return nil, fileError(err)
-			}
-			pending = append(pending, pf)
-			if err := renderer.WriteSheetsProgress(pf, sheets, func(n int) {
-				_ = bar.Set(n)
-				if n == len(sheets) { // pages laid out; compressing and writing takes as long again
-					bar.Describe("writing the PDF")
-				}
-			}); err != nil {
-				return nil, fmt.Errorf("write %s: %w", target.File, err)
-			}
-			if err := pf.Finish(); err != nil {
-				return nil, fmt.Errorf("write %s: %w", target.File, err)
-			}
-			for _, c := range cands {
-				files[c.StudentNo] = target.File
-			}
-		} else {
-			paths := make([]string, len(sheets))
-			for i := range sheets {
-				paths[i] = filepath.Join(target.Dir, passpdf.SheetFileName(sheets[i]))
-				if _, err := os.Lstat(paths[i]); err == nil && !target.Force {
-					return nil, usagef("%s already exists (use --force to overwrite)", paths[i])
-				}
-				files[cands[i].StudentNo] = paths[i]
-			}
-			done, err := writeSheetFiles(renderer, sheets, paths, target.Force, func(n int) { _ = bar.Set(n) })
-			pending = append(pending, done...)
-			if err != nil {
-				return nil, err
-			}
-		}
+	defer func() {
 		for i := range sheets {
 			sheets[i].Password = ""
 		}
-		return creds, nil
+	}()
+	bar := newProgress(p.env, len(sheets), "printing SCOL'PASS sheets")
+	defer bar.Finish()
+	if p.target.File != "" {
+		for _, n := range news {
+			p.files[n.Account.StudentNo] = p.target.File
+		}
+		p.batch, err = renderer.WriteOne(p.target.File, p.target.Force, sheets, func(n int) {
+			_ = bar.Set(n)
+			if n == len(sheets) { // pages laid out; compressing and writing takes as long again
+				bar.Describe("writing the PDF")
+			}
+		})
+		return fileError(err)
 	}
-	res, err := db.Issue(ctx, sel, batch, env.actor("bulk"), now, prepare)
+	paths := make([]string, len(sheets))
+	for i := range sheets {
+		paths[i] = filepath.Join(p.target.Dir, passpdf.SheetFileName(sheets[i]))
+		if _, err := os.Lstat(paths[i]); err == nil && !p.target.Force {
+			return usagef("%s already exists (use --force to overwrite)", paths[i])
+		}
+		p.files[news[i].Account.StudentNo] = paths[i]
+	}
+	p.batch, err = renderer.WriteEach(sheets, paths, p.target.Force, func(n int) { _ = bar.Set(n) })
+	return fileError(err)
+}
+
+// finish moves the sheets into place once the passwords are stored, or
+// removes them when they are not.
+func (p *sheetPrinter) finish(err error) error {
 	if err != nil {
-		abort()
+		if p.batch != nil {
+			p.batch.Abort()
+		}
 		if activation.ErrorCode(err) == activation.EINTERNAL {
 			return fmt.Errorf("%w (no password was changed)", err)
 		}
 		return err
 	}
-	for _, p := range pending {
-		if err := p.Commit(); err != nil {
-			return fmt.Errorf("the passwords are stored but the sheet could not be moved into place: %w", err)
-		}
+	if p.batch == nil {
+		return nil
 	}
+	if err := p.batch.Commit(); err != nil {
+		return fmt.Errorf("the passwords are stored but the sheet could not be moved into place: %w", err)
+	}
+	return nil
+}
+
+func issueReportOf(cfg activation.Config, res activation.IssueResult, files map[string]string) issueReport {
 	rep := issueReport{Batch: res.Batch, Issued: []issuedJSON{}, Skipped: []issuedJSON{}, NotFound: res.NotFound}
 	if rep.NotFound == nil {
 		rep.NotFound = []string{}
 	}
-	for _, c := range res.Issued {
-		rep.Issued = append(rep.Issued, issuedJSON{StudentNo: c.StudentNo, LastName: c.LastName, FirstName: c.FirstName,
-			Program: c.Program, Login: cfg.Identifier(c.Login), File: files[c.StudentNo], ExpiresAt: &expires})
+	expires := res.ExpiresAt
+	issued := append([]*activation.Account(nil), res.Issued...)
+	sort.SliceStable(issued, func(i, j int) bool { return sheetLess(issued[i], issued[j]) })
+	for _, a := range issued {
+		rep.Issued = append(rep.Issued, issuedJSON{StudentNo: a.StudentNo, LastName: a.LastName, FirstName: a.FirstName,
+			Program: a.Program, Login: cfg.Identifier(a.Login), File: files[a.StudentNo], ExpiresAt: &expires})
 	}
-	for _, c := range res.Skipped {
-		rep.Skipped = append(rep.Skipped, issuedJSON{StudentNo: c.StudentNo, LastName: c.LastName, FirstName: c.FirstName,
-			Program: c.Program, Login: cfg.Identifier(c.Login)})
+	for _, a := range res.Skipped {
+		rep.Skipped = append(rep.Skipped, issuedJSON{StudentNo: a.StudentNo, LastName: a.LastName, FirstName: a.FirstName,
+			Program: a.Program, Login: cfg.Identifier(a.Login)})
 	}
-	if err := printIssue(env, rep, target); err != nil {
-		return err
-	}
-	switch {
-	case len(rep.Issued) == 0 && len(sel.StudentNos) > 0 && len(rep.NotFound) == len(sel.StudentNos):
-		return activation.Errorf(activation.ENOTFOUND, "no student with number %s", strings.Join(rep.NotFound, ", "))
-	case len(rep.NotFound) > 0 || (len(sel.StudentNos) > 0 && len(rep.Skipped) > 0):
-		return &silentError{code: ExitPartial}
-	}
-	return nil
+	return rep
 }
 
 func printIssue(env *Env, rep issueReport, target sheetTarget) error {
@@ -331,65 +314,6 @@ func newProgress(env *Env, total int, what string) *progressbar.ProgressBar {
 	)
 }
 
-// writeSheetFiles renders one PDF per sheet into pending files beside
-// paths, on every core (pages are independent and the renderer is safe for
-// concurrent use). Each file is finished, and its descriptor and buffer
-// released, before the next one starts, so memory and open files stay
-// bounded by the number of workers. It returns every pending file it
-// created, also on failure, so that the caller can commit or abort them all.
-func writeSheetFiles(r *passpdf.Renderer, sheets []passpdf.Sheet, paths []string, force bool, progress func(int)) ([]*passpdf.PendingFile, error) {
-	workers := runtime.NumCPU()
-	jobs := make(chan int)
-	errs := make(chan error, workers)
-	var mu sync.Mutex
-	var created []*passpdf.PendingFile
-	var done atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				pf, err := passpdf.NewPendingFile(paths[i], force)
-				if err != nil {
-					errs <- fileError(err)
-					return
-				}
-				mu.Lock()
-				created = append(created, pf)
-				mu.Unlock()
-				err = r.WriteSheets(pf, sheets[i:i+1])
-				if err == nil {
-					err = pf.Finish()
-				}
-				if err != nil {
-					errs <- fmt.Errorf("write %s: %w", paths[i], err)
-					return
-				}
-				progress(int(done.Add(1)))
-			}
-		}()
-	}
-	var err error
-feed:
-	for i := range sheets {
-		select {
-		case jobs <- i:
-		case err = <-errs:
-			break feed
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	if err == nil {
-		select {
-		case err = <-errs:
-		default:
-		}
-	}
-	return created, err
-}
-
 // fileError makes an existing output file a usage error (exit 2: add
 // --force or choose another name); other file errors stay what they are.
 func fileError(err error) error {
@@ -397,9 +321,4 @@ func fileError(err error) error {
 		return usagef("%v", err)
 	}
 	return err
-}
-
-// sheetFileNameFor names a student's sheet file (reset --reissue).
-func sheetFileNameFor(a *activation.Account) string {
-	return passpdf.SheetFileName(passpdf.Sheet{StudentNo: a.StudentNo, LastName: a.LastName, FirstName: a.FirstName})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os/signal"
-	"regexp"
 	"strconv"
 	"syscall"
 	"time"
@@ -36,7 +35,7 @@ the link, is cleared.`,
 		Example: `  scolpass mail list
   scolpass mail list --status queued -o json
   scolpass mail list --login jean.dupont`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch status {
 			case "", "queued", "sent", "failed":
@@ -52,7 +51,7 @@ the link, is cleared.`,
 		Use:     "show ID",
 		Short:   "Show one email (its body while it is still queued, the link's token hidden)",
 		Example: `  scolpass mail show 12`,
-		Args:    cobra.ExactArgs(1),
+		Args:    exactArgs("ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(args[0], 10, 64)
 			if err != nil {
@@ -72,7 +71,7 @@ refuses for good (5xx) is marked failed. SMTP down: every email stays queued
 and the command exits 1.`,
 		Example: `  SCOLPASS_SMTP_URL=smtp://mail.umontpellier.fr:587 scolpass mail send
   SCOLPASS_SMTP_URL=smtp://mail.umontpellier.fr:587 scolpass mail send --watch 5s`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if watch < 0 {
 				return usagef("--watch must be a positive interval such as 5s")
@@ -85,15 +84,26 @@ and the command exits 1.`,
 	return cmd
 }
 
+// mailJSON is the -o json form of an outbox email (never its body).
 type mailJSON struct {
-	postgres.OutboxMessage
-	Login     string `json:"login"`
-	Status    string `json:"status"`
-	LastError string `json:"last_error,omitempty"`
+	ID            int64      `json:"id"`
+	Kind          string     `json:"kind"`
+	To            string     `json:"to"`
+	Subject       string     `json:"subject"`
+	CreatedAt     time.Time  `json:"created_at"`
+	Attempts      int        `json:"attempts"`
+	NextAttemptAt time.Time  `json:"next_attempt_at"`
+	SentAt        *time.Time `json:"sent_at,omitempty"`
+	FailedAt      *time.Time `json:"failed_at,omitempty"`
+	Login         string     `json:"login"`
+	Status        string     `json:"status"`
+	LastError     string     `json:"last_error,omitempty"`
 }
 
 func toMailJSON(m postgres.OutboxMessage) mailJSON {
-	return mailJSON{OutboxMessage: m, Login: m.Login.String, Status: m.Status(), LastError: m.LastError.String}
+	return mailJSON{ID: m.ID, Kind: m.Kind, To: m.To, Subject: m.Subject, CreatedAt: m.CreatedAt, Attempts: m.Attempts,
+		NextAttemptAt: m.NextAttemptAt, SentAt: m.SentAt, FailedAt: m.FailedAt,
+		Login: m.Login.String, Status: m.Status(), LastError: m.LastError.String}
 }
 
 func runMailList(cmd *cobra.Command, env *Env, status, login string) error {
@@ -131,9 +141,6 @@ func runMailList(cmd *cobra.Command, env *Env, status, login string) error {
 	return writeTable(env.Stdout, g)
 }
 
-// linkTokenRE finds the token of an emailed link (BASE_URL/verify/TOKEN).
-var linkTokenRE = regexp.MustCompile(`(/verify/)[A-Za-z0-9_-]+`)
-
 func runMailShow(cmd *cobra.Command, env *Env, id int64) error {
 	db, err := env.open(cmd.Context(), false)
 	if err != nil {
@@ -155,7 +162,7 @@ func runMailShow(cmd *cobra.Command, env *Env, id int64) error {
 	if m.Body.Valid {
 		// The token of the link is a secret: it stays in the outbox until
 		// delivered, but is never printed.
-		body := linkTokenRE.ReplaceAllString(m.Body.String, "${1}[hidden]")
+		body := activation.RedactLinks(m.Body.String)
 		fmt.Fprintf(w, "\n%s\n", body)
 	} else {
 		fmt.Fprintln(w, "\n(body cleared after delivery)")

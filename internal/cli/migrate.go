@@ -5,6 +5,8 @@ import (
 	"strconv"
 
 	"github.com/spf13/cobra"
+
+	"github.com/umontpellier/scolpass/internal/postgres"
 )
 
 type migrateOptions struct {
@@ -22,7 +24,7 @@ Every other command refuses to run on a database that is not migrated.`,
 		Example: `  scolpass migrate
   scolpass migrate --status
   scolpass migrate --status -o json`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runMigrate(cmd, env, opts)
 		},
@@ -68,7 +70,7 @@ func runMigrate(cmd *cobra.Command, env *Env, opts *migrateOptions) error {
 		return nil
 	}
 	if env.Output == "json" {
-		return writeJSON(env.Stdout, st)
+		return writeJSON(env.Stdout, schemaJSONOf(st))
 	}
 	g := grid{Header: []string{"VERSION", "NAME", "STATUS"}}
 	for _, m := range st.Migrations {
@@ -88,4 +90,26 @@ func runMigrate(cmd *cobra.Command, env *Env, opts *migrateOptions) error {
 		fmt.Fprintf(env.Stdout, "version %d is DIRTY: a migration failed half-way\n", st.Current)
 	}
 	return nil
+}
+
+// schemaJSON is the -o json form of migrate --status.
+type schemaJSON struct {
+	Current    uint            `json:"current_version"`
+	Latest     uint            `json:"latest_version"`
+	Dirty      bool            `json:"dirty"`
+	Migrations []migrationJSON `json:"migrations"`
+}
+
+type migrationJSON struct {
+	Version uint   `json:"version"`
+	Name    string `json:"name"`
+	Applied bool   `json:"applied"`
+}
+
+func schemaJSONOf(st postgres.SchemaStatus) schemaJSON {
+	out := schemaJSON{Current: st.Current, Latest: st.Latest, Dirty: st.Dirty, Migrations: []migrationJSON{}}
+	for _, m := range st.Migrations {
+		out.Migrations = append(out.Migrations, migrationJSON{Version: m.Version, Name: m.Name, Applied: m.Applied})
+	}
+	return out
 }

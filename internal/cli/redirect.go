@@ -24,7 +24,7 @@ to the university's own domain (a loop) or an invalid address is refused
 (exit 9).`,
 		Example: `  scolpass set-redirect jean.dupont --to jean.dupont@example.org --keep-copy
   scolpass set-redirect jean.dupont --off`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs("LOGIN"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Login = args[0]
 			if (opts.To == "") == !opts.Off {

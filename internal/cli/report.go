@@ -51,7 +51,7 @@ with the funnel drawn per group.`,
   scolpass report --program L1INFO -o json
   scolpass report --stuck 7d
   scolpass report --pdf report.pdf`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runReport(cmd, env, opts)
 		},
@@ -143,14 +143,11 @@ func runReport(cmd *cobra.Command, env *Env, opts *reportOptions) error {
 			return err
 		}
 	}
-	now, err := env.now()
+	ce, err := env.setup(ctx)
 	if err != nil {
 		return err
 	}
-	db, err := env.open(ctx, false)
-	if err != nil {
-		return err
-	}
+	now, db := ce.now, ce.db
 	filter := postgres.ReportFilter{Programs: opts.Programs, Components: opts.Components, Years: opts.Years}
 	if stuck > 0 {
 		// A call list of tens of thousands of rows spends a quarter of its

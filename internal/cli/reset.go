@@ -5,8 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/umontpellier/scolpass/internal/activation"
-	"github.com/umontpellier/scolpass/internal/postgres"
+	"github.com/umontpellier/scolpass/internal/passpdf"
 )
 
 type resetOptions struct {
@@ -37,7 +36,7 @@ func newResetCmd(env *Env) *cobra.Command {
   scolpass reset jean.dupont --restart
   scolpass reset jean.dupont --reissue --out jean.pdf
   scolpass reset jean.dupont --reissue --force     # forgotten password on an active account`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs("LOGIN"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Login = args[0]
 			n := 0
@@ -78,25 +77,33 @@ func runReset(cmd *cobra.Command, env *Env, opts *resetOptions) error {
 	case opts.Restart:
 		return env.finish(run.svc.Restart(ctx, login, run.now))
 	}
-	return reissue(cmd, env, run.svc, login, opts)
+	return reissue(cmd, env, run, login, opts)
 }
 
-func reissue(cmd *cobra.Command, env *Env, svc *activation.Service, login string, opts *resetOptions) error {
-	a, err := svc.Store.Load(cmd.Context(), login)
-	if err != nil {
-		return err
-	}
-	if a.State == activation.StateActive && !opts.Force {
-		return activation.Errorf(activation.ESTATE, "%s is active: a new SCOL'PASS would end its password; add --force to do it", svc.Config.Identifier(a.Login))
-	}
+// reissue prints a new SCOL'PASS for one account. Whether it may be
+// re-issued (an active account needs --force) is decided by the domain under
+// the account's lock.
+func reissue(cmd *cobra.Command, env *Env, run *accountRun, login string, opts *resetOptions) error {
 	validFor, err := parseDuration(opts.ValidFor)
 	if err != nil || validFor <= 0 {
 		return usagef("--valid-for %q is not a duration such as 120d", opts.ValidFor)
 	}
+	a, err := run.svc.Store.Load(cmd.Context(), login)
+	if err != nil {
+		return err
+	}
 	out := opts.Out
 	if out == "" {
-		out = filepath.Join(".", sheetFileNameFor(a))
+		out = filepath.Join(".", passpdf.SheetFileName(passpdf.Sheet{StudentNo: a.StudentNo, LastName: a.LastName, FirstName: a.FirstName}))
 	}
-	sel := postgres.IssueSelection{StudentNos: []string{a.StudentNo}, All: true, Force: true}
-	return issueSheets(cmd, env, sel, sheetTarget{File: out, Force: opts.Force}, validFor, "reissue")
+	target := sheetTarget{File: out, Force: opts.Force}
+	if err := target.check(); err != nil {
+		return err
+	}
+	p := run.sheetPrinter(env, target)
+	res, err := run.svc.Reissue(cmd.Context(), login, opts.Force, validFor, run.now, p.print)
+	if err := p.finish(err); err != nil {
+		return err
+	}
+	return printIssue(env, issueReportOf(run.svc.Config, res, p.files), target)
 }

@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"os/user"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -135,22 +134,12 @@ func Run(ctx context.Context, env *Env, args []string) ExitCode {
 		return se.code
 	}
 	var ue *usageError
-	if errors.As(err, &ue) || isCobraUsageError(err) {
+	if errors.As(err, &ue) {
 		fmt.Fprintf(env.Stderr, "scolpass: %s\nRun 'scolpass --help' for usage.\n", err)
 		return ExitUsage
 	}
 	fmt.Fprintf(env.Stderr, "scolpass: %s\n", activation.ErrorMessage(err))
 	return exitCodeFor(err)
-}
-
-func isCobraUsageError(err error) bool {
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument", "invalid argument", "accepts ", "requires at least", "required flag", "if any flags in the group", "none of the others can be"} {
-		if strings.Contains(msg, p) {
-			return true
-		}
-	}
-	return false
 }
 
 // Version is the scolpass version, set at build time with -ldflags.
@@ -179,6 +168,8 @@ Time: SCOLPASS_NOW (RFC 3339), when set, is used as the current time.
 	}
 	root.Long += "\n\nConfiguration (environment):\n" + configHelp()
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usagef("%s", err) })
+	root.Args = noArgs // names an unknown command
+	root.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
 	pf := root.PersistentFlags()
 	pf.StringVar(&env.DatabaseURL, "database-url", "", "PostgreSQL URL (default: $DATABASE_URL, else libpq's PG* variables)")
 	pf.StringVar(&env.Operator, "operator", "", "who runs the command, recorded in the audit trail (default: $SCOLPASS_OPERATOR, else the OS user)")
@@ -214,6 +205,13 @@ Time: SCOLPASS_NOW (RFC 3339), when set, is used as the current time.
 	// cobra's completion command, with an example like every other command.
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
+		// A group of commands (mail, completion) names an unknown subcommand.
+		if c.HasSubCommands() && (c.Args == nil || c.Name() == "completion") {
+			c.Args = noArgs
+			if c.RunE == nil && c.Run == nil {
+				c.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
+			}
+		}
 		if c.Name() == "completion" {
 			c.Example = "  source <(scolpass completion bash)\n  scolpass completion zsh > \"${fpath[1]}/_scolpass\""
 		}
@@ -278,7 +276,7 @@ func newVersionCmd(env *Env) *cobra.Command {
 		Use:     "version",
 		Short:   "Print the scolpass version",
 		Example: "  scolpass version",
-		Args:    cobra.NoArgs,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fmt.Fprintf(env.Stdout, "scolpass %s\n", Version)
 			return nil

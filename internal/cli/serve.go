@@ -56,7 +56,7 @@ Audit events of the site carry channel "web".`,
 		Example: `  scolpass serve
   SCOLPASS_LISTEN=0.0.0.0:8080 scolpass serve --trusted-proxy 10.0.0.5
   SCOLPASS_SMTP_URL=smtp://mail.umontpellier.fr:587 scolpass serve --listen 127.0.0.1:8080`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("listen") {
 				if v := env.Getenv("SCOLPASS_LISTEN"); v != "" {
@@ -120,17 +120,11 @@ func runServe(ctx context.Context, env *Env, o *ServeOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := env.config()
+	ce, err := env.setup(ctx)
 	if err != nil {
 		return err
 	}
-	if _, err := env.now(); err != nil {
-		return err
-	}
-	db, err := env.open(ctx, false)
-	if err != nil {
-		return err
-	}
+	cfg, db := ce.cfg, ce.db
 	if o.DBConns > 0 {
 		db.SetMaxOpenConns(o.DBConns)
 		db.SetMaxIdleConns(o.DBConns)

@@ -17,9 +17,18 @@ type accountRun struct {
 	now time.Time
 }
 
-// accountService opens the database and sets up the activation service for
-// one command run through channel.
-func (env *Env) accountService(ctx context.Context, channel string) (*accountRun, error) {
+// cmdEnv is what a command working on the database needs: the
+// configuration, the clock of the run and the database, set up one way for
+// every command (setup).
+type cmdEnv struct {
+	cfg activation.Config
+	now time.Time
+	db  *postgres.DB
+}
+
+// setup reads the configuration and the clock and opens the (migrated)
+// database.
+func (env *Env) setup(ctx context.Context) (*cmdEnv, error) {
 	cfg, err := env.config()
 	if err != nil {
 		return nil, err
@@ -32,9 +41,19 @@ func (env *Env) accountService(ctx context.Context, channel string) (*accountRun
 	if err != nil {
 		return nil, err
 	}
+	return &cmdEnv{cfg: cfg, now: now, db: db}, nil
+}
+
+// accountService sets up the activation service for one command run
+// through channel.
+func (env *Env) accountService(ctx context.Context, channel string) (*accountRun, error) {
+	ce, err := env.setup(ctx)
+	if err != nil {
+		return nil, err
+	}
 	return &accountRun{
-		svc: &activation.Service{Store: &postgres.AccountStore{DB: db, Actor: env.actor(channel)}, Config: cfg},
-		now: now,
+		svc: &activation.Service{Store: &postgres.AccountStore{DB: ce.db, Actor: env.actor(channel)}, Config: ce.cfg},
+		now: ce.now,
 	}, nil
 }
 

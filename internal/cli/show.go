@@ -23,7 +23,7 @@ No password or token is ever shown.`,
 		Example: `  scolpass show jean.dupont
   scolpass show jean.dupont@etu.umontpellier.fr
   scolpass show 22600001 -o json`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs("LOGIN or STUDENT_NO"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runShow(cmd, env, args[0])
 		},
@@ -32,36 +32,58 @@ No password or token is ever shown.`,
 
 // showJSON is the -o json form of show.
 type showJSON struct {
-	StudentNo       string                `json:"student_no"`
-	LastName        string                `json:"last_name"`
-	FirstName       string                `json:"first_name"`
-	BirthDate       string                `json:"birth_date,omitempty"`
-	Program         string                `json:"program"`
-	Component       string                `json:"component"`
-	Year            string                `json:"year"`
-	INE             string                `json:"ine"`
-	Email           string                `json:"email"`
-	Login           string                `json:"login"`
-	Identifier      string                `json:"identifier"`
-	State           activation.State      `json:"state"`
-	Step            string                `json:"step"`
-	NextStep        string                `json:"next_step"`
-	StateSince      time.Time             `json:"state_since"`
-	ImportedAt      time.Time             `json:"imported_at"`
-	IssuedAt        *time.Time            `json:"scolpass_issued_at,omitempty"`
-	ExpiresAt       *time.Time            `json:"scolpass_expires_at,omitempty"`
-	Locked          bool                  `json:"locked"`
-	LockedUntil     *time.Time            `json:"locked_until,omitempty"`
-	FailedAttempts  int                   `json:"failed_attempts"`
-	RecoveryEmail   string                `json:"recovery_email,omitempty"`
-	RedirectTo      string                `json:"redirect_to,omitempty"`
-	KeepCopy        bool                  `json:"keep_copy"`
-	CharterVersion  string                `json:"charter_version,omitempty"`
-	CharterInForce  string                `json:"charter_in_force,omitempty"`
-	CharterOutdated bool                  `json:"charter_needs_reacceptance"`
-	ActivatedAt     *time.Time            `json:"activated_at,omitempty"`
-	Links           []postgres.LinkInfo   `json:"links"`
-	History         []postgres.AuditEvent `json:"history"`
+	StudentNo       string           `json:"student_no"`
+	LastName        string           `json:"last_name"`
+	FirstName       string           `json:"first_name"`
+	BirthDate       string           `json:"birth_date,omitempty"`
+	Program         string           `json:"program"`
+	Component       string           `json:"component"`
+	Year            string           `json:"year"`
+	INE             string           `json:"ine"`
+	Email           string           `json:"email"`
+	Login           string           `json:"login"`
+	Identifier      string           `json:"identifier"`
+	State           activation.State `json:"state"`
+	Step            string           `json:"step"`
+	NextStep        string           `json:"next_step"`
+	StateSince      time.Time        `json:"state_since"`
+	ImportedAt      time.Time        `json:"imported_at"`
+	IssuedAt        *time.Time       `json:"scolpass_issued_at,omitempty"`
+	ExpiresAt       *time.Time       `json:"scolpass_expires_at,omitempty"`
+	Locked          bool             `json:"locked"`
+	LockedUntil     *time.Time       `json:"locked_until,omitempty"`
+	FailedAttempts  int              `json:"failed_attempts"`
+	RecoveryEmail   string           `json:"recovery_email,omitempty"`
+	RedirectTo      string           `json:"redirect_to,omitempty"`
+	KeepCopy        bool             `json:"keep_copy"`
+	CharterVersion  string           `json:"charter_version,omitempty"`
+	CharterInForce  string           `json:"charter_in_force,omitempty"`
+	CharterOutdated bool             `json:"charter_needs_reacceptance"`
+	ActivatedAt     *time.Time       `json:"activated_at,omitempty"`
+	Links           []linkJSON       `json:"links"`
+	History         []eventJSON      `json:"history"`
+}
+
+// linkJSON is an emailed link in show -o json (never its token).
+type linkJSON struct {
+	Purpose   string     `json:"purpose"`
+	Email     string     `json:"email"`
+	IssuedAt  time.Time  `json:"issued_at"`
+	ExpiresAt time.Time  `json:"expires_at"`
+	UsedAt    *time.Time `json:"used_at,omitempty"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// eventJSON is an audit event in show -o json.
+type eventJSON struct {
+	ID       int64     `json:"id"`
+	At       time.Time `json:"at"`
+	Clock    string    `json:"clock"`
+	Operator string    `json:"operator"`
+	Channel  string    `json:"channel"`
+	Action   string    `json:"action"`
+	Outcome  string    `json:"outcome"`
+	Detail   string    `json:"detail"`
 }
 
 func tp(t time.Time) *time.Time {
@@ -73,20 +95,12 @@ func tp(t time.Time) *time.Time {
 
 func runShow(cmd *cobra.Command, env *Env, key string) error {
 	ctx := cmd.Context()
-	cfg, err := env.config()
+	ce, err := env.setup(ctx)
 	if err != nil {
 		return err
 	}
-	now, err := env.now()
-	if err != nil {
-		return err
-	}
-	db, err := env.open(ctx, false)
-	if err != nil {
-		return err
-	}
-	key = strings.TrimSuffix(strings.TrimSpace(key), "@"+cfg.MailDomain)
-	d, err := db.Details(ctx, key)
+	cfg, now := ce.cfg, ce.now
+	d, err := ce.db.Details(ctx, cfg.LoginOf(key))
 	if err != nil {
 		return err
 	}
@@ -95,10 +109,17 @@ func runShow(cmd *cobra.Command, env *Env, key string) error {
 		Program: s.Program, Component: s.Component, Year: s.Year, INE: s.INE, Email: s.Email,
 		Login: s.Login, Identifier: cfg.Identifier(s.Login), State: acc.State, Step: acc.State.StepNumber(),
 		NextStep: acc.State.NextStep(), StateSince: acc.StateSince, ImportedAt: s.CreatedAt,
-		Locked: !acc.LockedUntil.IsZero() && now.Before(acc.LockedUntil), FailedAttempts: acc.FailedAttempts,
+		Locked: acc.LockedAt(now), FailedAttempts: acc.FailedAttempts,
 		RecoveryEmail: acc.RecoveryEmail, RedirectTo: acc.RedirectTo, KeepCopy: acc.KeepCopy,
 		CharterVersion: acc.CharterVersion, CharterInForce: d.CharterInForce,
-		ActivatedAt: tp(acc.ActivatedAt), Links: d.Links, History: d.History}
+		ActivatedAt: tp(acc.ActivatedAt), Links: []linkJSON{}, History: []eventJSON{}}
+	for _, l := range d.Links {
+		out.Links = append(out.Links, linkJSON{Purpose: l.Purpose, Email: l.Email, IssuedAt: l.IssuedAt, ExpiresAt: l.ExpiresAt, UsedAt: l.UsedAt, RevokedAt: l.RevokedAt})
+	}
+	for _, e := range d.History {
+		out.History = append(out.History, eventJSON{ID: e.ID, At: e.At, Clock: e.Clock, Operator: e.Operator, Channel: e.Channel,
+			Action: e.Action, Outcome: e.Outcome, Detail: e.Detail})
+	}
 	if out.Locked {
 		out.LockedUntil = tp(acc.LockedUntil)
 	}
@@ -106,12 +127,6 @@ func runShow(cmd *cobra.Command, env *Env, key string) error {
 		out.IssuedAt, out.ExpiresAt = tp(acc.Provisional.IssuedAt), tp(acc.Provisional.ExpiresAt)
 	}
 	out.CharterOutdated = acc.CharterVersion != "" && d.CharterInForce != "" && acc.CharterVersion != d.CharterInForce
-	if out.Links == nil {
-		out.Links = []postgres.LinkInfo{}
-	}
-	if out.History == nil {
-		out.History = []postgres.AuditEvent{}
-	}
 	switch env.Output {
 	case "json":
 		return writeJSON(env.Stdout, out)
@@ -145,7 +160,7 @@ func runShow(cmd *cobra.Command, env *Env, key string) error {
 		status := "valid until " + acc.Provisional.ExpiresAt.In(paris).Format("02/01/2006")
 		if !acc.Provisional.UsedAt.IsZero() {
 			status = "used " + f(acc.Provisional.UsedAt)
-		} else if !now.Before(acc.Provisional.ExpiresAt) {
+		} else if acc.Provisional.ExpiredAt(now) {
 			status = "EXPIRED on " + acc.Provisional.ExpiresAt.In(paris).Format("02/01/2006")
 		}
 		rows = append(rows, []string{"SCOL'PASS", "issued " + f(acc.Provisional.IssuedAt) + ", " + status})
@@ -178,7 +193,7 @@ func runShow(cmd *cobra.Command, env *Env, key string) error {
 			status = "followed " + f(*l.UsedAt)
 		case l.RevokedAt != nil:
 			status = "replaced/revoked " + f(*l.RevokedAt)
-		case !now.Before(l.ExpiresAt):
+		case (&activation.Token{ExpiresAt: l.ExpiresAt}).ExpiredAt(now):
 			status = "EXPIRED " + f(l.ExpiresAt)
 		}
 		rows = append(rows, []string{"Link (" + l.Purpose + ")", fmt.Sprintf("to %s, sent %s, %s", l.Email, f(l.IssuedAt), status)})

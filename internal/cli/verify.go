@@ -17,7 +17,7 @@ Unknown, already used, replaced and expired links are refused with exit 8; an
 expired link sends the activation back to step 1.`,
 		Example: `  scolpass verify-token - < link.txt
   scolpass verify-token 'https://scolpass.umontpellier.fr/verify/Jx8…'`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs("TOKEN, URL or -"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runVerify(cmd, env, args[0])
 		},

@@ -12,124 +12,71 @@ import (
 	"github.com/umontpellier/scolpass/internal/activation"
 )
 
-// IssueSelection says which students get a SCOL'PASS. Filters combine with
-// AND. Without All or StudentNos only students never issued are selected.
-type IssueSelection struct {
-	StudentNos []string
-	Programs   []string
-	Components []string
-	Years      []string
-	All        bool
-	// Force includes active accounts (reset --reissue --force); otherwise
-	// they are skipped and listed.
-	Force bool
-}
-
-// IssueCandidate is a student selected for a SCOL'PASS.
-type IssueCandidate struct {
-	StudentID int64  `db:"id" json:"-"`
-	StudentNo string `db:"student_no" json:"student_no"`
-	FirstName string `db:"first_name" json:"first_name"`
-	LastName  string `db:"last_name" json:"last_name"`
-	Program   string `db:"program" json:"program"`
-	Login     string `db:"login" json:"login"`
-	State     string `db:"state" json:"state"`
-}
-
-// IssuedCredential is the stored half of a new provisional password.
-type IssuedCredential struct {
-	StudentID int64
-	Hash      string
-	ExpiresAt time.Time
-}
-
-// IssueResult says who got a SCOL'PASS and who did not.
-type IssueResult struct {
-	Batch    string
-	Issued   []IssueCandidate
-	Skipped  []IssueCandidate // active accounts (need reset --reissue)
-	NotFound []string         // student numbers asked for that do not exist
-}
-
-// Issue selects and locks the accounts, calls prepare (which generates the
-// passwords and writes the sheets somewhere temporary) and, only if
-// prepare succeeds, stores the new credentials, moves the accounts to
-// issued (links revoked, progress forgotten) and audits each one, all in
-// one transaction. If prepare fails no password changes. Accounts locked by
-// another transaction give an ESTATE conflict.
-func (db *DB) Issue(ctx context.Context, sel IssueSelection, batch string, actor activation.Actor, now time.Time,
-	prepare func(cands []IssueCandidate) ([]IssuedCredential, error)) (IssueResult, error) {
-	res := IssueResult{Batch: batch}
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `SET LOCAL lock_timeout = '5s'`); err != nil {
+// IssueBatch selects and locks the accounts matching sel's filters, lets fn
+// decide and change them (activation.Service.Issue), and writes back in
+// bulk what fn returned: every mutable column of each account as the
+// domain left it, its provisional credentials, its links revoked, its web
+// sessions ended, one audit event each. The SQL decides nothing.
+func (st *AccountStore) IssueBatch(ctx context.Context, sel activation.IssueSelection, now time.Time, fn func(accounts []*activation.Account) ([]*activation.Account, error)) error {
+	return st.DB.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SET LOCAL lock_timeout = '`+lockTimeout+`'`); err != nil {
 			return err
 		}
 		var where []string
 		var args []any
-		add := func(cond string, v any) {
-			args = append(args, v)
-			where = append(where, fmt.Sprintf(cond, len(args)))
+		add := func(cond string, v []string) {
+			if len(v) > 0 {
+				args = append(args, pq.Array(v))
+				where = append(where, fmt.Sprintf(cond, len(args)))
+			}
 		}
-		if len(sel.StudentNos) > 0 {
-			add("s.student_no = ANY($%d)", pq.Array(sel.StudentNos))
-		}
-		if len(sel.Programs) > 0 {
-			add("s.program = ANY($%d)", pq.Array(sel.Programs))
-		}
-		if len(sel.Components) > 0 {
-			add("s.component = ANY($%d)", pq.Array(sel.Components))
-		}
-		if len(sel.Years) > 0 {
-			add("s.year = ANY($%d)", pq.Array(sel.Years))
-		}
-		if !sel.All && len(sel.StudentNos) == 0 {
-			where = append(where, "s.state = 'imported'")
-		}
-		q := `SELECT s.id, s.student_no, s.first_name, s.last_name, s.program, s.login, s.state FROM students s`
+		add("s.student_no = ANY($%d)", sel.StudentNos)
+		add("s.program = ANY($%d)", sel.Programs)
+		add("s.component = ANY($%d)", sel.Components)
+		add("s.year = ANY($%d)", sel.Years)
+		q := accountSelect
 		if len(where) > 0 {
 			q += " WHERE " + strings.Join(where, " AND ")
 		}
 		q += " ORDER BY s.id FOR UPDATE OF s"
-		var all []IssueCandidate
-		if err := tx.SelectContext(ctx, &all, q, args...); err != nil {
+		var rows []accountRow
+		if err := tx.SelectContext(ctx, &rows, q, args...); err != nil {
 			return err
 		}
-		found := map[string]bool{}
-		for _, c := range all {
-			found[c.StudentNo] = true
-			if c.State == string(activation.StateActive) && !sel.Force {
-				res.Skipped = append(res.Skipped, c)
-				continue
-			}
-			res.Issued = append(res.Issued, c)
+		accounts := make([]*activation.Account, len(rows))
+		from := make(map[int64]activation.State, len(rows))
+		for i := range rows {
+			accounts[i] = rows[i].account()
+			from[accounts[i].StudentID] = accounts[i].State
 		}
-		for _, no := range sel.StudentNos {
-			if !found[no] {
-				res.NotFound = append(res.NotFound, no)
-			}
-		}
-		if len(res.Issued) == 0 {
-			return nil
-		}
-		creds, err := prepare(res.Issued)
-		if err != nil {
+		issued, err := fn(accounts)
+		if err != nil || len(issued) == 0 {
 			return err
 		}
-		return storeCredentials(ctx, tx, creds, batch, actor, now)
+		return writeIssued(ctx, tx, issued, from, st.Actor, now)
 	})
-	return res, err
 }
 
-func storeCredentials(ctx context.Context, tx *sqlx.Tx, creds []IssuedCredential, batch string, actor activation.Actor, now time.Time) error {
-	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE issue_rows (student_id bigint PRIMARY KEY, hash text NOT NULL, expires_at timestamptz NOT NULL) ON COMMIT DROP`); err != nil {
+func writeIssued(ctx context.Context, tx *sqlx.Tx, issued []*activation.Account, from map[int64]activation.State, actor activation.Actor, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE issue_rows (
+		student_id bigint PRIMARY KEY, from_state text NOT NULL, state text NOT NULL, state_since timestamptz NOT NULL,
+		failed_attempts integer NOT NULL, locked_until timestamptz, recovery_email text, redirect_to text, keep_copy boolean NOT NULL,
+		charter_version text, charter_accepted_at timestamptz, password_hash text, password_set_at timestamptz, activated_at timestamptz,
+		p_hash text NOT NULL, p_issued_at timestamptz NOT NULL, p_expires_at timestamptz NOT NULL, p_batch text NOT NULL) ON COMMIT DROP`); err != nil {
 		return err
 	}
-	stmt, err := tx.PrepareContext(ctx, `COPY issue_rows (student_id, hash, expires_at) FROM STDIN`)
+	stmt, err := tx.PrepareContext(ctx, pq.CopyIn("issue_rows", "student_id", "from_state", "state", "state_since",
+		"failed_attempts", "locked_until", "recovery_email", "redirect_to", "keep_copy", "charter_version", "charter_accepted_at",
+		"password_hash", "password_set_at", "activated_at", "p_hash", "p_issued_at", "p_expires_at", "p_batch"))
 	if err != nil {
 		return err
 	}
-	for _, c := range creds {
-		if _, err := stmt.ExecContext(ctx, c.StudentID, c.Hash, c.ExpiresAt); err != nil {
+	for _, a := range issued {
+		p := a.Provisional
+		if _, err := stmt.ExecContext(ctx, a.StudentID, string(from[a.StudentID]), string(a.State), a.StateSince,
+			a.FailedAttempts, nullTime(a.LockedUntil), nullString(a.RecoveryEmail), nullString(a.RedirectTo), a.KeepCopy,
+			nullString(a.CharterVersion), nullTime(a.CharterAcceptedAt), nullString(a.PasswordHash), nullTime(a.PasswordSetAt),
+			nullTime(a.ActivatedAt), p.Hash, p.IssuedAt, p.ExpiresAt, p.Batch); err != nil {
 			stmt.Close()
 			return err
 		}
@@ -141,35 +88,35 @@ func storeCredentials(ctx context.Context, tx *sqlx.Tx, creds []IssuedCredential
 	if err := stmt.Close(); err != nil {
 		return err
 	}
-	steps := []string{
-		`INSERT INTO provisional_credentials (student_id, hash, issued_at, expires_at, used_at, batch)
-		 SELECT student_id, hash, $1, expires_at, NULL, $2 FROM issue_rows
+	steps := []struct{ what, sql string }{
+		{"store credentials", `INSERT INTO provisional_credentials (student_id, hash, issued_at, expires_at, used_at, batch)
+		 SELECT student_id, p_hash, p_issued_at, p_expires_at, NULL, p_batch FROM issue_rows
 		 ON CONFLICT (student_id) DO UPDATE SET hash = EXCLUDED.hash, issued_at = EXCLUDED.issued_at,
-			expires_at = EXCLUDED.expires_at, used_at = NULL, batch = EXCLUDED.batch`,
-		`UPDATE tokens t SET revoked_at = $1 FROM issue_rows r
-		 WHERE t.student_id = r.student_id AND t.used_at IS NULL AND t.revoked_at IS NULL AND $2 <> ''`,
-		`WITH prev AS (
-			SELECT s.id AS student_id, s.state FROM students s JOIN issue_rows r ON r.student_id = s.id
-		 ), upd AS (
-			UPDATE students s SET state = 'issued', state_since = $1, version = s.version + 1,
-				failed_attempts = 0, locked_until = NULL, recovery_email = NULL, redirect_to = NULL,
-				keep_copy = false, charter_version = NULL, charter_accepted_at = NULL,
-				password_hash = NULL, password_set_at = NULL, activated_at = NULL
-			FROM issue_rows r WHERE s.id = r.student_id
-			RETURNING s.id AS student_id
-		 )
-		 INSERT INTO audit_events (at, clock, operator, channel, student_id, action, from_state, to_state, outcome, detail)
-		 SELECT $1, $3, $4, $5, p.student_id, 'issue-scolpass', p.state, 'issued', 'ok', 'batch ' || $2
-		 FROM prev p JOIN upd USING (student_id)`,
+			expires_at = EXCLUDED.expires_at, used_at = NULL, batch = EXCLUDED.batch`},
+		{"revoke links", `UPDATE tokens t SET revoked_at = $1 FROM issue_rows r
+		 WHERE t.student_id = r.student_id AND t.used_at IS NULL AND t.revoked_at IS NULL`},
+		{"end web sessions", `UPDATE web_sessions w SET ended_at = $1, end_reason = '` + activation.SessionReset + `' FROM issue_rows r
+		 WHERE w.student_id = r.student_id AND w.ended_at IS NULL`},
+		{"update accounts", `UPDATE students s SET state = r.state, state_since = r.state_since, version = s.version + 1,
+			failed_attempts = r.failed_attempts, locked_until = r.locked_until, recovery_email = r.recovery_email,
+			redirect_to = r.redirect_to, keep_copy = r.keep_copy, charter_version = r.charter_version,
+			charter_accepted_at = r.charter_accepted_at, password_hash = r.password_hash,
+			password_set_at = r.password_set_at, activated_at = r.activated_at
+		 FROM issue_rows r WHERE s.id = r.student_id`},
 	}
-	if _, err := tx.ExecContext(ctx, steps[0], now, batch); err != nil {
-		return fmt.Errorf("store credentials: %w", err)
+	for _, st := range steps {
+		var args []any
+		if strings.Contains(st.sql, "$1") {
+			args = append(args, now)
+		}
+		if _, err := tx.ExecContext(ctx, st.sql, args...); err != nil {
+			return fmt.Errorf("%s: %w", st.what, err)
+		}
 	}
-	if _, err := tx.ExecContext(ctx, steps[1], now, batch); err != nil {
-		return fmt.Errorf("revoke links: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, steps[2], now, batch, actor.Clock, actor.Operator, actor.Channel); err != nil {
-		return fmt.Errorf("move accounts to issued: %w", err)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events (at, clock, operator, channel, student_id, action, from_state, to_state, outcome, detail)
+		 SELECT $1, $2, $3, $4, student_id, 'issue-scolpass', from_state, state, 'ok', 'batch ' || p_batch FROM issue_rows ORDER BY student_id`,
+		now, actor.Clock, actor.Operator, actor.Channel); err != nil {
+		return fmt.Errorf("audit: %w", err)
 	}
 	return nil
 }

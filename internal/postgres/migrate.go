@@ -22,17 +22,17 @@ var migrationFS embed.FS
 
 // Migration is one embedded schema migration and whether it is applied.
 type Migration struct {
-	Version uint   `json:"version"`
-	Name    string `json:"name"`
-	Applied bool   `json:"applied"`
+	Version uint
+	Name    string
+	Applied bool
 }
 
 // SchemaStatus is the state of the database schema.
 type SchemaStatus struct {
-	Current    uint        `json:"current_version"`
-	Latest     uint        `json:"latest_version"`
-	Dirty      bool        `json:"dirty"`
-	Migrations []Migration `json:"migrations"`
+	Current    uint
+	Latest     uint
+	Dirty      bool
+	Migrations []Migration
 }
 
 func (db *DB) migrator() (*migrate.Migrate, error) {

@@ -14,18 +14,18 @@ import (
 
 // OutboxMessage is an email in the outbox. Body is empty once delivered.
 type OutboxMessage struct {
-	ID            int64          `db:"id" json:"id"`
-	Login         sql.NullString `db:"login" json:"-"`
-	Kind          string         `db:"kind" json:"kind"`
-	To            string         `db:"to_addr" json:"to"`
-	Subject       string         `db:"subject" json:"subject"`
-	Body          sql.NullString `db:"body" json:"-"`
-	CreatedAt     time.Time      `db:"created_at" json:"created_at"`
-	Attempts      int            `db:"attempts" json:"attempts"`
-	NextAttemptAt time.Time      `db:"next_attempt_at" json:"next_attempt_at"`
-	LastError     sql.NullString `db:"last_error" json:"-"`
-	SentAt        *time.Time     `db:"sent_at" json:"sent_at,omitempty"`
-	FailedAt      *time.Time     `db:"failed_at" json:"failed_at,omitempty"`
+	ID            int64          `db:"id"`
+	Login         sql.NullString `db:"login"`
+	Kind          string         `db:"kind"`
+	To            string         `db:"to_addr"`
+	Subject       string         `db:"subject"`
+	Body          sql.NullString `db:"body"`
+	CreatedAt     time.Time      `db:"created_at"`
+	Attempts      int            `db:"attempts"`
+	NextAttemptAt time.Time      `db:"next_attempt_at"`
+	LastError     sql.NullString `db:"last_error"`
+	SentAt        *time.Time     `db:"sent_at"`
+	FailedAt      *time.Time     `db:"failed_at"`
 }
 
 // Status is "sent", "failed" (given up) or "queued".

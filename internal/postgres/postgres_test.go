@@ -107,12 +107,13 @@ func TestIssueFailureChangesNoPassword(t *testing.T) {
 	if _, err := db.ImportStudents(ctx, []roster.Student{student(2, "1", "Anne", "Alpha")}, postgres.ImportOptions{}, actor, t0); err != nil {
 		t.Fatal(err)
 	}
+	svc := &activation.Service{Store: &postgres.AccountStore{DB: db, Actor: actor}, Config: activation.DefaultConfig()}
 	issue := func(fail bool) error {
-		_, err := db.Issue(ctx, postgres.IssueSelection{All: true}, "b", actor, t0, func(c []postgres.IssueCandidate) ([]postgres.IssuedCredential, error) {
+		_, err := svc.Issue(ctx, activation.IssueSelection{All: true}, time.Hour, t0, func([]activation.NewSheet) error {
 			if fail {
-				return nil, errors.New("disk full")
+				return errors.New("disk full")
 			}
-			return []postgres.IssuedCredential{{StudentID: c[0].StudentID, Hash: activation.HashProvisional("AAAA"), ExpiresAt: t0.Add(time.Hour)}}, nil
+			return nil
 		})
 		return err
 	}
@@ -165,9 +166,11 @@ func TestConcurrentActivationsConflict(t *testing.T) {
 	if _, err := db.ImportStudents(ctx, []roster.Student{student(2, "1", "Anne", "Alpha")}, postgres.ImportOptions{}, actor, t0); err != nil {
 		t.Fatal(err)
 	}
-	const pw = "ABCD-EFGH-JKMN-PQ"
-	if _, err := db.Issue(ctx, postgres.IssueSelection{All: true}, "b", actor, t0, func(c []postgres.IssueCandidate) ([]postgres.IssuedCredential, error) {
-		return []postgres.IssuedCredential{{StudentID: c[0].StudentID, Hash: activation.HashProvisional(pw), ExpiresAt: t0.Add(time.Hour)}}, nil
+	var pw string
+	issuer := &activation.Service{Store: &postgres.AccountStore{DB: db, Actor: actor}, Config: activation.DefaultConfig()}
+	if _, err := issuer.Issue(ctx, activation.IssueSelection{All: true}, time.Hour, t0, func(s []activation.NewSheet) error {
+		pw = s[0].Password
+		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -11,26 +11,26 @@ import (
 
 // AuditEvent is one stored audit trail entry.
 type AuditEvent struct {
-	ID        int64          `db:"id" json:"id"`
-	At        time.Time      `db:"at" json:"at"`
-	Clock     string         `db:"clock" json:"clock"`
-	Operator  string         `db:"operator" json:"operator"`
-	Channel   string         `db:"channel" json:"channel"`
-	Action    string         `db:"action" json:"action"`
-	FromState sql.NullString `db:"from_state" json:"-"`
-	ToState   sql.NullString `db:"to_state" json:"-"`
-	Outcome   string         `db:"outcome" json:"outcome"`
-	Detail    string         `db:"detail" json:"detail"`
+	ID        int64          `db:"id"`
+	At        time.Time      `db:"at"`
+	Clock     string         `db:"clock"`
+	Operator  string         `db:"operator"`
+	Channel   string         `db:"channel"`
+	Action    string         `db:"action"`
+	FromState sql.NullString `db:"from_state"`
+	ToState   sql.NullString `db:"to_state"`
+	Outcome   string         `db:"outcome"`
+	Detail    string         `db:"detail"`
 }
 
 // LinkInfo describes an emailed link without its token.
 type LinkInfo struct {
-	Purpose   string     `db:"purpose" json:"purpose"`
-	Email     string     `db:"email" json:"email"`
-	IssuedAt  time.Time  `db:"issued_at" json:"issued_at"`
-	ExpiresAt time.Time  `db:"expires_at" json:"expires_at"`
-	UsedAt    *time.Time `db:"used_at" json:"used_at,omitempty"`
-	RevokedAt *time.Time `db:"revoked_at" json:"revoked_at,omitempty"`
+	Purpose   string     `db:"purpose"`
+	Email     string     `db:"email"`
+	IssuedAt  time.Time  `db:"issued_at"`
+	ExpiresAt time.Time  `db:"expires_at"`
+	UsedAt    *time.Time `db:"used_at"`
+	RevokedAt *time.Time `db:"revoked_at"`
 }
 
 // StudentDetails is everything show prints about a student, secrets aside.

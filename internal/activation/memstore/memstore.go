@@ -398,3 +398,46 @@ func (t *tx) TouchSession(ses *activation.Session, reason string) error {
 	}
 	return nil
 }
+
+func matches(list []string, v string) bool {
+	if len(list) == 0 {
+		return true
+	}
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// IssueBatch implements activation.Store.
+func (s *Store) IssueBatch(ctx context.Context, sel activation.IssueSelection, now time.Time, fn func(accounts []*activation.Account) ([]*activation.Account, error)) error {
+	return s.run(now, func(t *tx) error {
+		var accounts []*activation.Account
+		from := map[int64]activation.State{}
+		for _, id := range s.order {
+			a := s.accounts[id]
+			if matches(sel.StudentNos, a.StudentNo) && matches(sel.Programs, a.Program) && matches(sel.Components, a.Component) && matches(sel.Years, a.Year) {
+				accounts = append(accounts, cloneAccount(a))
+				from[id] = a.State
+			}
+		}
+		issued, err := fn(accounts)
+		if err != nil {
+			return err
+		}
+		for _, a := range issued {
+			if err := t.SaveAccount(a); err != nil {
+				return err
+			}
+			if err := t.SetProvisional(a, *a.Provisional); err != nil {
+				return err
+			}
+			_ = t.RevokeTokens(a, "")
+			_ = t.EndSessions(a, activation.SessionReset)
+			_ = t.Audit(a, activation.Event{Action: "issue-scolpass", From: from[a.StudentID], To: a.State, Outcome: "ok", Detail: "batch " + a.Provisional.Batch})
+		}
+		return nil
+	})
+}

@@ -146,12 +146,20 @@ func (s *stack) readSheets(pdf string) {
 // start runs scolpass serve on addr until the test ends.
 func (s *stack) start(addr string, extra ...string) {
 	ctx, cancel := context.WithCancel(context.Background())
-	s.stop, s.done = cancel, make(chan cli.ExitCode, 1)
+	done := make(chan cli.ExitCode, 1)
+	s.done = done
+	s.stop = func() {
+		cancel()
+		if code := <-done; code != 0 {
+			s.t.Errorf("serve exited %d", code)
+		}
+		s.done = nil
+	}
 	pr, pw := io.Pipe()
 	env := &cli.Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: pw, Getenv: s.getenv}
 	args := append([]string{"serve", "--listen", addr, "--mail-every", "100ms"}, extra...)
 	go func() {
-		s.done <- cli.Run(ctx, env, args)
+		done <- cli.Run(ctx, env, args)
 		pw.Close()
 	}()
 	ready := make(chan struct{})
@@ -167,15 +175,18 @@ func (s *stack) start(addr string, extra ...string) {
 	}()
 	select {
 	case <-ready:
-	case code := <-s.done:
+	case code := <-done:
 		s.t.Fatalf("serve exited %d:\n%s", code, s.logs)
 	case <-time.After(20 * time.Second):
 		s.t.Fatalf("serve did not start:\n%s", s.logs)
 	}
 	s.t.Cleanup(func() {
 		cancel()
+		if s.done == nil {
+			return
+		}
 		select {
-		case code := <-s.done:
+		case code := <-done:
 			if code != 0 {
 				s.t.Errorf("serve exited %d", code)
 			}

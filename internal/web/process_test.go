@@ -1,0 +1,76 @@
+package web_test
+
+import (
+	"bufio"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/umontpellier/scolpass/internal/cli"
+)
+
+// TestMain lets this test binary be scolpass itself, for the test that
+// runs serve as a process of its own.
+func TestMain(m *testing.M) {
+	if os.Getenv("SCOLPASS_TEST_AS_CLI") == "1" {
+		os.Exit(int(cli.Main()))
+	}
+	os.Exit(m.Run())
+}
+
+// TestServeProcessDrainsOnSIGTERM: a request in flight when SIGTERM comes
+// is answered, then serve exits 0.
+func TestServeProcessDrainsOnSIGTERM(t *testing.T) {
+	s := newStack(t)
+	s.stop() // the in-process serve is not needed
+	addr := freePort(t)
+	cmd := exec.Command(os.Args[0], "serve", "--listen", addr, "--no-mail")
+	cmd.Env = append(os.Environ(), "SCOLPASS_TEST_AS_CLI=1", "DATABASE_URL="+s.DBURL)
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), "listening on") {
+			break
+		}
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	// A slow client: the request's body arrives after SIGTERM.
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/activation/login", pr)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- -1
+			return
+		}
+		res.Body.Close()
+		done <- res.StatusCode
+	}()
+	pw.Write([]byte("identifier=jean.dupont&"))
+	time.Sleep(300 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	pw.Write([]byte("password=AAAA-BBBB-CCCC-DD"))
+	pw.Close()
+	if code := <-done; code != http.StatusUnauthorized {
+		t.Fatalf("the request in flight got %d", code)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("serve after SIGTERM: %v", err)
+	}
+}

@@ -29,6 +29,7 @@ bench: build
 
 demo: build
 	scripts/demo.sh
+	scripts/demo-serve.sh
 
 clean:
 	rm -rf bin out

@@ -27,6 +27,7 @@ var configEnv = []struct{ Name, Default, Meaning string }{
 	{"SCOLPASS_SMTP_URL", "", "smtp://[user:pass@]host:port (STARTTLS when offered) or smtps://host:port"},
 	{"SCOLPASS_MAIL_FROM", "SCOL'PASS <no-reply@umontpellier.fr>", "sender of the emails"},
 	{"SCOLPASS_OPERATOR", "the OS user", "who acts, when --operator is not given"},
+	{"SCOLPASS_LISTEN", "127.0.0.1:8080", "address scolpass serve listens on (or --listen)"},
 }
 
 // configHelp lists the settings for --help.

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -31,6 +32,7 @@ type ServeOptions struct {
 	LoginRate      float64
 	LinkRate       float64
 	DBConns        int
+	HashSlots      int
 	Drain          time.Duration
 }
 
@@ -74,6 +76,7 @@ Audit events of the site carry channel "web".`,
 	f.Float64Var(&o.LoginRate, "login-rate", 30, "sign-in attempts per minute per client address (bursts of 2/3 of it)")
 	f.Float64Var(&o.LinkRate, "link-rate", 10, "emailed-link requests per minute per client address")
 	f.IntVar(&o.DBConns, "db-conns", 16, "database connections of this instance")
+	f.IntVar(&o.HashSlots, "hash-slots", 0, "new passwords hashed at once (argon2id, 64 MiB each; default: the cores over the argon2id lanes, at least 1)")
 	f.DurationVar(&o.Drain, "drain", 30*time.Second, "on SIGTERM, how long requests in flight may take to finish")
 	return cmd
 }
@@ -102,6 +105,15 @@ func parseProxies(in []string) ([]netip.Prefix, error) {
 
 func rateOf(perMinute float64) web.Rate {
 	return web.Rate{PerMinute: perMinute, Burst: max(1, int(perMinute*2/3))}
+}
+
+// hashSlots is how many argon2id hashes run at once: one hash already keeps
+// min(lanes, cores) cores busy, so more would only slow every page down.
+func hashSlots(flag int, lanes uint8) int {
+	if flag > 0 {
+		return flag
+	}
+	return max(1, runtime.NumCPU()/max(1, min(int(lanes), runtime.NumCPU())))
 }
 
 func pathOf(raw, def string) string {
@@ -144,6 +156,7 @@ func runServe(ctx context.Context, env *Env, o *ServeOptions) error {
 		TrustedProxies:  proxies,
 		LoginRate:       rateOf(o.LoginRate),
 		LinkRate:        rateOf(o.LinkRate),
+		HashSlots:       hashSlots(o.HashSlots, cfg.Argon2.Threads),
 		Logger:          log,
 	})
 	if err != nil {

@@ -19,7 +19,7 @@ func (s *Server) rootShow(w http.ResponseWriter, r *http.Request) {
 func (s *Server) activationShow(w http.ResponseWriter, r *http.Request) {
 	secret := sessionSecret(r)
 	if secret == "" {
-		s.render(w, http.StatusOK, "login", s.loginPage(r))
+		s.showLogin(w, r)
 		return
 	}
 	out, err := s.opt.Engine.Resume(r.Context(), secret, s.opt.Now())
@@ -29,6 +29,27 @@ func (s *Server) activationShow(w http.ResponseWriter, r *http.Request) {
 	}
 	name, p := s.statePage(r, out)
 	s.render(w, http.StatusOK, name, p)
+}
+
+// showLogin writes the blank steps 1-2 page: the page every QR code opens,
+// the same bytes for everyone in a language, rendered once.
+func (s *Server) showLogin(w http.ResponseWriter, r *http.Request) {
+	if r.URL.RawQuery != "" {
+		s.render(w, http.StatusOK, "login", s.loginPage(r))
+		return
+	}
+	lang := localeOf(r).Lang
+	b, ok := s.loginBytes.Load(lang)
+	if !ok {
+		page := s.renderBytes(http.StatusOK, "login", s.loginPage(r))
+		if page == nil {
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+		b, _ = s.loginBytes.LoadOrStore(lang, page)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write(b.([]byte))
 }
 
 func (s *Server) loginPage(r *http.Request) *page {

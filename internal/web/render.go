@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/umontpellier/scolpass/internal/activation"
@@ -137,23 +138,36 @@ func (s *Server) newPage(r *http.Request, title, step string) *page {
 		Domain: s.opt.MailDomain, Values: map[string]string{}, Checked: map[string]bool{}, Session: sessionSecret(r) != ""}
 }
 
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // render writes a page with status.
 func (s *Server) render(w http.ResponseWriter, status int, name string, p *page) {
-	t := s.pages.byName[name]
-	var buf bytes.Buffer
-	if t == nil {
-		s.opt.Logger.Error("no such page template", "page", name)
-		status, t = http.StatusInternalServerError, s.pages.byName["error"]
-		p.Title, p.Message = "error.internal.title", p.L.T("error.internal")
-	}
-	if err := t.Execute(&buf, p); err != nil {
-		s.opt.Logger.Error("render page", "page", name, "err", err)
+	b := s.renderBytes(status, name, p)
+	if b == nil {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(b)
+}
+
+// renderBytes executes a page's template; nil if it failed (logged).
+func (s *Server) renderBytes(status int, name string, p *page) []byte {
+	t := s.pages.byName[name]
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if t == nil {
+		s.opt.Logger.Error("no such page template", "page", name)
+		status, t = http.StatusInternalServerError, s.pages.byName["error"]
+		p.Title, p.Message = "error.internal.title", p.L.T("error.internal")
+	}
+	if err := t.Execute(buf, p); err != nil {
+		s.opt.Logger.Error("render page", "page", name, "err", err)
+		return nil
+	}
+	return bytes.Clone(buf.Bytes())
 }
 
 // errorPage writes the error page: key is the message, key+".title" its

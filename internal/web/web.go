@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/netip"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/umontpellier/scolpass/internal/activation"
@@ -89,6 +90,8 @@ type Server struct {
 	hash    chan struct{}
 	login   *limiter
 	links   *limiter
+	// loginBytes is the blank steps 1-2 page by language (showLogin).
+	loginBytes sync.Map
 }
 
 // New builds the site.

@@ -213,22 +213,27 @@ func (b *browser) check(ctx context.Context, name string) {
 		width  int64
 		height int64
 		mobile bool
-	}{{"desktop", 1280, 900, false}, {"360", 360, 740, true}} {
+	}{{"desktop", 1280, 900, false}, {"zoom200", 640, 450, false}, {"360", 360, 740, true}} {
 		var png []byte
 		emu := chromedp.EmulateViewport(w.width, w.height)
 		if w.mobile {
 			emu = chromedp.EmulateViewport(w.width, w.height, chromedp.EmulateScale(2), chromedp.EmulateMobile)
 		}
-		b.run(ctx, emu, chromedp.FullScreenshot(&png, 100))
-		if err := os.WriteFile(filepath.Join(b.shots, name+"-"+w.suffix+".png"), png, 0o644); err != nil {
-			b.t.Fatal(err)
+		if w.suffix == "zoom200" {
+			// A 1280 px window at 200 %: 640 CSS pixels.
+			b.run(ctx, emu)
+		} else {
+			b.run(ctx, emu, chromedp.FullScreenshot(&png, 100))
+			if err := os.WriteFile(filepath.Join(b.shots, name+"-"+w.suffix+".png"), png, 0o644); err != nil {
+				b.t.Fatal(err)
+			}
 		}
-		if w.mobile {
-			// At 360 px nothing may be wider than the screen.
+		if w.mobile || w.suffix == "zoom200" {
+			// At 360 px, and at 200 % zoom, nothing may be wider than the screen.
 			var overflow bool
 			b.run(ctx, chromedp.Evaluate(`document.documentElement.scrollWidth > document.documentElement.clientWidth`, &overflow))
 			if overflow {
-				b.t.Errorf("%s: wider than 360 px", name)
+				b.t.Errorf("%s: wider than the screen at %d px", name, w.width)
 			}
 		}
 	}

@@ -69,41 +69,15 @@ type answerFile struct {
 	NewPass     *string `json:"new_password"`
 }
 
-func (f *answerFile) ProvisionalPassword(*activation.Account) (string, bool, error) {
-	if f.Provisional == nil {
-		return "", false, nil
+// given turns the document into the domain's answers. An absent
+// redirect_to is an answer: no redirect (README).
+func (f *answerFile) given() *activation.Given {
+	g := &activation.Given{Provisional: f.Provisional, Recovery: f.Recovery, Charter: f.Charter, RedirectTo: f.RedirectTo, NewPass: f.NewPass}
+	if g.RedirectTo == nil {
+		g.RedirectTo = new(string)
 	}
-	return *f.Provisional, true, nil
-}
-
-func (f *answerFile) RecoveryEmail(*activation.Account) (string, bool, error) {
-	if f.Recovery == nil || *f.Recovery == "" {
-		return "", false, nil
-	}
-	return *f.Recovery, true, nil
-}
-
-func (f *answerFile) AcceptCharter(*activation.Account, string) (bool, bool, error) {
-	if f.Charter == nil {
-		return false, false, nil
-	}
-	return *f.Charter, true, nil
-}
-
-func (f *answerFile) Redirect(_ *activation.Account, _ string) (string, bool, bool, error) {
-	// An absent redirect_to is an answer: no redirect (README).
-	keep := f.KeepCopy != nil && *f.KeepCopy
-	if f.RedirectTo == nil {
-		return "", false, true, nil
-	}
-	return strings.TrimSpace(*f.RedirectTo), keep, true, nil
-}
-
-func (f *answerFile) NewPassword(*activation.Account, func(string) error) (string, bool, error) {
-	if f.NewPass == nil {
-		return "", false, nil
-	}
-	return *f.NewPass, true, nil
+	g.KeepCopy = f.KeepCopy != nil && *f.KeepCopy
+	return g
 }
 
 func readAnswers(env *Env, name string) (*answerFile, error) {
@@ -146,7 +120,7 @@ func runActivate(cmd *cobra.Command, env *Env, opts *activateOptions) error {
 		if err != nil {
 			return err
 		}
-		ans = f
+		ans = f.given()
 	case isTerminal(env.Stdin):
 		channel = "helpdesk"
 		ans = newPrompter(env)

@@ -65,9 +65,9 @@ func writeIssued(ctx context.Context, tx *sqlx.Tx, issued []*activation.Account,
 		p_hash text NOT NULL, p_issued_at timestamptz NOT NULL, p_expires_at timestamptz NOT NULL, p_batch text NOT NULL) ON COMMIT DROP`); err != nil {
 		return err
 	}
-	stmt, err := tx.PrepareContext(ctx, pq.CopyIn("issue_rows", "student_id", "from_state", "state", "state_since",
-		"failed_attempts", "locked_until", "recovery_email", "redirect_to", "keep_copy", "charter_version", "charter_accepted_at",
-		"password_hash", "password_set_at", "activated_at", "p_hash", "p_issued_at", "p_expires_at", "p_batch"))
+	stmt, err := tx.PrepareContext(ctx, `COPY issue_rows (student_id, from_state, state, state_since,
+		failed_attempts, locked_until, recovery_email, redirect_to, keep_copy, charter_version, charter_accepted_at,
+		password_hash, password_set_at, activated_at, p_hash, p_issued_at, p_expires_at, p_batch) FROM STDIN`)
 	if err != nil {
 		return err
 	}

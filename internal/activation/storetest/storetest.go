@@ -418,6 +418,9 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		wantCode(t, err, activation.EAUTH, activation.ReasonSessionExpired) // replaced
 		out, err = svc.Continue(ctx, sec, &activation.Given{Recovery: ptr("jean@example.org")}, activation.ActivateOptions{}, now.Add(2*time.Minute))
 		wantCode(t, err, activation.EPAUSED, "")
+		if out == nil || out.LinkSentTo != "jean@example.org" || out.State != activation.StateRecoveryPending {
+			t.Fatalf("step 3 on the web: %+v", out)
+		}
 		out, err = svc.Resume(ctx, sec, now.Add(3*time.Minute))
 		if err != nil || out.LinkSentTo != "jean@example.org" || out.LinkValidUntil == nil {
 			t.Fatalf("%+v %v", out, err)

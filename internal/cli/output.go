@@ -138,12 +138,14 @@ func writeList(w io.Writer, g grid) error {
 
 // writeCSV renders g as RFC 4180 CSV (header first, footer last). With bom,
 // a UTF-8 byte order mark lets spreadsheet programs read accents right.
+// Every cell is made safe for spreadsheets by csvCell.
 func writeCSV(w io.Writer, g grid, bom bool) error {
 	return writeCSVSep(w, g, bom, ',')
 }
 
 // writeCSVSep is writeCSV with another field separator (';' for
-// spreadsheets in a French locale).
+// spreadsheets in a French locale). Every CSV output of every command goes
+// through it: it is the one place where cells are neutralised (csvCell).
 func writeCSVSep(w io.Writer, g grid, bom bool, sep rune) error {
 	if bom {
 		if _, err := io.WriteString(w, "\uFEFF"); err != nil {
@@ -152,19 +154,51 @@ func writeCSVSep(w io.Writer, g grid, bom bool, sep rune) error {
 	}
 	cw := csv.NewWriter(w)
 	cw.Comma = sep
-	if err := cw.Write(g.Header); err != nil {
+	var cells []string
+	write := func(record []string) error {
+		cells = cells[:0]
+		for _, c := range record {
+			cells = append(cells, csvCell(c))
+		}
+		return cw.Write(cells)
+	}
+	if err := write(g.Header); err != nil {
 		return err
 	}
-	if err := cw.WriteAll(g.Rows); err != nil {
-		return err
+	for _, r := range g.Rows {
+		if err := write(r); err != nil {
+			return err
+		}
 	}
 	if g.Footer != nil {
-		if err := cw.Write(g.Footer); err != nil {
+		if err := write(g.Footer); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// csvCell neutralises a cell that a spreadsheet would read as a formula
+// (CSV injection, OWASP): one that starts with =, +, -, @, a tab or a
+// carriage return gets a leading single quote, so that Excel or LibreOffice
+// show it as text instead of running it (=HYPERLINK(…), =cmd|' /C calc'!A0,
+// @SUM(…)). The quote is the only change, always at the start: a script can
+// take it off, and -o json gives the values unchanged. The cells the
+// commands write themselves (headers, numbers, dates, states, TOTAL) never
+// start with one of these characters; only data typed by people (names,
+// programmes, addresses, student numbers of rejected rows, operators) can.
+// The csv writer quotes a cell holding the separator, a quote or a line
+// break, so that no cell spills into the next.
+func csvCell(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
 }
 
 // writeJSON prints v as indented JSON.

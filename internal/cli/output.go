@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/mattn/go-isatty"
@@ -88,10 +89,11 @@ func writeCompactTable(w io.Writer, g grid) error {
 	return t.Render()
 }
 
+// toAny returns the cells of a table row, each made safe by termSafe.
 func toAny(ss []string) []any {
 	out := make([]any, len(ss))
 	for i, s := range ss {
-		out[i] = s
+		out[i] = termSafe(s)
 	}
 	return out
 }
@@ -99,12 +101,13 @@ func toAny(ss []string) []any {
 // writeList renders a long list for people: columns aligned with spaces,
 // no borders, two passes (widths, then lines) through one buffer; tablewriter
 // measures every cell several times, which shows on tens of thousands of rows.
-// Widths count runes: right for the Latin scripts of names.
+// Widths count runes: right for the Latin scripts of names. Each cell is
+// made safe by termSafe.
 func writeList(w io.Writer, g grid) error {
 	widths := make([]int, len(g.Header))
 	measure := func(cells []string) {
 		for i, c := range cells {
-			if n := utf8.RuneCountInString(c); n > widths[i] {
+			if n := utf8.RuneCountInString(termSafe(c)); n > widths[i] {
 				widths[i] = n
 			}
 		}
@@ -119,6 +122,7 @@ func writeList(w io.Writer, g grid) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	line := func(cells []string) {
 		for i, c := range cells {
+			c = termSafe(c)
 			bw.WriteString(c)
 			if i < len(cells)-1 {
 				bw.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)+2))
@@ -257,4 +261,87 @@ func isTerminal(f any) bool {
 		return false
 	}
 	return isatty.IsTerminal(file.Fd())
+}
+
+// termSafe returns s fit to print on a terminal as one table cell or one
+// value: every character that could act on the terminal or hide or reorder
+// the text around it is written as a visible escape instead — C0 and C1
+// controls and DEL (`\x1b`, `\x07`, `\t`, `\n`, `\u009b`), format characters
+// such as bidirectional overrides and zero-width spaces (`\u202e`,
+// `\u200b`, `\ufeff`), line and paragraph separators, and bytes that are not
+// UTF-8 (`\xff`). A name such as "Dup\x1b[2J…" then shows as
+// `Dup\x1b[2J…` and cannot clear the screen of a call list. Every text
+// output goes through it or termSafeText: the table and list writers for
+// each cell, and the commands for the values they print themselves. JSON
+// and CSV are data, not terminal text, and keep the values as they are.
+func termSafe(s string) string {
+	return escapeForTerminal(s, false)
+}
+
+// termSafeText is termSafe for a message or a body of several lines: line
+// feeds and tabs are kept as they are.
+func termSafeText(s string) string {
+	return escapeForTerminal(s, true)
+}
+
+func escapeForTerminal(s string, keepLayout bool) string {
+	i := 0
+	for i < len(s) {
+		c := s[i]
+		if c >= 0x20 && c < 0x7f || keepLayout && (c == '\n' || c == '\t') {
+			i++
+			continue
+		}
+		if c >= utf8.RuneSelf {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if !(r == utf8.RuneError && n == 1) && !unsafeRune(r) {
+				i += n
+				continue
+			}
+		}
+		break
+	}
+	if i == len(s) {
+		return s // the common case: nothing to escape, no copy
+	}
+	const hex = "0123456789abcdef"
+	b := make([]byte, 0, len(s)+16)
+	b = append(b, s[:i]...)
+	for i < len(s) {
+		c := s[i]
+		switch {
+		case c >= 0x20 && c < 0x7f || keepLayout && (c == '\n' || c == '\t'):
+			b = append(b, c)
+			i++
+		case c < utf8.RuneSelf: // C0 control or DEL
+			b = append(b, '\\', 'x', hex[c>>4], hex[c&0xf])
+			i++
+		default:
+			r, n := utf8.DecodeRuneInString(s[i:])
+			switch {
+			case r == utf8.RuneError && n == 1:
+				b = append(b, '\\', 'x', hex[c>>4], hex[c&0xf])
+			case unsafeRune(r):
+				if r > 0xffff {
+					b = append(b, '\\', 'U', '0', '0', '0', hex[r>>16&0xf])
+				} else {
+					b = append(b, '\\', 'u')
+				}
+				b = append(b, hex[r>>12&0xf], hex[r>>8&0xf], hex[r>>4&0xf], hex[r&0xf])
+			default:
+				b = append(b, s[i:i+n]...)
+			}
+			i += n
+		}
+	}
+	return string(b)
+}
+
+// unsafeRune reports a non-ASCII character that must not reach a terminal
+// raw: a C1 control (U+0080–U+009F, which some terminals obey as escape
+// sequences), a format character (bidirectional overrides and isolates,
+// zero-width spaces and joiners, U+FEFF, …), or a line or paragraph
+// separator.
+func unsafeRune(r rune) bool {
+	return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
 }

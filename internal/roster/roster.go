@@ -58,6 +58,7 @@ func (r Rejection) String() string {
 type Result struct {
 	Students  []Student   // accepted rows, in file order
 	Rejected  []Rejection // at most one per rejected row, in file order
+	Notices   []Notice    // changes made to kept rows (invisible characters removed), in file order
 	Delimiter rune        // ',' ';' or '\t'
 	Encoding  string      // EncodingUTF8, EncodingUTF8BOM, EncodingWindows1252, EncodingUTF16LE or EncodingUTF16BE
 	Columns   []string    // canonical names of the recognized columns, in file order
@@ -94,12 +95,16 @@ func Read(r io.Reader) (*Result, error) {
 // problem found, and the other rows are kept: a quote not closed on its line
 // (see unclosedQuote: a row is always one line, and the lines after it are
 // read as rows), a missing required field, a student number that is not
-// letters and digits or already appeared on an earlier row, a birth date
+// letters and digits or already appeared on an earlier row, a field holding
+// a control character, a bidirectional override or a line separator (see
+// text.go), a birth date
 // that is not a real date in DD/MM/YYYY or YYYY-MM-DD form between 1900 and
 // today, an email that is not a plain address, a name from which no login
 // can be built, a field count that differs from the header's, or a line
 // longer than MaxLineBytes. A rejected row that a quote left open on an
-// earlier line would have swallowed says so in its reason.
+// earlier line would have swallowed says so in its reason. Invisible
+// format characters (zero-width spaces, U+FEFF…) are removed from the
+// fields of a kept row, each removal reported in Result.Notices.
 //
 // Blank lines, and rows whose fields are all empty, are skipped, and so is
 // a first line "sep=;" (or "sep=," or "sep=" and a tab) that fixes the
@@ -374,6 +379,21 @@ func (rd *reader) row(line int, fields []string) {
 		rd.reject(line, no, "", fmt.Sprintf("has %d fields, the header has %d", n, rd.h.width))
 		return
 	}
+	// Invisible characters are removed from every field, and noted (see
+	// text.go); names have their whitespace collapsed.
+	var vals [numColumns]string
+	var notices []Notice
+	for c := range vals {
+		v, removed := removeInvisible(rd.get(fields, column(c)))
+		if c == int(colLastName) || c == int(colFirstName) {
+			v = collapseSpaces(v)
+		}
+		if removed != nil {
+			notices = append(notices, Notice{Field: columnNames[c][0], Note: removedNote(fieldLabels[c], v, removed)})
+		}
+		vals[c] = v
+	}
+	no = vals[colStudentNo]
 	if reason := checkStudentNo(no); reason != "" {
 		rd.reject(line, no, ColStudentNo, reason)
 		return
@@ -383,17 +403,24 @@ func (rd *reader) row(line int, fields []string) {
 		return
 	}
 	rd.seen[no] = line
+	// Control characters and bidirectional overrides are refused (text.go).
+	for c, v := range vals {
+		if reason := refusedIn(fieldLabels[c], v); reason != "" {
+			rd.reject(line, no, columnNames[c][0], reason)
+			return
+		}
+	}
 
 	s := Student{
 		Line:      line,
 		StudentNo: no,
-		LastName:  collapseSpaces(rd.get(fields, colLastName)),
-		FirstName: collapseSpaces(rd.get(fields, colFirstName)),
-		Program:   rd.get(fields, colProgram),
-		Component: rd.get(fields, colComponent),
-		Year:      rd.get(fields, colYear),
-		INE:       rd.get(fields, colINE),
-		Email:     rd.get(fields, colEmail),
+		LastName:  vals[colLastName],
+		FirstName: vals[colFirstName],
+		Program:   vals[colProgram],
+		Component: vals[colComponent],
+		Year:      vals[colYear],
+		INE:       vals[colINE],
+		Email:     vals[colEmail],
 	}
 	if s.LastName == "" {
 		rd.reject(line, no, ColLastName, "last name is missing")
@@ -403,7 +430,7 @@ func (rd *reader) row(line int, fields []string) {
 		rd.reject(line, no, ColFirstName, "first name is missing")
 		return
 	}
-	if d := rd.get(fields, colBirthDate); d != "" {
+	if d := vals[colBirthDate]; d != "" {
 		date, reason := parseBirthDate(d, rd.now)
 		if reason != "" {
 			rd.reject(line, no, ColBirthDate, reason)
@@ -428,6 +455,10 @@ func (rd *reader) row(line int, fields []string) {
 	s.LoginBase = base
 	rd.rows++
 	rd.keep(s)
+	for _, n := range notices {
+		n.Line, n.StudentNo = line, no
+		rd.res.Notices = append(rd.res.Notices, n)
+	}
 }
 
 // keep adds an accepted student. When the size of the input is known, the

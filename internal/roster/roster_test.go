@@ -740,3 +740,60 @@ func mustAtoi(t *testing.T, s string) int {
 	}
 	return n
 }
+
+// TestReadControlAndInvisibleCharacters: terminal escapes, controls and
+// bidirectional overrides reject the row, naming the field and the
+// character; invisible format characters are removed and noted.
+func TestReadControlAndInvisibleCharacters(t *testing.T) {
+	input := "student_no;nom;prenom;formation;composante\n" +
+		"1;Dup\x1b[2J\x1b[31mont;Jean;L1INFO;FDS\n" +
+		"2;Martin;Paul\a;L1INFO;FDS\n" +
+		"3;Petit;\u202eLuc;L1INFO;FDS\n" +
+		"4;Moreau;Eva;L1\u2066INFO\u2069;FDS\n" +
+		"5;Roux;Léa;L1INFO;F\u0085DS\n" +
+		"6;Du\u200bpont;Anne;L1INFO;FDS\n" +
+		"7;\ufeffBlanc;Marc\u200d\u200c;\u2060L1INFO;FDS\u00ad\n" +
+		"8;Noir;\u200b;L1INFO;FDS\n" +
+		"9;Vert;Ana\tMaria;L1INFO;FDS\n" +
+		"10;Gris;Tom;L1\u2028INFO;FDS\n" +
+		"1\u200b1;Bleu;Ève;L1INFO;FDS\n" +
+		"12;Rose;Ivy;L1\tINFO;FDS\n"
+	res, err := ReadAsOf(strings.NewReader(input), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var students, rejected, notices []string
+	for _, s := range res.Students {
+		students = append(students, summary(s))
+	}
+	for _, r := range res.Rejected {
+		rejected = append(rejected, rejection(r))
+	}
+	for _, n := range res.Notices {
+		notices = append(notices, n.String()+" ["+n.StudentNo+" "+n.Field+"]")
+	}
+	equalLists(t, "students", students, []string{
+		"7 6 Dupont|Anne - anne.dupont|L1INFO|FDS|||",
+		"8 7 Blanc|Marc - marc.blanc|L1INFO|FDS|||",
+		"10 9 Vert|Ana Maria - ana-maria.vert|L1INFO|FDS|||",
+		"12 11 Bleu|Ève - eve.bleu|L1INFO|FDS|||",
+	})
+	equalLists(t, "rejected", rejected, []string{
+		`line 2: last name "Dup\x1b[2J\x1b[31mont" contains a control character (U+001B) [last_name]`,
+		`line 3: first name "Paul\a" contains a control character (U+0007) [first_name]`,
+		`line 4: first name "\u202eLuc" contains a bidirectional text control (U+202E) [first_name]`,
+		`line 5: programme "L1\u2066INFO\u2069" contains a bidirectional text control (U+2066) [program]`,
+		`line 6: component "F\u0085DS" contains a control character (U+0085) [component]`,
+		`line 9: first name is missing [first_name]`,
+		`line 11: programme "L1\u2028INFO" contains a line separator (U+2028) [program]`,
+		`line 13: programme "L1\tINFO" contains a control character (U+0009) [program]`,
+	})
+	equalLists(t, "notices", notices, []string{
+		`line 7: removed 1 invisible character (U+200B) from last name, now "Dupont" [6 last_name]`,
+		`line 8: removed 1 invisible character (U+FEFF) from last name, now "Blanc" [7 last_name]`,
+		`line 8: removed 2 invisible characters (U+200D, U+200C) from first name, now "Marc" [7 first_name]`,
+		`line 8: removed 1 invisible character (U+2060) from programme, now "L1INFO" [7 program]`,
+		`line 8: removed 1 invisible character (U+00AD) from component, now "FDS" [7 component]`,
+		`line 12: removed 1 invisible character (U+200B) from student number, now "11" [11 student_no]`,
+	})
+}

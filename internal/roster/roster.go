@@ -97,11 +97,10 @@ func Read(r io.Reader) (*Result, error) {
 // read as rows), a missing required field, a student number that is not
 // letters and digits or already appeared on an earlier row, a field holding
 // a control character, a bidirectional override or a line separator (see
-// text.go), a birth date
-// that is not a real date in DD/MM/YYYY or YYYY-MM-DD form between 1900 and
-// today, an email that is not a plain address, a name from which no login
-// can be built, a field count that differs from the header's, or a line
-// longer than MaxLineBytes. A rejected row that a quote left open on an
+// text.go), a birth date that is not a real date in DD/MM/YYYY or
+// YYYY-MM-DD form between 1900 and today, an email that is not a plain
+// address, a name from which no login can be built, a field count that
+// differs from the header's, or a line longer than MaxLineBytes. A rejected row that a quote left open on an
 // earlier line would have swallowed says so in its reason. Invisible
 // format characters (zero-width spaces, U+FEFF…) are removed from the
 // fields of a kept row, each removal reported in Result.Notices.

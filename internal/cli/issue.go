@@ -290,7 +290,7 @@ func printIssue(env *Env, rep issueReport, target sheetTarget) error {
 			rep.Issued[0].ExpiresAt.In(activation.Zone()).Format("02/01/2006"), where)
 	}
 	for _, s := range rep.Skipped {
-		fmt.Fprintf(env.Stderr, "skipped %s %s %s (%s): account already active, use reset --reissue\n", s.StudentNo, s.FirstName, s.LastName, s.Login)
+		fmt.Fprintf(env.Stderr, "skipped %s %s %s (%s): account already active, use reset --reissue\n", termSafeText(s.StudentNo), termSafeText(s.FirstName), termSafeText(s.LastName), s.Login)
 	}
 	for _, no := range rep.NotFound {
 		fmt.Fprintf(env.Stderr, "not found: student number %s\n", no)

@@ -72,7 +72,7 @@ func (env *Env) finish(out *activation.Outcome, err error) error {
 		}
 	}
 	if paused {
-		fmt.Fprintf(env.Stderr, "paused: %s\n", activation.ErrorMessage(err))
+		fmt.Fprintf(env.Stderr, "paused: %s\n", termSafeText(activation.ErrorMessage(err)))
 		return &silentError{code: ExitPaused}
 	}
 	return err

@@ -120,3 +120,19 @@ func writeIssued(ctx context.Context, tx *sqlx.Tx, issued []*activation.Account,
 	}
 	return nil
 }
+
+// BatchStudents returns the student numbers whose provisional password in
+// force comes from batch (none when the batch was never stored, or every
+// one of its students was re-issued since).
+func (db *DB) BatchStudents(ctx context.Context, batch string) (map[string]bool, error) {
+	var nos []string
+	if err := db.SelectContext(ctx, &nos, `SELECT s.student_no FROM provisional_credentials p JOIN students s ON s.id = p.student_id
+		WHERE p.batch = $1`, batch); err != nil {
+		return nil, mapError(err)
+	}
+	out := make(map[string]bool, len(nos))
+	for _, n := range nos {
+		out[n] = true
+	}
+	return out, nil
+}

@@ -24,6 +24,9 @@ func TokenFromInput(in string) string {
 	} else {
 		return ""
 	}
+	// Mail clients quote links as <…>, a sentence may end right after one.
+	in = strings.TrimLeft(in, "<(\"'")
+	in = strings.TrimRight(in, ">)\"'.,;:")
 	if strings.Contains(in, "/") {
 		if u, err := url.Parse(in); err == nil {
 			if t := u.Query().Get("token"); t != "" {

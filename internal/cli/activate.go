@@ -69,41 +69,15 @@ type answerFile struct {
 	NewPass     *string `json:"new_password"`
 }
 
-func (f *answerFile) ProvisionalPassword(*activation.Account) (string, bool, error) {
-	if f.Provisional == nil {
-		return "", false, nil
+// given turns the document into the domain's answers. An absent
+// redirect_to is an answer: no redirect (README).
+func (f *answerFile) given() *activation.Given {
+	g := &activation.Given{Provisional: f.Provisional, Recovery: f.Recovery, Charter: f.Charter, RedirectTo: f.RedirectTo, NewPass: f.NewPass}
+	if g.RedirectTo == nil {
+		g.RedirectTo = new(string)
 	}
-	return *f.Provisional, true, nil
-}
-
-func (f *answerFile) RecoveryEmail(*activation.Account) (string, bool, error) {
-	if f.Recovery == nil || *f.Recovery == "" {
-		return "", false, nil
-	}
-	return *f.Recovery, true, nil
-}
-
-func (f *answerFile) AcceptCharter(*activation.Account, string) (bool, bool, error) {
-	if f.Charter == nil {
-		return false, false, nil
-	}
-	return *f.Charter, true, nil
-}
-
-func (f *answerFile) Redirect(_ *activation.Account, _ string) (string, bool, bool, error) {
-	// An absent redirect_to is an answer: no redirect (README).
-	keep := f.KeepCopy != nil && *f.KeepCopy
-	if f.RedirectTo == nil {
-		return "", false, true, nil
-	}
-	return strings.TrimSpace(*f.RedirectTo), keep, true, nil
-}
-
-func (f *answerFile) NewPassword(*activation.Account, func(string) error) (string, bool, error) {
-	if f.NewPass == nil {
-		return "", false, nil
-	}
-	return *f.NewPass, true, nil
+	g.KeepCopy = f.KeepCopy != nil && *f.KeepCopy
+	return g
 }
 
 func readAnswers(env *Env, name string) (*answerFile, error) {
@@ -146,7 +120,7 @@ func runActivate(cmd *cobra.Command, env *Env, opts *activateOptions) error {
 		if err != nil {
 			return err
 		}
-		ans = f
+		ans = f.given()
 	case isTerminal(env.Stdin):
 		channel = "helpdesk"
 		ans = newPrompter(env)
@@ -168,23 +142,23 @@ func printOutcome(env *Env, out *activation.Outcome) error {
 	if len(out.Done) > 0 {
 		fmt.Fprintf(w, "Steps done:  %s\n", strings.Join(out.Done, ", "))
 	}
-	fmt.Fprintf(w, "Account:     %s\nState:       %s (step %s)\nNext:        %s\n", out.Login, out.State, out.Step, out.NextStep)
+	fmt.Fprintf(w, "Account:     %s\nState:       %s (step %s)\nNext:        %s\n", termSafe(out.Login), out.State, out.Step, out.NextStep)
 	if out.LinkSentTo != "" {
-		fmt.Fprintf(w, "Link sent to %s, valid until %s (Paris time)\n", out.LinkSentTo, out.LinkValidUntil.In(activation.Zone()).Format("02/01/2006 15:04"))
+		fmt.Fprintf(w, "Link sent to %s, valid until %s (Paris time)\n", termSafe(out.LinkSentTo), out.LinkValidUntil.In(activation.Zone()).Format("02/01/2006 15:04"))
 	}
 	if c := out.Confirmation; c != nil {
 		fmt.Fprintf(w, "\nStep 8 — your account is active / votre compte est activé\n")
-		fmt.Fprintf(w, "  Identifier / identifiant ENT:        %s\n", c.Login)
-		fmt.Fprintf(w, "  University mailbox / messagerie UM:  %s\n", c.Mailbox)
+		fmt.Fprintf(w, "  Identifier / identifiant ENT:        %s\n", termSafe(c.Login))
+		fmt.Fprintf(w, "  University mailbox / messagerie UM:  %s\n", termSafe(c.Mailbox))
 		if c.RedirectTo != "" {
 			copyNote := "no copy kept / sans copie"
 			if c.KeepCopy {
 				copyNote = "a copy is kept / copie conservée"
 			}
-			fmt.Fprintf(w, "  Redirect / redirection:              %s (%s)\n", c.RedirectTo, copyNote)
+			fmt.Fprintf(w, "  Redirect / redirection:              %s (%s)\n", termSafe(c.RedirectTo), copyNote)
 		}
 	} else if out.Message != "" && out.LinkSentTo == "" {
-		fmt.Fprintf(env.Stderr, "%s\n", out.Message)
+		fmt.Fprintf(env.Stderr, "%s\n", termSafeText(out.Message))
 	}
 	return nil
 }
@@ -239,7 +213,7 @@ func (p *prompter) yes(prompt string, def bool) (bool, error) {
 
 func (p *prompter) ProvisionalPassword(a *activation.Account) (string, bool, error) {
 	if a != nil { // the agent at the desk may see where the account stands
-		fmt.Fprintf(p.env.Stderr, "Steps 1-2 — %s %s, state %s (step %s)\n", a.FirstName, a.LastName, a.State, a.State.StepNumber())
+		fmt.Fprintf(p.env.Stderr, "Steps 1-2 — %s %s, state %s (step %s)\n", termSafe(a.FirstName), termSafe(a.LastName), a.State, a.State.StepNumber())
 	}
 	s, err := p.secret("Provisional password (from the SCOL'PASS) / mot de passe provisoire: ")
 	return s, s != "", err
@@ -248,7 +222,7 @@ func (p *prompter) ProvisionalPassword(a *activation.Account) (string, bool, err
 func (p *prompter) RecoveryEmail(a *activation.Account) (string, bool, error) {
 	prompt := "Step 3 — recovery email (personal address) / mail de secours: "
 	if a.State == activation.StateRecoveryPending {
-		prompt = fmt.Sprintf("Step 4 — a link was sent to %s. Enter another address to send a new link, or press Enter to wait: ", a.RecoveryEmail)
+		prompt = fmt.Sprintf("Step 4 — a link was sent to %s. Enter another address to send a new link, or press Enter to wait: ", termSafe(a.RecoveryEmail))
 	}
 	s, err := p.line(prompt)
 	return s, s != "", err
@@ -271,7 +245,7 @@ func (p *prompter) Redirect(a *activation.Account, def string) (string, bool, bo
 	if err != nil || !yes {
 		return "", false, true, err
 	}
-	to, err := p.line(fmt.Sprintf("Redirect address [%s]: ", def))
+	to, err := p.line(fmt.Sprintf("Redirect address [%s]: ", termSafe(def)))
 	if err != nil {
 		return "", false, false, err
 	}
@@ -290,7 +264,7 @@ func (p *prompter) NewPassword(a *activation.Account, check func(string) error) 
 			return "", false, err
 		}
 		if err := check(pw); err != nil {
-			fmt.Fprintf(p.env.Stderr, "%s\n", activation.ErrorMessage(err))
+			fmt.Fprintf(p.env.Stderr, "%s\n", termSafeText(activation.ErrorMessage(err)))
 			continue
 		}
 		again, err := p.secret("Repeat / confirmez: ")

@@ -39,7 +39,14 @@ Each new student gets a login prenom.nom (homonyms: prenom.nom2, 3, …) that
 never changes afterwards. A bad row is rejected with its line number and the
 reason; the other rows are imported and the exit code is 4. With --strict any
 bad row imports nothing. A new student whose names and birth date equal an
-existing student's is imported and listed as a possible duplicate.`,
+existing student's is imported and listed as a possible duplicate.
+
+A row is one line: a quote not closed on its line rejects that row only (the
+reason names the line where the quote would close) and the lines after it
+are read as rows. A field holding a control character (ESC, BEL…), a
+bidirectional override (U+202A-U+202E, U+2066-U+2069) or a line separator
+rejects the row; invisible characters (zero-width spaces, U+FEFF…) are
+removed and listed under "notes".`,
 		Example: `  scolpass import-students apogee-2026.csv
   scolpass import-students --dry-run apogee-2026.csv
   iconv -f latin1 -t utf-8 export.csv | scolpass import-students - -o json`,
@@ -66,7 +73,16 @@ type importReport struct {
 	Unchanged  int                          `json:"unchanged"`
 	Rejected   int                          `json:"rejected"`
 	Rejections []rejectionJSON              `json:"rejections"`
+	Notes      []noteJSON                   `json:"notes"`
 	Duplicates []postgres.PossibleDuplicate `json:"possible_duplicates"`
+}
+
+// noteJSON is a change made to an imported row: invisible characters removed.
+type noteJSON struct {
+	Line      int    `json:"line"`
+	StudentNo string `json:"student_no"`
+	Field     string `json:"field"`
+	Note      string `json:"note"`
 }
 
 type rejectionJSON struct {
@@ -111,9 +127,12 @@ func runImport(cmd *cobra.Command, env *Env, opts *importOptions) error {
 	}
 	rep := importReport{File: name, Encoding: res.Encoding, Delimiter: delimiterName(res.Delimiter),
 		DryRun: opts.DryRun, Strict: opts.Strict, Rows: len(res.Students) + len(res.Rejected), Rejected: len(res.Rejected),
-		Rejections: []rejectionJSON{}, Duplicates: []postgres.PossibleDuplicate{}}
+		Rejections: []rejectionJSON{}, Notes: []noteJSON{}, Duplicates: []postgres.PossibleDuplicate{}}
 	for _, r := range res.Rejected {
 		rep.Rejections = append(rep.Rejections, rejectionJSON{Line: r.Line, StudentNo: r.StudentNo, Field: r.Field, Reason: r.Reason})
+	}
+	for _, n := range res.Notices {
+		rep.Notes = append(rep.Notes, noteJSON{Line: n.Line, StudentNo: n.StudentNo, Field: n.Field, Note: n.Note})
 	}
 	dry := opts.DryRun || (opts.Strict && len(res.Rejected) > 0)
 	sum, err := db.ImportStudents(ctx, res.Students, postgres.ImportOptions{DryRun: dry, Columns: res.Columns}, env.actor("bulk"), now)
@@ -166,6 +185,9 @@ func printImport(env *Env, rep importReport) error {
 		for _, r := range rep.Rejections {
 			g.Rows = append(g.Rows, []string{strconv.Itoa(r.Line), r.StudentNo, "rejected", r.Reason})
 		}
+		for _, n := range rep.Notes {
+			g.Rows = append(g.Rows, []string{strconv.Itoa(n.Line), n.StudentNo, "cleaned", n.Note})
+		}
 		for _, d := range rep.Duplicates {
 			g.Rows = append(g.Rows, []string{strconv.Itoa(d.Line), d.StudentNo, "possible_duplicate", "same names and birth date as " + d.SameAsNo})
 		}
@@ -175,7 +197,7 @@ func printImport(env *Env, rep importReport) error {
 	if rep.DryRun {
 		title += " (dry run: nothing written)"
 	}
-	fmt.Fprintf(env.Stdout, "%s — %s, delimiter %s\n", title, rep.Encoding, rep.Delimiter)
+	fmt.Fprintf(env.Stdout, "%s — %s, delimiter %s\n", termSafe(title), rep.Encoding, rep.Delimiter)
 	if err := writeTable(env.Stdout, grid{
 		Header: []string{"CREATED", "UPDATED", "UNCHANGED", "REJECTED"},
 		Rows:   [][]string{{strconv.Itoa(rep.Created), strconv.Itoa(rep.Updated), strconv.Itoa(rep.Unchanged), strconv.Itoa(rep.Rejected)}},
@@ -187,6 +209,16 @@ func printImport(env *Env, rep importReport) error {
 		g := grid{Header: []string{"LINE", "STUDENT NO", "FIELD", "REASON"}}
 		for _, r := range rep.Rejections {
 			g.Rows = append(g.Rows, []string{strconv.Itoa(r.Line), r.StudentNo, r.Field, r.Reason})
+		}
+		if err := writeTable(env.Stdout, g); err != nil {
+			return err
+		}
+	}
+	if len(rep.Notes) > 0 {
+		fmt.Fprintln(env.Stdout, "\nInvisible characters removed (rows imported):")
+		g := grid{Header: []string{"LINE", "STUDENT NO", "FIELD", "NOTE"}}
+		for _, n := range rep.Notes {
+			g.Rows = append(g.Rows, []string{strconv.Itoa(n.Line), n.StudentNo, n.Field, n.Note})
 		}
 		if err := writeTable(env.Stdout, g); err != nil {
 			return err

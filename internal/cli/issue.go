@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -16,6 +17,7 @@ import (
 	"github.com/umontpellier/scolpass/internal/activation"
 	"github.com/umontpellier/scolpass/internal/login"
 	"github.com/umontpellier/scolpass/internal/passpdf"
+	"github.com/umontpellier/scolpass/internal/postgres"
 )
 
 type issueOptions struct {
@@ -44,8 +46,13 @@ Selection (filters combine): --student (repeatable), --program, --component,
 accounts are skipped and listed: they need reset --reissue.
 
 The passwords exist only on paper: the database keeps a hash. The PDF is
-written first (mode 0600); if it cannot be written no password changes, and
-the file appears only once the passwords are stored.`,
+written first (mode 0600) under a hidden name (.NAME.pdf.scolpass-BATCH.pending);
+if it cannot be written no password changes, and the file appears only once
+the passwords are stored. A run killed between the two leaves the hidden
+files: the next run into the same place finishes them (and removes those
+whose passwords never counted), naming every file. A file that appears
+under a sheet's name during the run is not overwritten: the sheet is
+written beside it as NAME.BATCH.pdf.`,
 		Example: `  scolpass issue-scolpass --program L1INFO --out l1info.pdf
   scolpass issue-scolpass --all --out-dir sheets/
   scolpass issue-scolpass --student 22600001 --student 22600002 --out desk.pdf --force`,
@@ -119,6 +126,9 @@ func runIssue(cmd *cobra.Command, env *Env, opts *issueOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := finishLeftSheets(cmd.Context(), env, run.db, target.dir()); err != nil {
+		return err
+	}
 	sel := activation.IssueSelection{StudentNos: opts.Students, Programs: opts.Programs, Components: opts.Components, Years: opts.Years, All: opts.All}
 	p := run.sheetPrinter(env, target)
 	res, err := run.svc.Issue(cmd.Context(), sel, validFor, run.now, p.print)
@@ -143,6 +153,14 @@ type sheetTarget struct {
 	File  string
 	Dir   string
 	Force bool
+}
+
+// dir is the directory the sheets go to.
+func (t sheetTarget) dir() string {
+	if t.File != "" {
+		return filepath.Dir(t.File)
+	}
+	return t.Dir
 }
 
 func (t sheetTarget) check() error {
@@ -187,6 +205,7 @@ func (p *sheetPrinter) print(news []activation.NewSheet) error {
 		return err
 	}
 	sort.SliceStable(news, func(i, j int) bool { return sheetLess(news[i].Account, news[j].Account) })
+	batch := news[0].Account.Provisional.Batch
 	sheets := make([]passpdf.Sheet, len(news))
 	for i, n := range news {
 		a := n.Account
@@ -205,7 +224,7 @@ func (p *sheetPrinter) print(news []activation.NewSheet) error {
 		for _, n := range news {
 			p.files[n.Account.StudentNo] = p.target.File
 		}
-		p.batch, err = renderer.WriteOne(p.target.File, p.target.Force, sheets, func(n int) {
+		p.batch, err = renderer.WriteOne(batch, p.target.File, p.target.Force, sheets, func(n int) {
 			_ = bar.Set(n)
 			if n == len(sheets) { // pages laid out; compressing and writing takes as long again
 				bar.Describe("writing the PDF")
@@ -221,7 +240,7 @@ func (p *sheetPrinter) print(news []activation.NewSheet) error {
 		}
 		p.files[news[i].Account.StudentNo] = paths[i]
 	}
-	p.batch, err = renderer.WriteEach(sheets, paths, p.target.Force, func(n int) { _ = bar.Set(n) })
+	p.batch, err = renderer.WriteEach(batch, sheets, paths, p.target.Force, func(n int) { _ = bar.Set(n) })
 	return fileError(err)
 }
 
@@ -240,10 +259,77 @@ func (p *sheetPrinter) finish(err error) error {
 	if p.batch == nil {
 		return nil
 	}
-	if err := p.batch.Commit(); err != nil {
-		return fmt.Errorf("the passwords are stored but the sheet could not be moved into place: %w", err)
+	moved, errs := p.batch.Commit()
+	for _, m := range moved {
+		fmt.Fprintf(p.env.Stderr, "%s appeared during the run: the new sheet is %s\n", m.Final, m.To)
+		for no, f := range p.files {
+			if f == m.Final {
+				p.files[no] = m.To
+			}
+		}
+	}
+	if len(errs) > 0 {
+		msgs := make([]string, len(errs))
+		for i, e := range errs {
+			msgs[i] = e.Error()
+		}
+		return fmt.Errorf("the passwords are stored but %d sheet(s) could not be moved into place; their content is kept, move them by hand or run the same command again:\n  %s",
+			len(errs), strings.Join(msgs, "\n  "))
 	}
 	return nil
+}
+
+// finishLeftSheets finds the sheets a run that died after storing its
+// passwords left under hidden names in dir, and finishes them: a sheet whose
+// password is in force is moved into place (or beside a file that took its
+// name); one whose batch was never stored, or whose student was re-issued
+// since, holds no working password and is removed. Every file is named.
+func finishLeftSheets(ctx context.Context, env *Env, db *postgres.DB, dir string) error {
+	left, err := passpdf.FindPending(dir)
+	if err != nil || len(left) == 0 {
+		return nil // an unreadable directory is reported by the run itself
+	}
+	inForce := map[string]map[string]bool{}
+	var finished, removed []string
+	for _, l := range left {
+		nos, ok := inForce[l.Batch]
+		if !ok {
+			if nos, err = db.BatchStudents(ctx, l.Batch); err != nil {
+				return err
+			}
+			inForce[l.Batch] = nos
+		}
+		no, _, _ := strings.Cut(filepath.Base(l.Final), "_")
+		valid := len(nos) > 0 && (nos[no] || !looksLikeSheetOf(filepath.Base(l.Final)))
+		if !valid {
+			if err := os.Remove(l.Pending); err != nil {
+				return err
+			}
+			removed = append(removed, l.Pending)
+			continue
+		}
+		to, err := l.Finish()
+		if err != nil {
+			return fmt.Errorf("an interrupted batch left %s: %w", l.Pending, err)
+		}
+		finished = append(finished, to)
+	}
+	if len(finished) > 0 {
+		fmt.Fprintf(env.Stderr, "finished an interrupted run: %d sheet(s) whose passwords were already stored moved into place:\n  %s\n",
+			len(finished), strings.Join(finished, "\n  "))
+	}
+	if len(removed) > 0 {
+		fmt.Fprintf(env.Stderr, "removed %d sheet(s) left by an interrupted run whose passwords were never stored or were replaced since:\n  %s\n",
+			len(removed), strings.Join(removed, "\n  "))
+	}
+	return nil
+}
+
+// looksLikeSheetOf tells a one-student sheet ("NO_NAME_First.pdf") from a
+// file of many.
+func looksLikeSheetOf(name string) bool {
+	no, rest, ok := strings.Cut(name, "_")
+	return ok && no != "" && rest != "" && strings.Count(name, "_") >= 2
 }
 
 func issueReportOf(cfg activation.Config, res activation.IssueResult, files map[string]string) issueReport {
@@ -290,7 +376,7 @@ func printIssue(env *Env, rep issueReport, target sheetTarget) error {
 			rep.Issued[0].ExpiresAt.In(activation.Zone()).Format("02/01/2006"), where)
 	}
 	for _, s := range rep.Skipped {
-		fmt.Fprintf(env.Stderr, "skipped %s %s %s (%s): account already active, use reset --reissue\n", s.StudentNo, s.FirstName, s.LastName, s.Login)
+		fmt.Fprintf(env.Stderr, "skipped %s %s %s (%s): account already active, use reset --reissue\n", termSafeText(s.StudentNo), termSafeText(s.FirstName), termSafeText(s.LastName), s.Login)
 	}
 	for _, no := range rep.NotFound {
 		fmt.Fprintf(env.Stderr, "not found: student number %s\n", no)

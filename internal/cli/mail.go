@@ -155,15 +155,16 @@ func runMailShow(cmd *cobra.Command, env *Env, id int64) error {
 	}
 	w := env.Stdout
 	fmt.Fprintf(w, "ID:       %d\nKind:     %s\nLogin:    %s\nTo:       %s\nSubject:  %s\nCreated:  %s\nStatus:   %s (%d attempt(s))\n",
-		m.ID, m.Kind, m.Login.String, m.To, m.Subject, m.CreatedAt.In(activation.Zone()).Format("02/01/2006 15:04"), m.Status(), m.Attempts)
+		m.ID, termSafe(m.Kind), termSafe(m.Login.String), termSafe(m.To), termSafe(m.Subject),
+		m.CreatedAt.In(activation.Zone()).Format("02/01/2006 15:04"), m.Status(), m.Attempts)
 	if m.LastError.Valid {
-		fmt.Fprintf(w, "Error:    %s\n", m.LastError.String)
+		fmt.Fprintf(w, "Error:    %s\n", termSafe(m.LastError.String))
 	}
 	if m.Body.Valid {
 		// The token of the link is a secret: it stays in the outbox until
 		// delivered, but is never printed.
 		body := activation.RedactLinks(m.Body.String)
-		fmt.Fprintf(w, "\n%s\n", body)
+		fmt.Fprintf(w, "\n%s\n", termSafeText(body))
 	} else {
 		fmt.Fprintln(w, "\n(body cleared after delivery)")
 	}
@@ -216,13 +217,13 @@ func deliverOutbox(ctx context.Context, db *postgres.DB, sender mail.Sender, fro
 			streak = 0
 		case "failed":
 			r.failed++
-			report("email %d to %s refused for good: %s", m.ID, m.To, m.LastError.String)
+			report("email %d to %s refused for good: %s", m.ID, termSafe(m.To), termSafe(m.LastError.String))
 		default:
 			r.retry++
 			streak++
 			r.lastErr = fmt.Errorf("%s", m.LastError.String)
-			report("email %d to %s not delivered, retry after %s: %s", m.ID, m.To,
-				m.NextAttemptAt.In(activation.Zone()).Format("15:04"), m.LastError.String)
+			report("email %d to %s not delivered, retry after %s: %s", m.ID, termSafe(m.To),
+				m.NextAttemptAt.In(activation.Zone()).Format("15:04"), termSafe(m.LastError.String))
 		}
 	}
 	return r, nil

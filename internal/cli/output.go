@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/mattn/go-isatty"
@@ -88,10 +89,11 @@ func writeCompactTable(w io.Writer, g grid) error {
 	return t.Render()
 }
 
+// toAny returns the cells of a table row, each made safe by termSafe.
 func toAny(ss []string) []any {
 	out := make([]any, len(ss))
 	for i, s := range ss {
-		out[i] = s
+		out[i] = termSafe(s)
 	}
 	return out
 }
@@ -99,12 +101,13 @@ func toAny(ss []string) []any {
 // writeList renders a long list for people: columns aligned with spaces,
 // no borders, two passes (widths, then lines) through one buffer; tablewriter
 // measures every cell several times, which shows on tens of thousands of rows.
-// Widths count runes: right for the Latin scripts of names.
+// Widths count runes: right for the Latin scripts of names. Each cell is
+// made safe by termSafe.
 func writeList(w io.Writer, g grid) error {
 	widths := make([]int, len(g.Header))
 	measure := func(cells []string) {
 		for i, c := range cells {
-			if n := utf8.RuneCountInString(c); n > widths[i] {
+			if n := utf8.RuneCountInString(termSafe(c)); n > widths[i] {
 				widths[i] = n
 			}
 		}
@@ -119,6 +122,7 @@ func writeList(w io.Writer, g grid) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	line := func(cells []string) {
 		for i, c := range cells {
+			c = termSafe(c)
 			bw.WriteString(c)
 			if i < len(cells)-1 {
 				bw.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)+2))
@@ -138,12 +142,14 @@ func writeList(w io.Writer, g grid) error {
 
 // writeCSV renders g as RFC 4180 CSV (header first, footer last). With bom,
 // a UTF-8 byte order mark lets spreadsheet programs read accents right.
+// Every cell is made safe for spreadsheets by csvCell.
 func writeCSV(w io.Writer, g grid, bom bool) error {
 	return writeCSVSep(w, g, bom, ',')
 }
 
 // writeCSVSep is writeCSV with another field separator (';' for
-// spreadsheets in a French locale).
+// spreadsheets in a French locale). Every CSV output of every command goes
+// through it: it is the one place where cells are neutralised (csvCell).
 func writeCSVSep(w io.Writer, g grid, bom bool, sep rune) error {
 	if bom {
 		if _, err := io.WriteString(w, "\uFEFF"); err != nil {
@@ -152,19 +158,51 @@ func writeCSVSep(w io.Writer, g grid, bom bool, sep rune) error {
 	}
 	cw := csv.NewWriter(w)
 	cw.Comma = sep
-	if err := cw.Write(g.Header); err != nil {
+	var cells []string
+	write := func(record []string) error {
+		cells = cells[:0]
+		for _, c := range record {
+			cells = append(cells, csvCell(c))
+		}
+		return cw.Write(cells)
+	}
+	if err := write(g.Header); err != nil {
 		return err
 	}
-	if err := cw.WriteAll(g.Rows); err != nil {
-		return err
+	for _, r := range g.Rows {
+		if err := write(r); err != nil {
+			return err
+		}
 	}
 	if g.Footer != nil {
-		if err := cw.Write(g.Footer); err != nil {
+		if err := write(g.Footer); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// csvCell neutralises a cell that a spreadsheet would read as a formula
+// (CSV injection, OWASP): one that starts with =, +, -, @, a tab or a
+// carriage return gets a leading single quote, so that Excel or LibreOffice
+// show it as text instead of running it (=HYPERLINK(…), =cmd|' /C calc'!A0,
+// @SUM(…)). The quote is the only change, always at the start: a script can
+// take it off, and -o json gives the values unchanged. The cells the
+// commands write themselves (headers, numbers, dates, states, TOTAL) never
+// start with one of these characters; only data typed by people (names,
+// programmes, addresses, student numbers of rejected rows, operators) can.
+// The csv writer quotes a cell holding the separator, a quote or a line
+// break, so that no cell spills into the next.
+func csvCell(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
 }
 
 // writeJSON prints v as indented JSON.
@@ -223,4 +261,87 @@ func isTerminal(f any) bool {
 		return false
 	}
 	return isatty.IsTerminal(file.Fd())
+}
+
+// termSafe returns s fit to print on a terminal as one table cell or one
+// value: every character that could act on the terminal or hide or reorder
+// the text around it is written as a visible escape instead — C0 and C1
+// controls and DEL (`\x1b`, `\x07`, `\t`, `\n`, `\u009b`), format characters
+// such as bidirectional overrides and zero-width spaces (`\u202e`,
+// `\u200b`, `\ufeff`), line and paragraph separators, and bytes that are not
+// UTF-8 (`\xff`). A name such as "Dup\x1b[2J…" then shows as
+// `Dup\x1b[2J…` and cannot clear the screen of a call list. Every text
+// output goes through it or termSafeText: the table and list writers for
+// each cell, and the commands for the values they print themselves. JSON
+// and CSV are data, not terminal text, and keep the values as they are.
+func termSafe(s string) string {
+	return escapeForTerminal(s, false)
+}
+
+// termSafeText is termSafe for a message or a body of several lines: line
+// feeds and tabs are kept as they are.
+func termSafeText(s string) string {
+	return escapeForTerminal(s, true)
+}
+
+func escapeForTerminal(s string, keepLayout bool) string {
+	i := 0
+	for i < len(s) {
+		c := s[i]
+		if c >= 0x20 && c < 0x7f || keepLayout && (c == '\n' || c == '\t') {
+			i++
+			continue
+		}
+		if c >= utf8.RuneSelf {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if !(r == utf8.RuneError && n == 1) && !unsafeRune(r) {
+				i += n
+				continue
+			}
+		}
+		break
+	}
+	if i == len(s) {
+		return s // the common case: nothing to escape, no copy
+	}
+	const hex = "0123456789abcdef"
+	b := make([]byte, 0, len(s)+16)
+	b = append(b, s[:i]...)
+	for i < len(s) {
+		c := s[i]
+		switch {
+		case c >= 0x20 && c < 0x7f || keepLayout && (c == '\n' || c == '\t'):
+			b = append(b, c)
+			i++
+		case c < utf8.RuneSelf: // C0 control or DEL
+			b = append(b, '\\', 'x', hex[c>>4], hex[c&0xf])
+			i++
+		default:
+			r, n := utf8.DecodeRuneInString(s[i:])
+			switch {
+			case r == utf8.RuneError && n == 1:
+				b = append(b, '\\', 'x', hex[c>>4], hex[c&0xf])
+			case unsafeRune(r):
+				if r > 0xffff {
+					b = append(b, '\\', 'U', '0', '0', '0', hex[r>>16&0xf])
+				} else {
+					b = append(b, '\\', 'u')
+				}
+				b = append(b, hex[r>>12&0xf], hex[r>>8&0xf], hex[r>>4&0xf], hex[r&0xf])
+			default:
+				b = append(b, s[i:i+n]...)
+			}
+			i += n
+		}
+	}
+	return string(b)
+}
+
+// unsafeRune reports a non-ASCII character that must not reach a terminal
+// raw: a C1 control (U+0080–U+009F, which some terminals obey as escape
+// sequences), a format character (bidirectional overrides and isolates,
+// zero-width spaces and joiners, U+FEFF, …), or a line or paragraph
+// separator.
+func unsafeRune(r rune) bool {
+	return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -32,4 +33,93 @@ func FuzzAppendJSONString(f *testing.F) {
 			t.Errorf("%q came back as %q, encoding/json gives %q", s, back, w)
 		}
 	})
+}
+
+func TestWriteCSVNeutralisesFormulas(t *testing.T) {
+	g := grid{
+		Header: []string{"program", "students"},
+		Rows: [][]string{
+			{"=HYPERLINK(\"http://evil.example\")", "1"},
+			{"+33 6 12", "2"},
+			{"-2+3", "3"},
+			{"@SUM(A1:A9)", "4"},
+			{"\t=1+1", "5"},
+			{"\r=1+1", "6"},
+			{"L1INFO", "7"},
+			{"", "8"},
+			{"a=b, c-d", "9"},
+			{"'=already", "10"},
+		},
+		Footer: []string{"TOTAL", "55"},
+	}
+	var b strings.Builder
+	if err := writeCSVSep(&b, g, false, ';'); err != nil {
+		t.Fatal(err)
+	}
+	want := "program;students\n" +
+		"\"'=HYPERLINK(\"\"http://evil.example\"\")\";1\n" +
+		"'+33 6 12;2\n" +
+		"'-2+3;3\n" +
+		"'@SUM(A1:A9);4\n" +
+		"'\t=1+1;5\n" +
+		"\"'\r=1+1\";6\n" +
+		"L1INFO;7\n" +
+		";8\n" +
+		"a=b, c-d;9\n" +
+		"'=already;10\n" +
+		"TOTAL;55\n"
+	if got := b.String(); got != want {
+		t.Errorf("got:\n%q\nwant:\n%q", got, want)
+	}
+}
+
+func TestTermSafe(t *testing.T) {
+	tests := []struct{ in, cell, text string }{
+		{"Dupont", "Dupont", "Dupont"},
+		{"Héloïse Lefèvre, Łukasz", "Héloïse Lefèvre, Łukasz", "Héloïse Lefèvre, Łukasz"},
+		{"Dup\x1b[2J\x1b[31mont", `Dup\x1b[2J\x1b[31mont`, `Dup\x1b[2J\x1b[31mont`},
+		{"bell\a del\x7f nul\x00", `bell\x07 del\x7f nul\x00`, `bell\x07 del\x7f nul\x00`},
+		{"two\nlines\tand\rcr", `two\x0alines\x09and\x0dcr`, "two\nlines\tand\\x0dcr"},
+		{"c1 \u009b2J \u0085", `c1 \u009b2J \u0085`, `c1 \u009b2J \u0085`},
+		{"abc\u202edcba \u2066x\u2069", `abc\u202edcba \u2066x\u2069`, `abc\u202edcba \u2066x\u2069`},
+		{"Du\u200bpont\u200c\u200d\u2060\ufeff", `Du\u200bpont\u200c\u200d\u2060\ufeff`, `Du\u200bpont\u200c\u200d\u2060\ufeff`},
+		{"sep\u2028\u2029", `sep\u2028\u2029`, `sep\u2028\u2029`},
+		{"tag\U000e0041", `tag\U000e0041`, `tag\U000e0041`},
+		{"bad \xff\xfe utf8 \x9b", `bad \xff\xfe utf8 \x9b`, `bad \xff\xfe utf8 \x9b`},
+	}
+	for _, tt := range tests {
+		if got := termSafe(tt.in); got != tt.cell {
+			t.Errorf("termSafe(%q) = %q, want %q", tt.in, got, tt.cell)
+		}
+		if got := termSafeText(tt.in); got != tt.text {
+			t.Errorf("termSafeText(%q) = %q, want %q", tt.in, got, tt.text)
+		}
+	}
+}
+
+// TestTablesEscapeControls: no table or list writer lets a control byte or
+// a bidirectional override through.
+func TestTablesEscapeControls(t *testing.T) {
+	g := grid{
+		Header: []string{"LOGIN", "NAME"},
+		Rows:   [][]string{{"jean.dupont", "Dup\x1b[2J\x1b[31mont Jean\a"}, {"x", "abc\u202efed \u009b"}},
+		Footer: []string{"TOTAL", "2"},
+	}
+	for name, write := range map[string]func(*strings.Builder) error{
+		"table":   func(b *strings.Builder) error { return writeTable(b, g) },
+		"compact": func(b *strings.Builder) error { return writeCompactTable(b, g) },
+		"list":    func(b *strings.Builder) error { return writeList(b, g) },
+	} {
+		var b strings.Builder
+		if err := write(&b); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		if strings.ContainsAny(out, "\x1b\a\u202e\u009b") {
+			t.Errorf("%s printed a raw control character:\n%q", name, out)
+		}
+		if !strings.Contains(out, `Dup\x1b[2J\x1b[31mont Jean\x07`) {
+			t.Errorf("%s does not show the escaped name:\n%s", name, out)
+		}
+	}
 }

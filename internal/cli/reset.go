@@ -100,6 +100,9 @@ func reissue(cmd *cobra.Command, env *Env, run *accountRun, login string, opts *
 	if err := target.check(); err != nil {
 		return err
 	}
+	if err := finishLeftSheets(cmd.Context(), env, run.db, target.dir()); err != nil {
+		return err
+	}
 	p := run.sheetPrinter(env, target)
 	res, err := run.svc.Reissue(cmd.Context(), login, opts.Force, validFor, run.now, p.print)
 	if err := p.finish(err); err != nil {

@@ -135,10 +135,11 @@ func Run(ctx context.Context, env *Env, args []string) ExitCode {
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(env.Stderr, "scolpass: %s\nRun 'scolpass --help' for usage.\n", err)
+		fmt.Fprintf(env.Stderr, "scolpass: %s\nRun 'scolpass --help' for usage.\n", termSafeText(err.Error()))
 		return ExitUsage
 	}
-	fmt.Fprintf(env.Stderr, "scolpass: %s\n", activation.ErrorMessage(err))
+	// Messages can quote names and addresses from the database.
+	fmt.Fprintf(env.Stderr, "scolpass: %s\n", termSafeText(activation.ErrorMessage(err)))
 	return exitCodeFor(err)
 }
 

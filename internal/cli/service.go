@@ -15,6 +15,7 @@ import (
 type accountRun struct {
 	svc *activation.Service
 	now time.Time
+	db  *postgres.DB
 }
 
 // cmdEnv is what a command working on the database needs: the
@@ -54,6 +55,7 @@ func (env *Env) accountService(ctx context.Context, channel string) (*accountRun
 	return &accountRun{
 		svc: &activation.Service{Store: &postgres.AccountStore{DB: ce.db, Actor: env.actor(channel)}, Config: ce.cfg},
 		now: ce.now,
+		db:  ce.db,
 	}, nil
 }
 
@@ -72,7 +74,7 @@ func (env *Env) finish(out *activation.Outcome, err error) error {
 		}
 	}
 	if paused {
-		fmt.Fprintf(env.Stderr, "paused: %s\n", activation.ErrorMessage(err))
+		fmt.Fprintf(env.Stderr, "paused: %s\n", termSafeText(activation.ErrorMessage(err)))
 		return &silentError{code: ExitPaused}
 	}
 	return err

@@ -199,7 +199,7 @@ func runShow(cmd *cobra.Command, env *Env, key string) error {
 		rows = append(rows, []string{"Link (" + l.Purpose + ")", fmt.Sprintf("to %s, sent %s, %s", l.Email, f(l.IssuedAt), status)})
 	}
 	for _, r := range rows {
-		fmt.Fprintf(w, "%-16s %s\n", r[0]+":", r[1])
+		fmt.Fprintf(w, "%-16s %s\n", r[0]+":", termSafe(r[1]))
 	}
 	fmt.Fprintln(w, "\nHistory:")
 	g := historyGrid(d.History)
@@ -214,7 +214,7 @@ func runShow(cmd *cobra.Command, env *Env, key string) error {
 	}
 	for _, e := range d.History {
 		if e.Clock != "system" {
-			fmt.Fprintf(w, "* time set by %s\n", e.Clock)
+			fmt.Fprintf(w, "* time set by %s\n", termSafe(e.Clock))
 			break
 		}
 	}

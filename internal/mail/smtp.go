@@ -24,7 +24,6 @@ type Option func(*smtpOptions)
 type smtpOptions struct {
 	tls     *tls.Config
 	timeout time.Duration
-	helo    string
 }
 
 // WithTLSConfig sets the TLS configuration used for STARTTLS and smtps://
@@ -34,9 +33,6 @@ func WithTLSConfig(c *tls.Config) Option { return func(o *smtpOptions) { o.tls =
 
 // WithTimeout replaces DefaultTimeout.
 func WithTimeout(d time.Duration) Option { return func(o *smtpOptions) { o.timeout = d } }
-
-// WithHELO sets the name given in EHLO (default: the host name).
-func WithHELO(name string) Option { return func(o *smtpOptions) { o.helo = name } }
 
 // smtpSender delivers over one SMTP connection, opened at the first Send and
 // kept for the following ones.
@@ -97,9 +93,6 @@ func NewSMTPSender(rawURL, from string, opts ...Option) (Sender, error) {
 			c.ServerName = t.host
 		}
 		copts = append(copts, gomail.WithTLSConfig(c))
-	}
-	if o.helo != "" {
-		copts = append(copts, gomail.WithHELO(o.helo))
 	}
 	if t.user != "" {
 		copts = append(copts,

@@ -7,24 +7,31 @@ import (
 	"sync/atomic"
 )
 
-// Batch is a set of sheets written to pending files: complete on disk, yet
+// Batch is a set of sheets (of one SCOL'PASS batch) written to pending files: complete on disk, yet
 // under hidden names until Commit moves them into place. It is how a
 // SCOL'PASS batch keeps paper and database in agreement: the sheets are
 // written, then the passwords stored, then the files committed.
 type Batch struct {
+	ID    string
 	files []*PendingFile
 }
 
-// Commit moves every file into place. It returns the first error and goes
-// on with the others.
-func (b *Batch) Commit() error {
-	var first error
+// Moved is a sheet that went beside its final name, taken meanwhile.
+type Moved struct{ Final, To string }
+
+// Commit moves every file into place, each one whatever happens to the
+// others. It returns the files that had to go beside a final name taken
+// meanwhile, and the errors of those that could not move (each names where
+// its content is).
+func (b *Batch) Commit() (moved []Moved, errs []error) {
 	for _, p := range b.files {
-		if err := p.Commit(); err != nil && first == nil {
-			first = err
+		if err := p.Commit(); err != nil {
+			errs = append(errs, err)
+		} else if p.MovedTo != "" {
+			moved = append(moved, Moved{Final: p.path, To: p.MovedTo})
 		}
 	}
-	return first
+	return moved, errs
 }
 
 // Abort removes every pending file.
@@ -36,9 +43,9 @@ func (b *Batch) Abort() {
 
 // WriteOne writes every sheet into one PDF at path, pending until Commit.
 // progress receives the number of pages laid out.
-func (r *Renderer) WriteOne(path string, force bool, sheets []Sheet, progress func(int)) (*Batch, error) {
-	b := &Batch{}
-	pf, err := NewPendingFile(path, force)
+func (r *Renderer) WriteOne(batch, path string, force bool, sheets []Sheet, progress func(int)) (*Batch, error) {
+	b := &Batch{ID: batch}
+	pf, err := NewBatchFile(path, batch, force)
 	if err != nil {
 		return b, err
 	}
@@ -59,8 +66,8 @@ func (r *Renderer) WriteOne(path string, force bool, sheets []Sheet, progress fu
 // bounded by the number of workers. The batch holds every pending file
 // created, also on failure, so that the caller can commit or abort them
 // all.
-func (r *Renderer) WriteEach(sheets []Sheet, paths []string, force bool, progress func(int)) (*Batch, error) {
-	b := &Batch{}
+func (r *Renderer) WriteEach(batch string, sheets []Sheet, paths []string, force bool, progress func(int)) (*Batch, error) {
+	b := &Batch{ID: batch}
 	workers := runtime.NumCPU()
 	jobs := make(chan int)
 	errs := make(chan error, workers)
@@ -72,7 +79,7 @@ func (r *Renderer) WriteEach(sheets []Sheet, paths []string, force bool, progres
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				pf, err := NewPendingFile(paths[i], force)
+				pf, err := NewBatchFile(paths[i], batch, force)
 				if err != nil {
 					errs <- err
 					return

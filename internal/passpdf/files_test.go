@@ -247,3 +247,40 @@ func TestPendingFileRefusesAFileThatAppearedMeanwhile(t *testing.T) {
 		}
 	}
 }
+
+// A batch's sheet whose final name was taken during the run goes beside it,
+// and every other sheet still moves into place.
+func TestBatchCommitAroundATakenName(t *testing.T) {
+	dir := t.TempDir()
+	var files []*PendingFile
+	for _, n := range []string{"a.pdf", "b.pdf", "c.pdf"} {
+		p, err := NewBatchFile(filepath.Join(dir, n), "20260901-090000-abcdef", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Write([]byte("sheet " + n)); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, p)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "b.pdf"), []byte("someone else's"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	left, err := FindPending(dir)
+	if err != nil || len(left) != 3 || left[0].Batch != "20260901-090000-abcdef" || left[0].Final != filepath.Join(dir, "a.pdf") {
+		t.Fatalf("FindPending = %+v, %v", left, err)
+	}
+	b := &Batch{ID: "20260901-090000-abcdef", files: files}
+	moved, errs := b.Commit()
+	if len(errs) != 0 || len(moved) != 1 || moved[0].To != filepath.Join(dir, "b.20260901-090000-abcdef.pdf") {
+		t.Fatalf("Commit = %+v, %v", moved, errs)
+	}
+	for n, want := range map[string]string{"a.pdf": "sheet a.pdf", "b.pdf": "someone else's", "b.20260901-090000-abcdef.pdf": "sheet b.pdf", "c.pdf": "sheet c.pdf"} {
+		if got, _ := os.ReadFile(filepath.Join(dir, n)); string(got) != want {
+			t.Errorf("%s = %q, want %q", n, got, want)
+		}
+	}
+	if left, _ := FindPending(dir); len(left) != 0 {
+		t.Fatalf("left behind: %+v", left)
+	}
+}

@@ -7,18 +7,105 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // PendingFile is a file written in two phases: first completely to a
 // temporary file beside its final path (mode 0600), then, once the caller
 // has committed what the file describes, moved into place. Until Commit the
 // final path is untouched; Abort removes every trace.
+//
+// A pending file that belongs to a batch (NewBatchFile) is named after it,
+// ".NAME.pdf.scolpass-BATCH.pending", so that one left behind by a process
+// that died between its commit and the renames can be found and finished
+// (FindPending).
 type PendingFile struct {
 	path, tmp string
 	force     bool
 	f         *os.File
 	w         *bufio.Writer
 	done      bool
+	batch     string
+	// MovedTo is where Commit put the file when its final name was taken
+	// meanwhile ("" when it went to its final name).
+	MovedTo string
+}
+
+// pendingSuffix ends the name of a batch's pending file.
+const pendingSuffix = ".pending"
+
+// pendingName is the hidden name of path's pending file in batch.
+func pendingName(path, batch string) string {
+	dir, base := filepath.Split(path)
+	return filepath.Join(dir, "."+base+".scolpass-"+batch+pendingSuffix)
+}
+
+// NewBatchFile starts the pending file of path in batch (see PendingFile).
+// It fails like NewPendingFile.
+func NewBatchFile(path, batch string, force bool) (*PendingFile, error) {
+	if err := checkFree(path, force); err != nil {
+		return nil, err
+	}
+	tmp := pendingName(path, batch)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("creating %s: %w", path, err)
+	}
+	return &PendingFile{path: path, tmp: tmp, force: force, f: f, w: bufio.NewWriterSize(f, 1<<20), batch: batch}, nil
+}
+
+func checkFree(path string, force bool) error {
+	if !force {
+		if _, err := os.Lstat(path); err == nil {
+			return fmt.Errorf("%s already exists (use --force to overwrite): %w", path, fs.ErrExist)
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("checking %s: %w", path, err)
+		}
+	}
+	return nil
+}
+
+// Left is a batch's pending file found on disk.
+type Left struct {
+	Pending string // its hidden name
+	Final   string // where it goes
+	Batch   string
+}
+
+// FindPending lists the pending files of batches left in dir by a run that
+// did not finish.
+func FindPending(dir string) ([]Left, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []Left
+	for _, e := range entries {
+		n := e.Name()
+		if !strings.HasPrefix(n, ".") || !strings.HasSuffix(n, pendingSuffix) || !e.Type().IsRegular() {
+			continue
+		}
+		i := strings.LastIndex(n, ".scolpass-")
+		if i < 0 {
+			continue
+		}
+		out = append(out, Left{Pending: filepath.Join(dir, n), Final: filepath.Join(dir, n[1:i]),
+			Batch: strings.TrimSuffix(n[i+len(".scolpass-"):], pendingSuffix)})
+	}
+	return out, nil
+}
+
+// Finish moves a left file into place, or beside it when its final name is
+// taken ("NAME.BATCH.pdf"), and returns where it went.
+func (l Left) Finish() (string, error) {
+	p := &PendingFile{path: l.Final, tmp: l.Pending, batch: l.Batch}
+	if err := p.Commit(); err != nil {
+		return "", err
+	}
+	if p.MovedTo != "" {
+		return p.MovedTo, nil
+	}
+	return l.Final, nil
 }
 
 // NewPendingFile starts a pending file for path. It fails if path exists
@@ -26,12 +113,8 @@ type PendingFile struct {
 // wraps fs.ErrExist), or if its
 // directory is missing or not writable.
 func NewPendingFile(path string, force bool) (*PendingFile, error) {
-	if !force {
-		if _, err := os.Lstat(path); err == nil {
-			return nil, fmt.Errorf("%s already exists (use --force to overwrite): %w", path, fs.ErrExist)
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("checking %s: %w", path, err)
-		}
+	if err := checkFree(path, force); err != nil {
+		return nil, err
 	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
@@ -69,9 +152,11 @@ func (p *PendingFile) Finish() error {
 	return nil
 }
 
-// Commit moves the finished file into place. Without force it refuses to
-// replace a file that appeared meanwhile (a hard link fails where a rename
-// would silently replace).
+// Commit moves the finished file into place. Without force it never
+// replaces a file that appeared meanwhile (a hard link fails where a rename
+// would silently replace): a batch's file then goes beside it, named
+// "NAME.BATCH.pdf" (MovedTo says so); another file stays where it is and
+// the error names it.
 func (p *PendingFile) Commit() error {
 	if p.f != nil {
 		if err := p.Finish(); err != nil {
@@ -84,11 +169,20 @@ func (p *PendingFile) Commit() error {
 			return fmt.Errorf("moving %s into place: %w (the content is in %s)", p.path, err, p.tmp)
 		}
 	} else if err := os.Link(p.tmp, p.path); err != nil {
-		if errors.Is(err, fs.ErrExist) {
+		if !errors.Is(err, fs.ErrExist) {
+			if err := os.Rename(p.tmp, p.path); err != nil {
+				return fmt.Errorf("moving %s into place: %w (the content is in %s)", p.path, err, p.tmp)
+			}
+		} else if p.batch == "" {
 			return fmt.Errorf("%s appeared meanwhile: the content is in %s", p.path, p.tmp)
-		}
-		if err := os.Rename(p.tmp, p.path); err != nil {
-			return fmt.Errorf("moving %s into place: %w (the content is in %s)", p.path, err, p.tmp)
+		} else {
+			ext := filepath.Ext(p.path)
+			alt := strings.TrimSuffix(p.path, ext) + "." + p.batch + ext
+			if err := os.Link(p.tmp, alt); err != nil {
+				return fmt.Errorf("%s appeared meanwhile and %s could not be written: %w (the content is in %s)", p.path, alt, err, p.tmp)
+			}
+			os.Remove(p.tmp)
+			p.MovedTo = alt
 		}
 	} else {
 		os.Remove(p.tmp)

@@ -65,9 +65,9 @@ func writeIssued(ctx context.Context, tx *sqlx.Tx, issued []*activation.Account,
 		p_hash text NOT NULL, p_issued_at timestamptz NOT NULL, p_expires_at timestamptz NOT NULL, p_batch text NOT NULL) ON COMMIT DROP`); err != nil {
 		return err
 	}
-	stmt, err := tx.PrepareContext(ctx, pq.CopyIn("issue_rows", "student_id", "from_state", "state", "state_since",
-		"failed_attempts", "locked_until", "recovery_email", "redirect_to", "keep_copy", "charter_version", "charter_accepted_at",
-		"password_hash", "password_set_at", "activated_at", "p_hash", "p_issued_at", "p_expires_at", "p_batch"))
+	stmt, err := tx.PrepareContext(ctx, `COPY issue_rows (student_id, from_state, state, state_since,
+		failed_attempts, locked_until, recovery_email, redirect_to, keep_copy, charter_version, charter_accepted_at,
+		password_hash, password_set_at, activated_at, p_hash, p_issued_at, p_expires_at, p_batch) FROM STDIN`)
 	if err != nil {
 		return err
 	}
@@ -119,4 +119,20 @@ func writeIssued(ctx context.Context, tx *sqlx.Tx, issued []*activation.Account,
 		return fmt.Errorf("audit: %w", err)
 	}
 	return nil
+}
+
+// BatchStudents returns the student numbers whose provisional password in
+// force comes from batch (none when the batch was never stored, or every
+// one of its students was re-issued since).
+func (db *DB) BatchStudents(ctx context.Context, batch string) (map[string]bool, error) {
+	var nos []string
+	if err := db.SelectContext(ctx, &nos, `SELECT s.student_no FROM provisional_credentials p JOIN students s ON s.id = p.student_id
+		WHERE p.batch = $1`, batch); err != nil {
+		return nil, mapError(err)
+	}
+	out := make(map[string]bool, len(nos))
+	for _, n := range nos {
+		out[n] = true
+	}
+	return out, nil
 }

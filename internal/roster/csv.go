@@ -10,8 +10,8 @@ import (
 	"golang.org/x/text/encoding/unicode"
 )
 
-// MaxLineBytes is the longest line, and the longest quoted multi-line row,
-// that Read accepts. Longer ones are rejected without being held in memory.
+// MaxLineBytes is the longest line that Read accepts. Longer ones are
+// rejected without being held in memory.
 const MaxLineBytes = 64 << 10
 
 // Encodings reported in Result.Encoding.
@@ -206,8 +206,7 @@ func (c crToLF) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// A record is a logical CSV row, which a quoted field may spread over
-// several physical lines.
+// csvState is where the parser stands within a line.
 type csvState uint8
 
 const (
@@ -219,19 +218,22 @@ const (
 
 // records splits lines into fields following RFC 4180, leniently: a quote
 // inside an unquoted field, or text after a closing quote, is kept as text.
-// It keeps the fields of the current record in one buffer, and stops keeping
-// them (while still following the quotes) once the record is too long.
+// Unlike RFC 4180, a record is always one physical line: a student list has
+// no line break inside a field, and a stray quote must not swallow the rows
+// after it (see ReadAsOf). A line that ends inside a quoted field ends its
+// record all the same, marked unclosed. The fields of the current record
+// are kept in one buffer; a line too long to keep is only followed.
 type records struct {
-	delim     byte
-	state     csvState
-	buf       []byte // the bytes of the fields of the current record
-	ends      []int  // where each complete field ends in buf
-	open      bool   // a record is in progress
-	startLine int    // line where the current record starts
-	quoteLine int    // line of the last opening quote
-	keep      bool   // false once the record is too long to keep
-	longLine  int    // line found longer than MaxLineBytes, 0 if none
-	longRow   bool   // the record spans lines that add up to more than MaxLineBytes
+	delim      byte
+	state      csvState
+	buf        []byte // the bytes of the fields of the current record
+	ends       []int  // where each complete field ends in buf
+	nfields    int    // fields completed in the current record, kept or not
+	open       bool   // a record is in progress
+	startLine  int    // line of the current record
+	quoteField int    // 1-based field of the last opening quote
+	keep       bool   // false for a line too long to keep
+	unclosed   bool   // the record just completed ended inside a quoted field
 }
 
 // begin starts a record at line unless one is in progress.
@@ -239,41 +241,35 @@ func (p *records) begin(line int) {
 	if p.open {
 		return
 	}
-	p.open, p.startLine, p.keep, p.longLine, p.longRow = true, line, true, 0, false
+	p.open, p.startLine, p.keep, p.unclosed, p.nfields = true, line, true, false, 0
 	p.buf, p.ends = p.buf[:0], p.ends[:0]
 }
 
-// skipLine marks the current record as holding a line too long to keep.
-func (p *records) skipLine(line int) {
+// skipLine marks the current record as a line too long to keep.
+func (p *records) skipLine() {
 	p.keep = false
-	if p.longLine == 0 {
-		p.longLine = line
-	}
 }
 
 func (p *records) add(b []byte) {
-	if !p.keep {
-		return
-	}
-	p.buf = append(p.buf, b...)
-	if len(p.buf) > MaxLineBytes {
-		p.keep, p.longRow = false, true
+	if p.keep {
+		p.buf = append(p.buf, b...)
 	}
 }
 
 func (p *records) endField() {
+	p.nfields++
 	if p.keep {
 		p.ends = append(p.ends, len(p.buf))
 	}
 }
 
 // feed consumes a piece of a physical line, without its line ending.
-func (p *records) feed(b []byte, line int) {
+func (p *records) feed(b []byte) {
 	for len(b) > 0 {
 		switch p.state {
 		case atFieldStart:
 			if b[0] == '"' {
-				p.state, p.quoteLine = inQuoted, line
+				p.state, p.quoteField = inQuoted, p.nfields+1
 				b = b[1:]
 			} else {
 				p.state = inUnquoted
@@ -314,16 +310,13 @@ func (p *records) feed(b []byte, line int) {
 	}
 }
 
-// endLine ends a physical line and reports whether it completed the record.
-func (p *records) endLine() bool {
-	if p.state == inQuoted {
-		p.add([]byte{'\n'})
-		return false
-	}
+// endLine ends a physical line, and with it the record; unclosed tells
+// whether the line ended inside a quoted field.
+func (p *records) endLine() {
+	p.unclosed = p.state == inQuoted
 	p.endField()
 	p.state = atFieldStart
 	p.open = false
-	return true
 }
 
 // fields returns the fields of the record just completed. They share one
@@ -343,10 +336,24 @@ func (p *records) fields(dst []string) []string {
 func splitLine(line []byte, delim byte) []string {
 	p := records{delim: delim}
 	p.begin(1)
-	p.feed(line, 1)
-	if p.state == inQuoted {
-		p.state = atFieldStart
-	}
+	p.feed(line)
 	p.endLine()
 	return p.fields(nil)
+}
+
+// closesQuote reports whether line, read as the continuation of a quoted
+// field, holds the quote that closes it under RFC 4180: a quote that is not
+// doubled.
+func closesQuote(line []byte) bool {
+	for {
+		i := bytes.IndexByte(line, '"')
+		if i < 0 {
+			return false
+		}
+		if i+1 < len(line) && line[i+1] == '"' {
+			line = line[i+2:]
+			continue
+		}
+		return true
+	}
 }

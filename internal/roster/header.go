@@ -94,6 +94,17 @@ type header struct {
 	columns []string        // canonical names in file order
 }
 
+// columnAt returns the canonical name of the column of field i (0-based),
+// or "" when it is not a known column.
+func (h *header) columnAt(i int) string {
+	for c, j := range h.index {
+		if j == i {
+			return columnNames[c][0]
+		}
+	}
+	return ""
+}
+
 // recognized counts the known column names among fields.
 func recognized(fields []string) int {
 	n := 0

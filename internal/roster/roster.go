@@ -58,6 +58,7 @@ func (r Rejection) String() string {
 type Result struct {
 	Students  []Student   // accepted rows, in file order
 	Rejected  []Rejection // at most one per rejected row, in file order
+	Notices   []Notice    // changes made to kept rows (invisible characters removed), in file order
 	Delimiter rune        // ',' ';' or '\t'
 	Encoding  string      // EncodingUTF8, EncodingUTF8BOM, EncodingWindows1252, EncodingUTF16LE or EncodingUTF16BE
 	Columns   []string    // canonical names of the recognized columns, in file order
@@ -89,14 +90,20 @@ func Read(r io.Reader) (*Result, error) {
 // A problem with the file as a whole returns a *FileError and no result:
 // the file is empty, has a header but no student rows, lacks a required
 // column (student number, last name, first name), names a column twice, is
-// binary data, or has a quote that is never closed. A row with a problem is
-// reported in Result.Rejected, with its line and the first problem found,
-// and the other rows are kept: a missing required field, a student number
-// that is not letters and digits or already appeared on an earlier row, a
-// birth date that is not a real date in DD/MM/YYYY or YYYY-MM-DD form between
-// 1900 and today, an email that is not a plain address, a name from which no
-// login can be built, a field count that differs from the header's, or a
-// line longer than MaxLineBytes.
+// binary data, or has a header whose quote is not closed on its line. A row
+// with a problem is reported in Result.Rejected, with its line and the first
+// problem found, and the other rows are kept: a quote not closed on its line
+// (see unclosedQuote: a row is always one line, and the lines after it are
+// read as rows), a missing required field, a student number that is not
+// letters and digits or already appeared on an earlier row, a field holding
+// a control character, a bidirectional override or a line separator (see
+// text.go), a birth date that is not a real date in DD/MM/YYYY or
+// YYYY-MM-DD form between 1900 and today, an email that is not a plain
+// address, a name from which no login can be built, a field count that
+// differs from the header's, or a line longer than MaxLineBytes. A rejected row that a quote left open on an
+// earlier line would have swallowed says so in its reason. Invisible
+// format characters (zero-width spaces, U+FEFF…) are removed from the
+// fields of a kept row, each removal reported in Result.Notices.
 //
 // Blank lines, and rows whose fields are all empty, are skipped, and so is
 // a first line "sep=;" (or "sep=," or "sep=" and a tab) that fixes the
@@ -120,17 +127,41 @@ func ReadAsOf(r io.Reader, now time.Time) (*Result, error) {
 		res:  &Result{},
 	}
 	rec := &records{}
-	// skip follows the quotes of a line too long to keep, so that the row
-	// it belongs to ends where it should.
+	// unclosed lists the rejected rows whose quote no later line has closed
+	// yet; they are all in the same state (inside a quoted field at the start
+	// of a line), so the first line that would close one closes them all.
+	var unclosed []unclosedQuote
+	var opened *unclosedQuote // by the line just read
+	closes := false           // the line just read would close the quotes of unclosed
+	// settle, once a line is read and its row checked, closes the quotes it
+	// closes and adds the one it opens.
+	settle := func() {
+		if closes {
+			for _, u := range unclosed {
+				rd.res.Rejected[u.rejection].Reason = u.reason(src.line, 0)
+			}
+			unclosed, closes = unclosed[:0], false
+		}
+		if opened != nil {
+			unclosed, opened = append(unclosed, *opened), nil
+		}
+		rd.afterQuote = 0
+		if len(unclosed) > 0 {
+			rd.afterQuote = unclosed[0].line
+		}
+	}
+	// skip follows a line too long to keep.
 	skip := func(b []byte) {
 		rec.begin(src.line)
-		rec.skipLine(src.line)
-		rec.feed(b, src.line)
+		rec.skipLine()
+		rec.feed(b)
+		closes = closes || len(unclosed) > 0 && closesQuote(b)
 	}
 	var fields []string
 	headerSeen := false
 	delimSet := false // by an Excel "sep=;" line
 	for {
+		settle()
 		line, long, err := src.next(skip)
 		if err == io.EOF {
 			break
@@ -143,6 +174,7 @@ func ReadAsOf(r io.Reader, now time.Time) (*Result, error) {
 			return nil, fmt.Errorf("reading the student file: %w", err)
 		}
 		if !long {
+			closes = closes || len(unclosed) > 0 && closesQuote(line)
 			if !rec.open && isBlank(line) {
 				continue
 			}
@@ -156,15 +188,17 @@ func ReadAsOf(r io.Reader, now time.Time) (*Result, error) {
 				}
 			}
 			rec.begin(src.line)
-			rec.feed(line, src.line)
+			rec.feed(line)
 		}
-		if !rec.endLine() {
-			continue
-		}
+		rec.endLine()
 		if !headerSeen {
 			headerSeen = true
 			if !rec.keep {
 				return nil, &FileError{Line: rec.startLine, Msg: fmt.Sprintf("the header is longer than %d bytes; the first line must name the columns", MaxLineBytes)}
+			}
+			if rec.unclosed {
+				return nil, &FileError{Line: rec.startLine, Msg: fmt.Sprintf(
+					"a quote opened in column %d of the header is not closed on this line; the first line must name the columns", rec.quoteField)}
 			}
 			h, err := parseHeader(rec.fields(nil), rec.startLine)
 			if err != nil {
@@ -176,21 +210,22 @@ func ReadAsOf(r io.Reader, now time.Time) (*Result, error) {
 			continue
 		}
 		if !rec.keep {
-			reason := fmt.Sprintf("line is longer than %d bytes", MaxLineBytes)
-			if rec.longLine != rec.startLine && rec.longLine != 0 {
-				reason = fmt.Sprintf("line %d, part of this row, is longer than %d bytes", rec.longLine, MaxLineBytes)
-			} else if rec.longRow {
-				reason = fmt.Sprintf("row is longer than %d bytes", MaxLineBytes)
-			}
-			rd.reject(rec.startLine, "", "", reason)
+			rd.reject(rec.startLine, "", "", fmt.Sprintf("line is longer than %d bytes", MaxLineBytes))
 			continue
 		}
 		fields = rec.fields(fields)
+		if rec.unclosed {
+			u := unclosedQuote{line: rec.startLine, field: rec.quoteField, column: rd.h.columnAt(rec.quoteField - 1),
+				rejection: len(rd.res.Rejected)}
+			rd.reject(u.line, rd.get(fields, colStudentNo), u.column, u.reason(0, 0))
+			opened = &u
+			continue
+		}
 		rd.row(rec.startLine, fields)
 	}
-	if rec.open {
-		// Only a quoted field can keep a record open past its last line.
-		return nil, &FileError{Line: rec.quoteLine, Msg: "a quote opened here is never closed; check the quotes of this row"}
+	settle()
+	for _, u := range unclosed {
+		rd.res.Rejected[u.rejection].Reason = u.reason(0, src.line)
 	}
 	if !headerSeen {
 		return nil, &FileError{Msg: "the file is empty"}
@@ -200,6 +235,49 @@ func ReadAsOf(r io.Reader, now time.Time) (*Result, error) {
 	}
 	rd.res.Encoding = src.Encoding()
 	return rd.res, nil
+}
+
+// unclosedQuote is a row rejected because a quote opened in it is not
+// closed on its line.
+//
+// RFC 4180 lets a quoted field run over several lines, and the row then
+// ends wherever the next quote happens to be: one stray quote (`10;"Dupont`)
+// would swallow every row up to the next quote in the file, hundreds of
+// students lost without a word. A student list never has a line break
+// inside a field, so the reader does not follow it there. It rejects the
+// row where the quote opens (what the scolarité office needs: that row
+// fixed, not the whole import blocked) and reads every following line as a
+// row of its own, checked like any other: no student is swallowed, each one
+// is imported or rejected with its line. To help find the typo, the reason
+// names the line where RFC 4180 would have closed the quote, which the
+// reader finds by following the quotes of the later lines on the side.
+type unclosedQuote struct {
+	line      int    // line of the rejected row
+	field     int    // 1-based field where the quote opens
+	column    string // canonical name of that field's column, "" when not a known column
+	rejection int    // index of the rejection in Result.Rejected
+}
+
+// reason says why the row is rejected: closedOn is the line that would
+// close the quote (0 when none does), lastLine the last line of the file
+// when none does (0 while the rest of the file is unknown).
+func (u unclosedQuote) reason(closedOn, lastLine int) string {
+	field := fmt.Sprintf("field %d", u.field)
+	if u.column != "" {
+		field += " (" + u.column + ")"
+	}
+	const why = "a field never spans lines in a student list, so "
+	switch {
+	case closedOn == u.line+1:
+		return fmt.Sprintf("unclosed quote in %s: it is not closed on this line but on line %d; %sline %d is read as a row of its own",
+			field, closedOn, why, closedOn)
+	case closedOn > 0:
+		return fmt.Sprintf("unclosed quote in %s: it is not closed on this line but on line %d; %slines %d to %d are read as rows of their own",
+			field, closedOn, why, u.line+1, closedOn)
+	case lastLine == u.line:
+		return fmt.Sprintf("unclosed quote in %s: it is never closed", field)
+	}
+	return fmt.Sprintf("unclosed quote in %s: no later line closes it; %sthe lines after this one are read as rows of their own", field, why)
 }
 
 // excelSep recognizes the "sep=;" line that some exports put before the
@@ -254,17 +332,23 @@ func binaryError(line int, magic []byte) *FileError {
 
 // reader checks the rows of one file.
 type reader struct {
-	now  time.Time
-	h    *header
-	seen map[string]int // student number → line of its first row
-	rows int            // rows that were not blank, kept or rejected
-	src  *source
-	size int64 // bytes in the input, 0 when unknown
-	res  *Result
+	now        time.Time
+	afterQuote int // line of an unclosed quote that RFC 4180 would still be in, 0 if none
+	h          *header
+	seen       map[string]int // student number → line of its first row
+	rows       int            // rows that were not blank, kept or rejected
+	src        *source
+	size       int64 // bytes in the input, 0 when unknown
+	res        *Result
 }
 
 func (rd *reader) reject(line int, studentNo, field, reason string) {
 	rd.rows++
+	if rd.afterQuote > 0 {
+		// The line would have been swallowed by that quote; say so, since a
+		// fragment of a row is often why this one is rejected.
+		reason += fmt.Sprintf(" (after the unclosed quote of line %d)", rd.afterQuote)
+	}
 	rd.res.Rejected = append(rd.res.Rejected, Rejection{Line: line, StudentNo: studentNo, Field: field, Reason: reason})
 }
 
@@ -294,6 +378,21 @@ func (rd *reader) row(line int, fields []string) {
 		rd.reject(line, no, "", fmt.Sprintf("has %d fields, the header has %d", n, rd.h.width))
 		return
 	}
+	// Invisible characters are removed from every field, and noted (see
+	// text.go); names have their whitespace collapsed.
+	var vals [numColumns]string
+	var notices []Notice
+	for c := range vals {
+		v, removed := removeInvisible(rd.get(fields, column(c)))
+		if c == int(colLastName) || c == int(colFirstName) {
+			v = collapseSpaces(v)
+		}
+		if removed != nil {
+			notices = append(notices, Notice{Field: columnNames[c][0], Note: removedNote(fieldLabels[c], v, removed)})
+		}
+		vals[c] = v
+	}
+	no = vals[colStudentNo]
 	if reason := checkStudentNo(no); reason != "" {
 		rd.reject(line, no, ColStudentNo, reason)
 		return
@@ -303,17 +402,24 @@ func (rd *reader) row(line int, fields []string) {
 		return
 	}
 	rd.seen[no] = line
+	// Control characters and bidirectional overrides are refused (text.go).
+	for c, v := range vals {
+		if reason := refusedIn(fieldLabels[c], v); reason != "" {
+			rd.reject(line, no, columnNames[c][0], reason)
+			return
+		}
+	}
 
 	s := Student{
 		Line:      line,
 		StudentNo: no,
-		LastName:  collapseSpaces(rd.get(fields, colLastName)),
-		FirstName: collapseSpaces(rd.get(fields, colFirstName)),
-		Program:   rd.get(fields, colProgram),
-		Component: rd.get(fields, colComponent),
-		Year:      rd.get(fields, colYear),
-		INE:       rd.get(fields, colINE),
-		Email:     rd.get(fields, colEmail),
+		LastName:  vals[colLastName],
+		FirstName: vals[colFirstName],
+		Program:   vals[colProgram],
+		Component: vals[colComponent],
+		Year:      vals[colYear],
+		INE:       vals[colINE],
+		Email:     vals[colEmail],
 	}
 	if s.LastName == "" {
 		rd.reject(line, no, ColLastName, "last name is missing")
@@ -323,7 +429,7 @@ func (rd *reader) row(line int, fields []string) {
 		rd.reject(line, no, ColFirstName, "first name is missing")
 		return
 	}
-	if d := rd.get(fields, colBirthDate); d != "" {
+	if d := vals[colBirthDate]; d != "" {
 		date, reason := parseBirthDate(d, rd.now)
 		if reason != "" {
 			rd.reject(line, no, ColBirthDate, reason)
@@ -348,6 +454,10 @@ func (rd *reader) row(line int, fields []string) {
 	s.LoginBase = base
 	rd.rows++
 	rd.keep(s)
+	for _, n := range notices {
+		n.Line, n.StudentNo = line, no
+		rd.res.Notices = append(rd.res.Notices, n)
+	}
 }
 
 // keep adds an accepted student. When the size of the input is known, the

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -99,20 +100,29 @@ func TestRead(t *testing.T) {
 			},
 		},
 		{
-			name:      "quoted fields with delimiters, doubled quotes and newlines",
+			// A student list has no line break inside a field: a quoted one
+			// is an unclosed quote, and the lines after it are rows.
+			name:      "quoted fields with delimiters and doubled quotes; quoted line breaks are unclosed quotes",
 			file:      "quoted.csv",
 			delimiter: ',',
 			encoding:  "UTF-8",
 			columns:   "student_no last_name first_name program email",
 			students: []string{
 				`2 1001 De La Fontaine|Marie Claire - marie-claire.de-la-fontaine|L1, parcours "A"||||mc@example.fr`,
-				"3 1002 Martin|Anne Sophie - anne-sophie.martin|L1||||a@example.fr",
-				"5 1003 Durand|Paul - paul.durand|multi\nline\n\nprogram||||",
 				`9 1004 Bad "Quote" Inside|Léa - lea.bad-quote-inside|L1||||`,
 				`10 1005 Jean "Jo" Dupont|Jo - jo.jean-jo-dupont|L1||||`,
 				"12 1007 Grand|Louis - louis.grand|L1||||",
 			},
-			rejected: []string{`line 11: email "not an email" is not a plain address such as name@example.fr [email]`},
+			rejected: []string{
+				"line 3: unclosed quote in field 3 (first_name): it is not closed on this line but on line 4; " +
+					"a field never spans lines in a student list, so line 4 is read as a row of its own [first_name]",
+				"line 4: has 3 fields, the header has 5 (after the unclosed quote of line 3) []",
+				"line 5: unclosed quote in field 4 (program): it is not closed on this line but on line 8; " +
+					"a field never spans lines in a student list, so lines 6 to 8 are read as rows of their own [program]",
+				"line 6: has 1 fields, the header has 5 (after the unclosed quote of line 5) []",
+				"line 8: has 2 fields, the header has 5 (after the unclosed quote of line 5) []",
+				`line 11: email "not an email" is not a plain address such as name@example.fr [email]`,
+			},
 		},
 		{
 			name: "every kind of row rejection",
@@ -251,22 +261,29 @@ func TestRead(t *testing.T) {
 		{
 			name: "a line longer than 64 KiB is rejected, and its quotes still followed",
 			input: "student_no;nom;prenom\n1;Dupont;Jean\n2;" + strings.Repeat("x", MaxLineBytes+1) + ";Jean\n" +
-				"3;\"" + strings.Repeat("y", MaxLineBytes) + "\nstill quoted;\";Paul\n" +
+				"3;\"" + strings.Repeat("y", MaxLineBytes) + "\";Paul\n" +
 				"4;Martin;Paul\n" +
-				"5;\"" + strings.Repeat("z\n", MaxLineBytes/2+1) + "\";Luc\n" +
-				"6;Petit;Luc\n",
+				"5;\"" + strings.Repeat("z", MaxLineBytes) + "\n" +
+				"6;Petit;\"Luc\"\n" +
+				"7;\"Grand;Louis\n" +
+				"8;" + strings.Repeat("w", MaxLineBytes) + "\";Jean\n" +
+				"9;Moreau;Eva\n",
 			delimiter: ';',
 			encoding:  "UTF-8",
 			columns:   "student_no last_name first_name",
 			students: []string{
 				"2 1 Dupont|Jean - jean.dupont|||||",
-				"6 4 Martin|Paul - paul.martin|||||",
-				fmt.Sprintf("%d 6 Petit|Luc - luc.petit|||||", 8+MaxLineBytes/2+1),
+				"5 4 Martin|Paul - paul.martin|||||",
+				"7 6 Petit|Luc - luc.petit|||||",
+				"10 9 Moreau|Eva - eva.moreau|||||",
 			},
 			rejected: []string{
 				"line 3: line is longer than 65536 bytes []",
 				"line 4: line is longer than 65536 bytes []",
-				"line 7: row is longer than 65536 bytes []",
+				"line 6: line is longer than 65536 bytes []",
+				"line 8: unclosed quote in field 2 (last_name): it is not closed on this line but on line 9; " +
+					"a field never spans lines in a student list, so line 9 is read as a row of its own [last_name]",
+				"line 9: line is longer than 65536 bytes (after the unclosed quote of line 8) []",
 			},
 		},
 	}
@@ -323,8 +340,8 @@ func TestReadFileErrors(t *testing.T) {
 			"line 1: no known column name in the header; the first line must name the columns, such as student_no;last_name;first_name"},
 		{"column twice through an alias", "NOM;prenom;student_no;Last_Name\nA;B;1;C\n",
 			`line 1: column "last_name" appears twice, as "NOM" in column 1 and as "Last_Name" in column 4; keep only one`},
-		{"quote never closed", "student_no;nom;prenom\n1;Dupont;Jean\n2;\"Martin;Paul\n3;Petit;Luc\n",
-			"line 3: a quote opened here is never closed; check the quotes of this row"},
+		{"quote not closed in the header", "student_no;\"nom;prenom\nnom\";1;Dupont;Jean\n",
+			"line 1: a quote opened in column 2 of the header is not closed on this line; the first line must name the columns"},
 		{"header too long", strings.Repeat("nom;", MaxLineBytes) + "\n1;2;3\n",
 			"line 1: the header is longer than 65536 bytes; the first line must name the columns"},
 		{"xlsx workbook", "PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00",
@@ -566,6 +583,7 @@ func FuzzRead(f *testing.F) {
 		"sep=;\nstudent_no;nom;prenom;email\n1;\"A\"\"x\";B;a@b.fr\n1;C;D;\n",
 		"numero_etudiant\tnom\tprenom\n1\tL\xe9a\tZ\n",
 		"student_no;nom;prenom\r1;A;\"B\r2;C;D\r",
+		"student_no;nom;prenom\n1;\"A;B\n2;C;\"D\"\n3;E;F\"\n",
 	} {
 		f.Add([]byte(seed))
 	}
@@ -591,5 +609,191 @@ func FuzzRead(f *testing.F) {
 			}
 			lines[r.Line] = true
 		}
+	})
+}
+
+// strayQuoteFile is the file of issue 10: 1,000 students, student n on line
+// n+1, and on line 11 `10;"Dupont;Jean;L1INFO`, a quote that no later line
+// closes before line 901 (whose first name is quoted as some exports do).
+func strayQuoteFile() string {
+	var b strings.Builder
+	b.WriteString("student_no;last_name;first_name;program\n")
+	for n := 1; n <= 1000; n++ {
+		switch n {
+		case 10:
+			b.WriteString("10;\"Dupont;Jean;L1INFO\n")
+		case 900:
+			b.WriteString("900;Nom900;\"Prenom900\";L1INFO\n")
+		default:
+			fmt.Fprintf(&b, "%d;Nom%d;Prenom%d;L1INFO\n", n, n, n)
+		}
+	}
+	return b.String()
+}
+
+// TestReadStrayQuoteLosesNobody: a quoted field never spans lines in a
+// student list. The row whose quote is not closed on its line is rejected,
+// with the line where the quote would close, and every line after it is
+// read as a row of its own: each of the 1,000 students is imported or
+// rejected, none vanishes.
+func TestReadStrayQuoteLosesNobody(t *testing.T) {
+	res, err := ReadAsOf(strings.NewReader(strayQuoteFile()), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rejected []string
+	for _, r := range res.Rejected {
+		rejected = append(rejected, rejection(r))
+	}
+	equalLists(t, "rejected", rejected, []string{
+		"line 11: unclosed quote in field 2 (last_name): it is not closed on this line but on line 901; " +
+			"a field never spans lines in a student list, so lines 12 to 901 are read as rows of their own [last_name]",
+	})
+	if len(res.Rejected) == 1 && res.Rejected[0].StudentNo != "10" {
+		t.Errorf("rejection names student %q, want 10", res.Rejected[0].StudentNo)
+	}
+	seen := map[string]bool{}
+	for _, s := range res.Students {
+		if s.Line != mustAtoi(t, s.StudentNo)+1 {
+			t.Errorf("student %s read on line %d", s.StudentNo, s.Line)
+		}
+		seen[s.StudentNo] = true
+	}
+	if len(res.Students) != 999 {
+		t.Errorf("%d students kept, want 999", len(res.Students))
+	}
+	for n := 1; n <= 1000; n++ {
+		if no := fmt.Sprint(n); !seen[no] && n != 10 {
+			t.Errorf("student %s lost", no)
+		}
+	}
+	if s := res.Students[898]; s.StudentNo != "900" || s.FirstName != "Prenom900" {
+		t.Errorf("line 901 read as %s", summary(s))
+	}
+}
+
+func TestReadUnclosedQuote(t *testing.T) {
+	tests := []struct {
+		name     string
+		input    string
+		students []string
+		rejected []string
+	}{
+		{
+			name:     "closed on the next line",
+			input:    "student_no,nom,prenom,email\n1,Martin,\"Anne\nSophie\",a@example.fr\n2,Petit,Luc,\n",
+			students: []string{"4 2 Petit|Luc - luc.petit|||||"},
+			rejected: []string{
+				"line 2: unclosed quote in field 3 (first_name): it is not closed on this line but on line 3; " +
+					"a field never spans lines in a student list, so line 3 is read as a row of its own [first_name]",
+				"line 3: has 2 fields, the header has 4 (after the unclosed quote of line 2) []",
+			},
+		},
+		{
+			name:     "never closed",
+			input:    "student_no;nom;prenom\n1;Dupont;Jean\n2;\"Martin;Paul\n3;Petit;Luc\n",
+			students: []string{"2 1 Dupont|Jean - jean.dupont|||||", "4 3 Petit|Luc - luc.petit|||||"},
+			rejected: []string{
+				"line 3: unclosed quote in field 2 (last_name): no later line closes it; " +
+					"a field never spans lines in a student list, so the lines after this one are read as rows of their own [last_name]",
+			},
+		},
+		{
+			name:     "never closed, on the last line",
+			input:    "student_no;nom;prenom;commentaire\n1;Dupont;Jean;\"à voir\n",
+			rejected: []string{"line 2: unclosed quote in field 4: it is never closed []"},
+		},
+		{
+			name:     "doubled quotes on a later line do not close it",
+			input:    "student_no;nom;prenom\n1;\"Dupont;Jean\n2;Martin;Paul \"\"Jo\"\"\n3;Petit;Luc\"\n",
+			students: []string{`3 2 Martin|Paul ""Jo"" - paul-jo.martin|||||`, `4 3 Petit|Luc" - luc.petit|||||`},
+			rejected: []string{
+				"line 2: unclosed quote in field 2 (last_name): it is not closed on this line but on line 4; " +
+					"a field never spans lines in a student list, so lines 3 to 4 are read as rows of their own [last_name]",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := ReadAsOf(strings.NewReader(tt.input), now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var students, rejected []string
+			for _, s := range res.Students {
+				students = append(students, summary(s))
+			}
+			for _, r := range res.Rejected {
+				rejected = append(rejected, rejection(r))
+			}
+			equalLists(t, "students", students, tt.students)
+			equalLists(t, "rejected", rejected, tt.rejected)
+		})
+	}
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestReadControlAndInvisibleCharacters: terminal escapes, controls and
+// bidirectional overrides reject the row, naming the field and the
+// character; invisible format characters are removed and noted.
+func TestReadControlAndInvisibleCharacters(t *testing.T) {
+	input := "student_no;nom;prenom;formation;composante\n" +
+		"1;Dup\x1b[2J\x1b[31mont;Jean;L1INFO;FDS\n" +
+		"2;Martin;Paul\a;L1INFO;FDS\n" +
+		"3;Petit;\u202eLuc;L1INFO;FDS\n" +
+		"4;Moreau;Eva;L1\u2066INFO\u2069;FDS\n" +
+		"5;Roux;Léa;L1INFO;F\u0085DS\n" +
+		"6;Du\u200bpont;Anne;L1INFO;FDS\n" +
+		"7;\ufeffBlanc;Marc\u200d\u200c;\u2060L1INFO;FDS\u00ad\n" +
+		"8;Noir;\u200b;L1INFO;FDS\n" +
+		"9;Vert;Ana\tMaria;L1INFO;FDS\n" +
+		"10;Gris;Tom;L1\u2028INFO;FDS\n" +
+		"1\u200b1;Bleu;Ève;L1INFO;FDS\n" +
+		"12;Rose;Ivy;L1\tINFO;FDS\n"
+	res, err := ReadAsOf(strings.NewReader(input), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var students, rejected, notices []string
+	for _, s := range res.Students {
+		students = append(students, summary(s))
+	}
+	for _, r := range res.Rejected {
+		rejected = append(rejected, rejection(r))
+	}
+	for _, n := range res.Notices {
+		notices = append(notices, n.String()+" ["+n.StudentNo+" "+n.Field+"]")
+	}
+	equalLists(t, "students", students, []string{
+		"7 6 Dupont|Anne - anne.dupont|L1INFO|FDS|||",
+		"8 7 Blanc|Marc - marc.blanc|L1INFO|FDS|||",
+		"10 9 Vert|Ana Maria - ana-maria.vert|L1INFO|FDS|||",
+		"12 11 Bleu|Ève - eve.bleu|L1INFO|FDS|||",
+	})
+	equalLists(t, "rejected", rejected, []string{
+		`line 2: last name "Dup\x1b[2J\x1b[31mont" contains a control character (U+001B) [last_name]`,
+		`line 3: first name "Paul\a" contains a control character (U+0007) [first_name]`,
+		`line 4: first name "\u202eLuc" contains a bidirectional text control (U+202E) [first_name]`,
+		`line 5: programme "L1\u2066INFO\u2069" contains a bidirectional text control (U+2066) [program]`,
+		`line 6: component "F\u0085DS" contains a control character (U+0085) [component]`,
+		`line 9: first name is missing [first_name]`,
+		`line 11: programme "L1\u2028INFO" contains a line separator (U+2028) [program]`,
+		`line 13: programme "L1\tINFO" contains a control character (U+0009) [program]`,
+	})
+	equalLists(t, "notices", notices, []string{
+		`line 7: removed 1 invisible character (U+200B) from last name, now "Dupont" [6 last_name]`,
+		`line 8: removed 1 invisible character (U+FEFF) from last name, now "Blanc" [7 last_name]`,
+		`line 8: removed 2 invisible characters (U+200D, U+200C) from first name, now "Marc" [7 first_name]`,
+		`line 8: removed 1 invisible character (U+2060) from programme, now "L1INFO" [7 program]`,
+		`line 8: removed 1 invisible character (U+00AD) from component, now "FDS" [7 component]`,
+		`line 12: removed 1 invisible character (U+200B) from student number, now "11" [11 student_no]`,
 	})
 }

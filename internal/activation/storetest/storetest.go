@@ -362,6 +362,48 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		}
 	})
 
+	t.Run("redirect link resent, and a redirect changed once active", func(t *testing.T) {
+		h, now := setup(t)
+		_, _ = act(t, h, activation.Given{Recovery: ptr("jean@example.org")}, now)
+		_, _ = h.Service.VerifyToken(ctx, lastLink(t, h, "jean@example.org"), now)
+		out, err := act(t, h, activation.Given{}, now)
+		if err != nil || out.State != activation.StateRecoveryVerified || out.Charter != "2026-1" {
+			t.Fatalf("stopped at step 5: %+v %v", out, err)
+		}
+		_, err = act(t, h, activation.Given{Charter: ptr(true), RedirectTo: ptr("fwd@example.net")}, now)
+		wantCode(t, err, activation.EPAUSED, "")
+		first := lastLink(t, h, "fwd@example.net")
+		_, err = act(t, h, activation.Given{}, now) // waits
+		wantCode(t, err, activation.EPAUSED, "")
+		out, err = h.Service.ActivateWith(ctx, "jean.dupont", &activation.Given{Provisional: ptr(pw)}, activation.ActivateOptions{Resend: true}, now)
+		wantCode(t, err, activation.EPAUSED, "")
+		if out.LinkSentTo != "fwd@example.net" {
+			t.Fatalf("%+v", out)
+		}
+		_, err = h.Service.VerifyToken(ctx, first, now)
+		wantCode(t, err, activation.ETOKEN, activation.ReasonTokenReplaced)
+		if _, err := h.Service.VerifyToken(ctx, lastLink(t, h, "fwd@example.net"), now); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := act(t, h, activation.Given{NewPass: ptr("Vert-Galet-Orage-73")}, now); err != nil {
+			t.Fatal(err)
+		}
+		// Once active: a new redirect needs its own link, the account stays active.
+		out, err = h.Service.SetRedirect(ctx, "jean.dupont", "new@example.com", true, now)
+		wantCode(t, err, activation.EPAUSED, "")
+		wantState(t, h, "jean.dupont", activation.StateActive)
+		if _, err := h.Service.VerifyToken(ctx, lastLink(t, h, "new@example.com"), now); err != nil {
+			t.Fatal(err)
+		}
+		if a := wantState(t, h, "jean.dupont", activation.StateActive); a.RedirectTo != "new@example.com" || !a.KeepCopy {
+			t.Fatalf("%+v", a)
+		}
+		out, err = h.Service.SetRedirect(ctx, "jean.dupont", "", false, now)
+		if err != nil || out.Message != "no redirect" {
+			t.Fatalf("%+v %v", out, err)
+		}
+	})
+
 	t.Run("the charter in force is the one accepted", func(t *testing.T) {
 		h, now := setup(t)
 		_, _ = act(t, h, activation.Given{Recovery: ptr("jean@example.org")}, now)
@@ -418,6 +460,9 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		wantCode(t, err, activation.EAUTH, activation.ReasonSessionExpired) // replaced
 		out, err = svc.Continue(ctx, sec, &activation.Given{Recovery: ptr("jean@example.org")}, activation.ActivateOptions{}, now.Add(2*time.Minute))
 		wantCode(t, err, activation.EPAUSED, "")
+		if out == nil || out.LinkSentTo != "jean@example.org" || out.State != activation.StateRecoveryPending {
+			t.Fatalf("step 3 on the web: %+v", out)
+		}
 		out, err = svc.Resume(ctx, sec, now.Add(3*time.Minute))
 		if err != nil || out.LinkSentTo != "jean@example.org" || out.LinkValidUntil == nil {
 			t.Fatalf("%+v %v", out, err)

@@ -10,7 +10,6 @@ import (
 	"net/netip"
 	"net/url"
 	"os/signal"
-	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -76,7 +75,7 @@ Audit events of the site carry channel "web".`,
 	f.Float64Var(&o.LoginRate, "login-rate", 30, "sign-in attempts per minute per client address (bursts of 2/3 of it)")
 	f.Float64Var(&o.LinkRate, "link-rate", 10, "emailed-link requests per minute per client address")
 	f.IntVar(&o.DBConns, "db-conns", 16, "database connections of this instance")
-	f.IntVar(&o.HashSlots, "hash-slots", 0, "new passwords hashed at once (argon2id, 64 MiB each; default: the cores over the argon2id lanes, at least 1)")
+	f.IntVar(&o.HashSlots, "hash-slots", 0, "new passwords hashed at once (argon2id, 64 MiB each; default: the number of cores); the others queue")
 	f.DurationVar(&o.Drain, "drain", 30*time.Second, "on SIGTERM, how long requests in flight may take to finish")
 	return cmd
 }
@@ -105,15 +104,6 @@ func parseProxies(in []string) ([]netip.Prefix, error) {
 
 func rateOf(perMinute float64) web.Rate {
 	return web.Rate{PerMinute: perMinute, Burst: max(1, int(perMinute*2/3))}
-}
-
-// hashSlots is how many argon2id hashes run at once: one hash already keeps
-// min(lanes, cores) cores busy, so more would only slow every page down.
-func hashSlots(flag int, lanes uint8) int {
-	if flag > 0 {
-		return flag
-	}
-	return max(1, runtime.NumCPU()/max(1, min(int(lanes), runtime.NumCPU())))
 }
 
 func pathOf(raw, def string) string {
@@ -156,7 +146,7 @@ func runServe(ctx context.Context, env *Env, o *ServeOptions) error {
 		TrustedProxies:  proxies,
 		LoginRate:       rateOf(o.LoginRate),
 		LinkRate:        rateOf(o.LinkRate),
-		HashSlots:       hashSlots(o.HashSlots, cfg.Argon2.Threads),
+		HashSlots:       o.HashSlots,
 		Logger:          log,
 	})
 	if err != nil {
@@ -170,7 +160,7 @@ func runServe(ctx context.Context, env *Env, o *ServeOptions) error {
 		Handler:           site,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
+		WriteTimeout:      3 * time.Minute, // a final step may queue for a hashing slot (web.Options.HashWait)
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),

@@ -23,8 +23,15 @@ func (s *Server) passwordSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
+	wait := time.NewTimer(s.opt.HashWait)
+	defer wait.Stop()
 	select {
 	case s.hash <- struct{}{}:
+	case <-wait.C:
+		// Nothing was done: the student may simply send the form again.
+		w.Header().Set("Retry-After", "30")
+		s.errorPage(w, r, http.StatusServiceUnavailable, "error.busy")
+		return
 	case <-r.Context().Done():
 		return
 	}

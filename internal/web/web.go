@@ -67,6 +67,9 @@ type Options struct {
 	// HashSlots bounds the final steps hashing a password at once (argon2id,
 	// 64 MiB each); default runtime.NumCPU().
 	HashSlots int
+	// HashWait is how long a final step may wait for a slot before the
+	// student is told the site is busy (503, Retry-After); default 2 minutes.
+	HashWait time.Duration
 	// MaxBodyBytes caps request bodies (default 16 KiB).
 	MaxBodyBytes int64
 	// Logger receives the access log and errors (default slog.Default()).
@@ -122,6 +125,9 @@ func New(o Options) (*Server, error) {
 	}
 	if o.HashSlots <= 0 {
 		o.HashSlots = runtime.NumCPU()
+	}
+	if o.HashWait <= 0 {
+		o.HashWait = 2 * time.Minute
 	}
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 16 << 10

@@ -548,3 +548,39 @@ func TestCatalogues(t *testing.T) {
 		}
 	}
 }
+
+func TestFinalStepTooLongAQueueIsBusy(t *testing.T) {
+	hc := &hashCounter{Engine: webtest.New()}
+	h, err := web.New(web.Options{Engine: hc, HashSlots: 1, HashWait: 5 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := make(chan *httptest.ResponseRecorder, 4)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := httptest.NewRequest(http.MethodPost, "/activation/password", strings.NewReader("new_password=Aaaaaaaaaaa1!&confirm_password=Aaaaaaaaaaa1!"))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.AddCookie(&http.Cookie{Name: "__Host-scolpass", Value: strings.Repeat("a", activation.SessionSecretLength)})
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			codes <- rec
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	busy := 0
+	for rec := range codes {
+		if rec.Code == http.StatusServiceUnavailable {
+			busy++
+			if rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), "Site très sollicité") {
+				t.Fatalf("busy page: %v\n%s", rec.Header(), rec.Body)
+			}
+		}
+	}
+	if busy == 0 {
+		t.Fatal("no request was told the site is busy")
+	}
+}

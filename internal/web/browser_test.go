@@ -425,3 +425,25 @@ func TestBrowserLockout(t *testing.T) {
 	b.check(ctx, "en-locked")
 	_ = page.CaptureScreenshotFormatPng
 }
+
+// TestBrowserOtherPages audits the pages off the main path, in both
+// languages: unknown page, unknown and expired links, the charter's text,
+// the page after leaving, a cross-site form refused.
+func TestBrowserOtherPages(t *testing.T) {
+	b := newBrowser(t)
+	s := newStack(t)
+	for _, lang := range []string{"fr", "en"} {
+		ctx := b.tab()
+		b.run(ctx, chromedp.Navigate(s.URL+"/nope?lang="+lang))
+		b.check(ctx, lang+"-error-404")
+		b.run(ctx, chromedp.Navigate(s.URL+"/verify/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))
+		b.check(ctx, lang+"-link-unknown")
+		b.run(ctx, chromedp.Navigate(s.URL+"/activation/charter"))
+		b.check(ctx, lang+"-5-charter-text")
+		b.run(ctx, chromedp.Navigate(s.URL+"/activation"), chromedp.SetValue("#identifier", "paul.durand", chromedp.ByID),
+			chromedp.SetValue("#password", s.passwords["paul.durand"], chromedp.ByID))
+		b.submit(ctx, "form")
+		b.submit(ctx, "form.leave")
+		b.check(ctx, lang+"-left")
+	}
+}

@@ -41,7 +41,7 @@ func (s *Server) showLogin(w http.ResponseWriter, r *http.Request) {
 	lang := localeOf(r).Lang
 	b, ok := s.loginBytes.Load(lang)
 	if !ok {
-		page := s.renderBytes(http.StatusOK, "login", s.loginPage(r))
+		page := s.renderBytes("login", s.loginPage(r))
 		if page == nil {
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return

@@ -142,7 +142,7 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // render writes a page with status.
 func (s *Server) render(w http.ResponseWriter, status int, name string, p *page) {
-	b := s.renderBytes(status, name, p)
+	b := s.renderBytes(name, p)
 	if b == nil {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -153,16 +153,15 @@ func (s *Server) render(w http.ResponseWriter, status int, name string, p *page)
 }
 
 // renderBytes executes a page's template; nil if it failed (logged).
-func (s *Server) renderBytes(status int, name string, p *page) []byte {
+func (s *Server) renderBytes(name string, p *page) []byte {
 	t := s.pages.byName[name]
+	if t == nil {
+		s.opt.Logger.Error("no such page template", "page", name)
+		return nil
+	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bufPool.Put(buf)
-	if t == nil {
-		s.opt.Logger.Error("no such page template", "page", name)
-		status, t = http.StatusInternalServerError, s.pages.byName["error"]
-		p.Title, p.Message = "error.internal.title", p.L.T("error.internal")
-	}
 	if err := t.Execute(buf, p); err != nil {
 		s.opt.Logger.Error("render page", "page", name, "err", err)
 		return nil

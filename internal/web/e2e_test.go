@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"context"
 	"database/sql"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	_ "github.com/lib/pq"
 
 	"github.com/umontpellier/scolpass/internal/activation"
+	"github.com/umontpellier/scolpass/internal/cli"
 )
 
 // These tests run the real scolpass serve on a real PostgreSQL with the
@@ -211,4 +214,26 @@ func TestServeRefusesCrossOriginAndReady(t *testing.T) {
 	must(t, c.get("/readyz"), 200, "ready")
 	must(t, c.get("/healthz"), 200)
 	must(t, c.get("/metrics"), 200, "scolpass_http_requests_total")
+}
+
+// TestMailSendWatch: serve without its own delivery, and mail send --watch
+// beside it, delivering within seconds until stopped.
+func TestMailSendWatch(t *testing.T) {
+	s := newStack(t, "--no-mail")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan cli.ExitCode, 1)
+	go func() {
+		env := &cli.Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard, Getenv: s.getenv}
+		done <- cli.Run(ctx, env, []string{"mail", "send", "--watch", "100ms"})
+	}()
+	c := s.client()
+	c.submit("/activation/login", url.Values{"identifier": {"jean.dupont"}, "password": {s.passwords["jean.dupont"]}})
+	must(t, c.submit("/activation/recovery", url.Values{"email": {"jean@example.org"}}), 200, "Étape 4 sur 8")
+	if link := s.LastLink("jean@example.org", 0); link == "" {
+		t.Fatal("no link")
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("mail send --watch exited %d", code)
+	}
 }

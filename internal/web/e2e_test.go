@@ -133,11 +133,11 @@ func TestServeWholeFlow(t *testing.T) {
 	}
 }
 
-func TestServeTwoInstancesShareASession(t *testing.T) {
+func TestServeTwoProcessesShareASession(t *testing.T) {
 	s := newStack(t)
 	other := freePort(t)
 	second := &stack{t: t, URL: "http://" + other, DBURL: s.DBURL, SMTP: s.SMTP, vars: s.vars, logs: &syncBuffer{}}
-	second.start(other) // both deliver the outbox
+	second.startProcess(other) // a process of its own; both deliver the outbox
 	a, b := s.client(), second.client()
 	r := a.submit("/activation/login", url.Values{"identifier": {"jean.dupont"}, "password": {s.passwords["jean.dupont"]}})
 	must(t, r, 200, "Étape 3 sur 8")

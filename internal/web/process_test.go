@@ -74,3 +74,37 @@ func TestServeProcessDrainsOnSIGTERM(t *testing.T) {
 		t.Fatalf("serve after SIGTERM: %v", err)
 	}
 }
+
+// startProcess runs scolpass serve as a process of its own on addr (this
+// test binary as the CLI), stopped with SIGTERM when the test ends.
+func (s *stack) startProcess(addr string, extra ...string) {
+	s.t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"serve", "--listen", addr, "--mail-every", "100ms"}, extra...)...)
+	cmd.Env = append(os.Environ(), "SCOLPASS_TEST_AS_CLI=1")
+	s.mu.Lock()
+	for k, v := range s.vars {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	s.mu.Unlock()
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), "listening on") {
+			break
+		}
+	}
+	go func() {
+		for sc.Scan() {
+			s.logs.Write([]byte(sc.Text() + "\n"))
+		}
+	}()
+	s.t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		if err := cmd.Wait(); err != nil {
+			s.t.Errorf("serve process after SIGTERM: %v", err)
+		}
+	})
+}

@@ -64,7 +64,7 @@ type page struct {
 	Checked map[string]bool
 	Policy  []string // step 7's rules, said up front
 	Charter string   // step 5: version
-	Text    string   // the charter's text
+	Blocks  []block  // the charter's text
 	Link    *activation.LinkInfo
 	Token   string // the POST address of a verify page carries it
 	Message string // error pages

@@ -179,7 +179,7 @@ func (s *Service) advance(ctx context.Context, a *Account, ans Answers, opts Act
 	}
 }
 
-func errAuthFailed() error {
+func errAuthFailed() *Error {
 	return &Error{Code: EAUTH, Reason: ReasonAuthFailed,
 		Message: "authentication failed: unknown identifier, wrong provisional password, or account temporarily locked"}
 }
@@ -222,7 +222,9 @@ func (s *Service) authenticate(ctx context.Context, a *Account, pw string, now t
 			if err := tx.Audit(a, Event{Action: "authenticate", From: a.State, To: a.State, Outcome: "failed", Detail: detail}); err != nil {
 				return err
 			}
-			return KeepChanges(errAuthFailed())
+			refusal := errAuthFailed()
+			refusal.lockout = a.LockedAt(now)
+			return KeepChanges(refusal)
 		}
 		a.FailedAttempts, a.LockedUntil = 0, time.Time{}
 		if _, err := s.expireStaleLink(tx, a, now); err != nil {

@@ -32,6 +32,16 @@ type Error struct {
 	Reason  string // which rule refused (Reason… constants), for translated faces
 	Param   string // the rule's parameter, if any (a length, a count)
 	Err     error  // optional underlying cause, never shown to users
+
+	lockout bool // this refusal locked the account (LockedOut)
+}
+
+// LockedOut reports whether err is the refusal that locked an account: the
+// answer a person sees is the same as any failed authentication, but an
+// operator's metrics count lockouts.
+func LockedOut(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.lockout
 }
 
 func (e *Error) Error() string {

@@ -196,6 +196,7 @@ func TestServeLockoutAndUnknownLogin(t *testing.T) {
 		c.submit("/activation/login", url.Values{"identifier": {"paul.durand"}, "password": {"AAAA-BBBB-CCCC-DD"}})
 	}
 	must(t, c.submit("/activation/login", url.Values{"identifier": {"paul.durand"}, "password": {s.passwords["paul.durand"]}}), 401, "temporairement bloqué")
+	must(t, c.get("/metrics"), 200, "scolpass_lockouts_total 1\n")
 	if out, code := s.run("reset", "paul.durand", "--unlock"); code != 0 {
 		t.Fatal(out)
 	}

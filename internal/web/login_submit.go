@@ -35,6 +35,9 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 			reason = code
 		}
 		s.metrics.refusals.WithLabelValues(reason).Inc()
+		if activation.LockedOut(err) {
+			s.metrics.lockouts.Inc()
+		}
 		p := s.loginPage(r)
 		p.Values["identifier"] = f.Identifier
 		msg := reasonMessage(p.L, err)

@@ -21,6 +21,7 @@ type metrics struct {
 	refusals    *prometheus.CounterVec
 	rateLimited *prometheus.CounterVec
 	hashWait    prometheus.Histogram
+	lockouts    prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -45,12 +46,15 @@ func newMetrics() *metrics {
 		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "scolpass_rate_limited_total", Help: "Requests refused with 429 by the per-address limits, by route.",
 		}, []string{"route"}),
+		lockouts: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "scolpass_lockouts_total", Help: "Accounts locked on the site after too many wrong provisional passwords.",
+		}),
 		hashWait: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "scolpass_password_slot_wait_seconds", Help: "Time a final step waited for a password-hashing slot.",
 			Buckets: []float64{.001, .01, .1, .5, 1, 2.5, 5, 10, 30},
 		}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.steps, m.links, m.refusals, m.rateLimited, m.hashWait,
+	m.reg.MustRegister(m.requests, m.latency, m.steps, m.links, m.refusals, m.rateLimited, m.hashWait, m.lockouts,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -220,6 +220,9 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 			if activation.ErrorMessage(err) != activation.ErrorMessage(errUnknown) {
 				t.Fatalf("wrong password says %q, unknown login %q", activation.ErrorMessage(err), activation.ErrorMessage(errUnknown))
 			}
+			if activation.LockedOut(err) != (i == 4) {
+				t.Fatalf("attempt %d: LockedOut = %v", i+1, activation.LockedOut(err))
+			}
 		}
 		a := wantState(t, h, "jean.dupont", activation.StateIssued)
 		if !a.LockedAt(now.Add(5*time.Second)) || a.LockedAt(now.Add(4*time.Second+15*time.Minute)) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -78,6 +79,11 @@ type rejectionJSON struct {
 
 func runImport(cmd *cobra.Command, env *Env, opts *importOptions) error {
 	ctx := cmd.Context()
+	// A lazier garbage collector: the rows of the file stay in memory until
+	// the import ends, and at the default setting the collector scans them
+	// over and over (about 15% of the CPU time of a 100,000-row import).
+	// This process ends right after the import.
+	debug.SetGCPercent(400)
 	var in io.Reader
 	name := opts.File
 	if opts.File == "-" {

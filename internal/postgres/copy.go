@@ -7,6 +7,7 @@ import (
 	"errors"
 	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -56,8 +57,9 @@ func copyIn(ctx context.Context, conn *sql.Conn, query string, n int, encode fun
 		for k := 0; k < n; k++ {
 			buf = encode(buf, k)
 			if len(buf) >= 64<<10 || k == n-1 {
-				// CopyData adds the newline that ends the last row.
-				if _, err := cd.CopyData(ctx, string(buf)); err != nil {
+				// CopyData copies the batch before it returns, and adds
+				// the newline that ends its last row.
+				if _, err := cd.CopyData(ctx, unsafe.String(&buf[0], len(buf))); err != nil {
 					return err
 				}
 				buf = buf[:0]

@@ -1,3 +1,6 @@
+ALTER TABLE students DROP CONSTRAINT students_student_no_check,
+    ADD CONSTRAINT students_student_no_check CHECK (student_no ~ '^[A-Za-z0-9]{1,20}$');
+
 ALTER TABLE students
     ALTER COLUMN student_no TYPE text COLLATE "default",
     ALTER COLUMN login_base TYPE text COLLATE "default",

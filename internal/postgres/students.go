@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -247,7 +248,7 @@ func insertFresh(ctx context.Context, conn *sql.Conn, tx *sqlx.Tx, rows []roster
 		}
 		return appendCopyText(dst, v)
 	}
-	at := now.AppendFormat(nil, time.RFC3339Nano)
+	at := now.AppendFormat(nil, time.RFC3339Nano) // the same text for the audit events
 	err = copyIn(ctx, conn, `COPY students (id, student_no, last_name, first_name, birth_date, program, component, year, ine, email,
 		login_base, login_seq, login, created_at, updated_at, state_since) FROM STDIN`,
 		len(idx), func(b []byte, k int) []byte {
@@ -274,8 +275,8 @@ func insertFresh(ctx context.Context, conn *sql.Conn, tx *sqlx.Tx, rows []roster
 		return 0, fmt.Errorf("insert students: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events (at, clock, operator, channel, student_id, action, to_state, outcome)
-		SELECT $1, $4, $2, $3, id, 'import', 'imported', 'ok' FROM generate_series($5::bigint, $6) AS id`,
-		now, actor.Operator, actor.Channel, actor.Clock, first, last); err != nil {
+		SELECT $1::timestamptz, $4, $2, $3, id, 'import', 'imported', 'ok' FROM generate_series($5::bigint, $6) AS id`,
+		string(at), actor.Operator, actor.Channel, actor.Clock, first, last); err != nil {
 		return 0, fmt.Errorf("audit the new students: %w", err)
 	}
 	return first, nil
@@ -284,6 +285,56 @@ func insertFresh(ctx context.Context, conn *sql.Conn, tx *sqlx.Tx, rows []roster
 // twinKey identifies a person by names and birth date, ignoring case.
 func twinKey(r *roster.Student) string {
 	return strings.ToLower(r.LastName) + "\x00" + strings.ToLower(r.FirstName) + "\x00" + r.BirthDate.Format("2006-01-02")
+}
+
+// twinHash is an FNV-1a hash of twinKey(r), computed without building it:
+// rows with equal keys have equal hashes.
+func twinHash(r *roster.Student) uint64 {
+	h := uint64(14695981039346656037)
+	add := func(c uint64) { h = (h ^ c) * 1099511628211 }
+	for _, s := range [2]string{r.LastName, r.FirstName} {
+		for _, c := range s {
+			add(uint64(unicode.ToLower(c)))
+		}
+		add(0)
+	}
+	y, m, d := r.BirthDate.Date()
+	add(uint64(y)<<9 | uint64(m)<<5 | uint64(d))
+	return h
+}
+
+// twins finds, for each row with a birth date, the first earlier row of the
+// file with the same names and birth date (twinKey), or -1.
+func twins(rows []roster.Student) []int {
+	out := make([]int, len(rows))
+	first := make(map[uint64]int, len(rows)) // hash → first row with it
+	var collided map[string]int              // key → first row, for rows whose hash is another key's
+	for i := range rows {
+		out[i] = -1
+		r := &rows[i]
+		if r.BirthDate.IsZero() {
+			continue
+		}
+		h := twinHash(r)
+		j, ok := first[h]
+		switch {
+		case !ok:
+			first[h] = i
+		case twinKey(&rows[j]) == twinKey(r):
+			out[i] = j
+		default:
+			if collided == nil {
+				collided = map[string]int{}
+			}
+			k := twinKey(r)
+			if j, ok := collided[k]; ok {
+				out[i] = j
+			} else {
+				collided[k] = i
+			}
+		}
+	}
+	return out
 }
 
 // possibleDuplicates lists, in file order, the new students (rows at index
@@ -316,19 +367,10 @@ func possibleDuplicates(ctx context.Context, tx *sqlx.Tx, rows []roster.Student,
 		isFresh[i] = true
 	}
 	var out []PossibleDuplicate
-	firstSeen := make(map[string]int, len(rows))
+	twin := twins(rows)
 	id := first
 	for i := range rows {
 		r := &rows[i]
-		var twin int = -1
-		if !r.BirthDate.IsZero() {
-			k := twinKey(r)
-			if j, ok := firstSeen[k]; ok {
-				twin = j
-			} else {
-				firstSeen[k] = i
-			}
-		}
 		if !isFresh[i] {
 			continue
 		}
@@ -336,8 +378,9 @@ func possibleDuplicates(ctx context.Context, tx *sqlx.Tx, rows []roster.Student,
 		id++
 		switch {
 		case ok:
-		case twin >= 0:
-			d = PossibleDuplicate{SameAsNo: rows[twin].StudentNo, SameAsName: rows[twin].FirstName + " " + rows[twin].LastName}
+		case twin[i] >= 0:
+			j := twin[i]
+			d = PossibleDuplicate{SameAsNo: rows[j].StudentNo, SameAsName: rows[j].FirstName + " " + rows[j].LastName}
 		default:
 			continue
 		}

@@ -147,7 +147,7 @@ func run(o options) error {
 		return err
 	}
 	rec := make([]string, len(header))
-	taken := map[string]int{} // login base → students holding it (-login)
+	taken := login.Homonyms{} // -login: numbered as the import numbers them
 	for i := 0; i < o.n; i++ {
 		s := g.next()
 		rec[0] = strconv.Itoa(s.studentNo)
@@ -164,8 +164,7 @@ func run(o options) error {
 			if err != nil {
 				return fmt.Errorf("row %d: %w", i+1, err)
 			}
-			taken[base]++
-			rec[9] = login.WithSuffix(base, taken[base])
+			rec[9], _ = taken.Next(base)
 		}
 		if err := w.Write(rec); err != nil {
 			return err

@@ -82,7 +82,7 @@ func runImport(cmd *cobra.Command, env *Env, opts *importOptions) error {
 	// No garbage collection below 512 MiB: the rows of the file stay in
 	// memory until the import ends, and the collector would scan them for
 	// nothing (about 10% of the CPU time of a 100,000-row import, which
-	// allocates some 150 MiB in all). This process ends right after the
+	// allocates some 60 MiB in all). This process ends right after the
 	// import; a larger file is collected once it reaches the limit.
 	debug.SetGCPercent(-1)
 	debug.SetMemoryLimit(512 << 20)

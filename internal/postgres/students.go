@@ -102,11 +102,15 @@ func (db *DB) ImportStudents(ctx context.Context, rows []roster.Student, opt Imp
 		}
 		sum.Created = len(fresh)
 		if len(fresh) > 0 {
+			// The twins within the file are found while the database
+			// writes the new students.
+			twinc := make(chan []int, 1)
+			go func() { twinc <- twins(rows) }()
 			first, err := insertFresh(ctx, conn, tx, rows, fresh, present, stored, actor, now)
 			if err != nil {
 				return err
 			}
-			if sum.PossibleDuplicates, err = possibleDuplicates(ctx, tx, rows, fresh, first, stored); err != nil {
+			if sum.PossibleDuplicates, err = possibleDuplicates(ctx, tx, rows, fresh, first, stored, <-twinc); err != nil {
 				return err
 			}
 		}
@@ -340,8 +344,8 @@ func twins(rows []roster.Student) []int {
 // possibleDuplicates lists, in file order, the new students (rows at index
 // fresh, stored with ids from first on) whose names and birth date equal
 // those of a student stored before this import (the one with the smallest
-// id) or, failing that, of an earlier row of the file.
-func possibleDuplicates(ctx context.Context, tx *sqlx.Tx, rows []roster.Student, fresh []int, first int64, stored bool) ([]PossibleDuplicate, error) {
+// id) or, failing that, of an earlier row of the file (twin, from twins).
+func possibleDuplicates(ctx context.Context, tx *sqlx.Tx, rows []roster.Student, fresh []int, first int64, stored bool, twin []int) ([]PossibleDuplicate, error) {
 	byID := map[int64]PossibleDuplicate{}
 	if stored {
 		// Ids come from the sequence: the students stored before this
@@ -367,7 +371,6 @@ func possibleDuplicates(ctx context.Context, tx *sqlx.Tx, rows []roster.Student,
 		isFresh[i] = true
 	}
 	var out []PossibleDuplicate
-	twin := twins(rows)
 	id := first
 	for i := range rows {
 		r := &rows[i]

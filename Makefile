@@ -22,10 +22,13 @@ test: vet
 	scripts/ensure-tools.sh chromium:chromium
 	SCOLPASS_AXE_JS=$$(scripts/ensure-axe.sh) scripts/with-pg.sh $(GO) test -race -count=1 -timeout 30m ./...
 
+# Each figure next to its floor, timed side by side; one table at the end.
 bench: build
-	scripts/bench-import.sh
-	scripts/bench-issue.sh
-	scripts/bench-report.sh
+	@summary=$$(mktemp); status=0; \
+	for b in import issue report; do \
+		BENCH_SUMMARY=$$summary SCOLPASS_BIN=$(CURDIR)/$(BIN) scripts/bench-$$b.sh || status=1; \
+	done; \
+	scripts/bench-summary.sh $$summary; rm -f $$summary; exit $$status
 
 demo: build
 	scripts/demo.sh

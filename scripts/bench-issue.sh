@@ -30,7 +30,8 @@
 #
 # Environment: SCOLPASS_BIN, a scolpass binary to use instead of building
 # bin/scolpass; SCOLPASS_PG_BIN, the PostgreSQL binaries (see scripts/pg.sh);
-# BENCH_TMPDIR, where the PDFs are written (default /tmp).
+# BENCH_TMPDIR, where the PDFs are written (default /tmp); BENCH_SUMMARY, a
+# file that gets one line per figure (see `make bench`).
 set -euo pipefail
 
 SHEETS=10000
@@ -197,6 +198,7 @@ row() {
 	v=$(verdict "$r")
 	[[ $v == OK ]] || fail=1
 	printf '%-30s %10s %10s %8s   %-14s %10s %14s\n' "$label" "$sb" "$bb" "${r}x" "$v" "${rss:-?} MiB" "$cpu"
+	summary "issue $SHEETS sheets, $label" "${sb} s" "bare gofpdf loop" "${bb} s" "${r}x" "≤ ${TARGET}x" "$v"
 }
 if [[ $MODE != dir ]]; then
 	row "--out FILE.pdf (one PDF)" "$file_rss" "${file_cpu:-?}/${bare_file_cpu:-?}" file_times bare_file_times

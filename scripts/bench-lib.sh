@@ -60,11 +60,25 @@ bench_pg() {
 	fi
 }
 
-# Timing helpers: now (seconds), elapsed A B, best of a list, ratio A B.
+# Timing helpers: now (seconds), elapsed A B, best and median of a list,
+# ratio A B.
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 best() { printf '%s\n' "$@" | sort -g | head -n 1; }
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+		if (NR == 0) { print "?"; exit }
+		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.3f\n", m }'
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "inf" }'; }
+
+# summary FIGURE MEASURED FLOOR-NAME FLOOR RATIO GOAL VERDICT appends one
+# row to $BENCH_SUMMARY (set by `make bench`, which prints them as one table).
+summary() {
+	[[ -n ${BENCH_SUMMARY:-} ]] || return 0
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$BENCH_SUMMARY"
+}
 
 # sql runs psql quietly, stopping at the first error; scripts may redefine it.
 sql() { PGOPTIONS='-c client_min_messages=warning' "$PSQL" -X -q -v ON_ERROR_STOP=1 "$@"; }

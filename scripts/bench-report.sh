@@ -2,10 +2,13 @@
 # bench-report.sh — how fast does `scolpass report` answer on 100,000
 # students in every state of the life cycle?
 #
-#   scripts/bench-report.sh [-n ROWS] [-r RUNS] [--seed N] [--target-report MS] [--target-stuck MS] [--enforce] [--keep-plans FILE]
+#   scripts/bench-report.sh [-n ROWS] [-r RUNS] [--seed N] [--target-after MS] [--target-report MS] [--target-stuck MS] [--enforce] [--keep-plans FILE]
 #
 # Builds bin/scolpass, starts a throwaway PostgreSQL (scripts/pg.sh), imports
-# ROWS generated students (scripts/gen-students), then moves the accounts to
+# ROWS generated students (scripts/gen-students) with scolpass, and times
+# `report -o json` RUNS times at once, as an office would right after an
+# import (nothing run in between; target < 50 ms), next to `show` of an
+# unknown login each time (the floor). Then it moves the accounts to
 # mixed states directly with SQL, at a fixed clock (SCOLPASS_NOW, the time the
 # script started), in these proportions:
 #   imported 10%, issued 30%, authenticated 8%, recovery_pending 10% (with a
@@ -32,18 +35,21 @@
 #   -n ROWS              students (default 100000)
 #   -r RUNS              runs of each command and query (default 20)
 #   --seed N             generator seed (default 1)
-#   --target-report MS   target of the report commands (default 100)
+#   --target-after MS    target of report -o json right after the import (default 50)
+#   --target-report MS   target of the report commands on mixed states (default 100)
 #   --target-stuck MS    target of report --stuck (default 200)
 #   --enforce            exit 1 when a scolpass command misses its target
 #   --keep-plans FILE    also write the EXPLAIN ANALYZE plans to FILE
 #
 # Environment: SCOLPASS_BIN, a scolpass binary to use instead of building
-# bin/scolpass; SCOLPASS_PG_BIN, the PostgreSQL binaries (see scripts/pg.sh).
+# bin/scolpass; SCOLPASS_PG_BIN, the PostgreSQL binaries (see scripts/pg.sh);
+# BENCH_SUMMARY, a file that gets one line per figure (see `make bench`).
 set -euo pipefail
 
 ROWS=100000
 RUNS=20
 SEED=1
+TARGET_AFTER=50
 TARGET_REPORT=100
 TARGET_STUCK=200
 ENFORCE=0
@@ -57,6 +63,7 @@ while [[ $# -gt 0 ]]; do
 	-n) ROWS=${2:?}; shift 2 ;;
 	-r) RUNS=${2:?}; shift 2 ;;
 	--seed) SEED=${2:?}; shift 2 ;;
+	--target-after) TARGET_AFTER=${2:?}; shift 2 ;;
 	--target-report) TARGET_REPORT=${2:?}; shift 2 ;;
 	--target-stuck) TARGET_STUCK=${2:?}; shift 2 ;;
 	--enforce) ENFORCE=1; shift ;;
@@ -67,7 +74,7 @@ while [[ $# -gt 0 ]]; do
 done
 [[ $ROWS =~ ^[0-9]+$ && $ROWS -gt 0 ]] || die "-n wants a positive number of rows"
 [[ $RUNS =~ ^[0-9]+$ && $RUNS -gt 1 ]] || die "-r wants a number of runs above 1"
-[[ $TARGET_REPORT =~ ^[0-9]+$ && $TARGET_STUCK =~ ^[0-9]+$ ]] || die "targets are whole milliseconds"
+[[ $TARGET_AFTER =~ ^[0-9]+$ && $TARGET_REPORT =~ ^[0-9]+$ && $TARGET_STUCK =~ ^[0-9]+$ ]] || die "targets are whole milliseconds"
 if [[ -n $KEEP_PLANS ]]; then
 	KEEP_PLANS=$(cd "$(dirname "$KEEP_PLANS")" && pwd -P)/$(basename "$KEEP_PLANS")
 fi
@@ -89,6 +96,28 @@ export SCOLPASS_NOW=$NOW
 note "importing $ROWS students"
 "$SCOLPASS" import-students "$file" -o json >"$work/import.json" 2>"$work/import.err" ||
 	{ cat "$work/import.err" >&2; die "scolpass import-students failed"; }
+
+# ms_of CMD...: milliseconds of one whole run of CMD, output discarded.
+ms_of() {
+	local t0 t1
+	t0=$(date +%s%N)
+	"$@" >/dev/null 2>&1 || true
+	t1=$(date +%s%N)
+	awk -v d=$((t1 - t0)) 'BEGIN { printf "%.1f\n", d / 1e6 }'
+}
+# As an office would: the report at once after the import, nothing run
+# in between (no VACUUM, no ANALYZE but what scolpass itself does); each
+# run next to `show` of an unknown login, the floor of any command.
+note "timing report -o json right after the import, $RUNS runs (each next to show, the floor)"
+after_rep=() after_show=()
+for ((k = 0; k < RUNS; k++)); do
+	after_rep+=("$(ms_of "$SCOLPASS" report -o json)")
+	after_show+=("$(ms_of "$SCOLPASS" show no.such-login)")
+done
+after_med=$(median "${after_rep[@]}" | awk '{ printf "%.1f", $1 }')
+after_min=$(best "${after_rep[@]}")
+after_floor=$(median "${after_show[@]}" | awk '{ printf "%.1f", $1 }')
+note "  report -o json after the import: first run ${after_rep[0]} ms, median $after_med ms, min $after_min ms; show: median $after_floor ms"
 
 note "moving the accounts to mixed states (SQL, clock $NOW)"
 sql -v now="$NOW" <<'SQL'
@@ -184,16 +213,9 @@ note "tokens: $(sql -Atc "SELECT count(*) FROM tokens") rows; locked now: $(sql 
 
 # The queries of internal/postgres/report.go, with the parameters inlined
 # (run, like scolpass runs them, with jit off and 64MB of work_mem).
-count_states=""
-for st in imported issued authenticated recovery_pending recovery_verified charter_accepted redirect_pending mailbox_ready active; do
-	count_states+=", count(*) FILTER (WHERE s.state = '$st')"
-done
-state_order="array_position(ARRAY['imported', 'issued', 'authenticated', 'recovery_pending', 'recovery_verified', 'charter_accepted', 'redirect_pending', 'mailbox_ready', 'active'], s.state)"
 report_sql() {
-	local order=1
-	[[ $1 == s.state ]] && order=$state_order
-	printf "SELECT %s, count(*)%s, count(*) FILTER (WHERE s.locked_until > '%s') FROM students s GROUP BY 1 ORDER BY %s" \
-		"$1" "$count_states" "$NOW" "$order"
+	printf "SELECT %s, s.state, count(*), count(*) FILTER (WHERE s.locked_until > '%s') FROM students s GROUP BY 1, 2 ORDER BY 1" \
+		"$1" "$NOW"
 }
 stuck_sql() {
 	cat <<EOF
@@ -313,6 +335,20 @@ for i in "${!cmds[@]}"; do
 	printf '%-32s %10s %9s %8s | %10s %9s %9s | %8s  %s\n' "${labels[$i]}" "${proc_med[$i]}" "${proc_min[$i]}" "${out_kb[$i]}" \
 		"${sql_med[$i]}" "${sql_min[$i]}" "${sql_exec[$i]}" "$t" "$v"
 done
+after_v=$(awk -v m="$after_med" -v t="$TARGET_AFTER" 'BEGIN { print (m + 0 < t + 0) ? "OK" : "MISSED" }')
+[[ $after_v == OK ]] || fail=1
+printf '%-32s %10s %9s %8s | %10s %9s %9s | %8s  %s\n' "report -o json, after import" "$after_med" "$after_min" "-" \
+	"-" "-" "-" "< $TARGET_AFTER" "$after_v"
+summary "report -o json right after importing $ROWS" "$after_med ms" "show (start+connect)" "$after_floor ms" \
+	"$(ratio "$after_med" "$after_floor")x" "< $TARGET_AFTER ms" "$after_v"
+for i in "${!cmds[@]}"; do
+	t=${targets[$i]}
+	[[ -n $t ]] || continue
+	v=$(awk -v m="${proc_med[$i]}" -v t="$t" 'BEGIN { print (m + 0 < t + 0) ? "OK" : "MISSED" }')
+	summary "${labels[$i]}, mixed states" "${proc_med[$i]} ms" "show (start+connect)" "${proc_med[-1]} ms" \
+		"$(ratio "${proc_med[$i]}" "${proc_med[-1]}")x" "< $t ms" "$v"
+done
+echo "after import: the first $RUNS runs right after scolpass import-students (first run: ${after_rep[0]} ms); show then: $after_floor ms."
 echo "median/min: the whole scolpass process (start, connect, query, output to /dev/null); SQL: the same query in one"
 printf '%s\n' "open psql session (\\timing: round trip + rows transferred); exec: EXPLAIN (ANALYZE, TIMING OFF), best of 3."
 echo "the show row is the floor of any command: process start, connection and one indexed lookup."

@@ -97,11 +97,27 @@ func Derive(firstName, lastName string) (string, error) {
 
 // WithSuffix returns the login of the n-th student sharing a base: the base
 // itself for n <= 1, then base+"2", base+"3", … (jean.dupont, jean.dupont2).
+// It is the only place where the homonym suffix rule is written: the
+// database stores the base, the number and this login.
 func WithSuffix(base string, n int) string {
 	if n <= 1 {
 		return base
 	}
 	return base + strconv.Itoa(n)
+}
+
+// Homonyms hands out homonym numbers: for each login base, the highest
+// number already taken (0 or absent: none). Next gives the number after it,
+// so that students sharing a base are numbered 1, 2, 3, … in the order they
+// come, after those taken before, without gaps.
+type Homonyms map[string]int
+
+// Next takes the next number of base and returns it with the login it gives
+// (WithSuffix).
+func (h Homonyms) Next(base string) (login string, n int) {
+	n = h[base] + 1
+	h[base] = n
+	return WithSuffix(base, n), n
 }
 
 // appendFirstGivenName folds the first element of a list of given names

@@ -2,6 +2,7 @@ package login
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -215,6 +216,22 @@ func TestWithSuffix(t *testing.T) {
 		if got := WithSuffix("jean.dupont", tt.n); got != tt.want {
 			t.Errorf("WithSuffix(jean.dupont, %d) = %q, want %q", tt.n, got, tt.want)
 		}
+	}
+}
+
+func TestHomonymsNext(t *testing.T) {
+	h := Homonyms{"jean.dupont": 2} // jean.dupont and jean.dupont2 already taken
+	var got []string
+	for _, base := range []string{"jean.dupont", "anne.roy", "jean.dupont", "anne.roy", "jean.dupont"} {
+		l, n := h.Next(base)
+		if l != WithSuffix(base, n) {
+			t.Errorf("Next(%q) = %q, %d: the login is not WithSuffix of the number", base, l, n)
+		}
+		got = append(got, l)
+	}
+	want := "[jean.dupont3 anne.roy jean.dupont4 anne.roy2 jean.dupont5]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("logins = %v, want %s", got, want)
 	}
 }
 

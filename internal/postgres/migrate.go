@@ -65,7 +65,13 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 	if err := m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
 		return 0, fmt.Errorf("migrate: %w", err)
 	}
-	return int(before.Latest - before.Current), nil
+	applied := 0 // versions may skip numbers: count the files
+	for _, m := range before.Migrations {
+		if !m.Applied {
+			applied++
+		}
+	}
+	return applied, nil
 }
 
 // SchemaStatus reports the applied and pending migrations without changing

@@ -67,6 +67,34 @@ func TestHomonymsAcrossImports(t *testing.T) {
 	}
 }
 
+// The import streams rows in COPY's text format: what it escapes must come
+// back as it was, in new rows and in updated ones.
+func TestImportKeepsSpecialCharacters(t *testing.T) {
+	db := pgtest.New(t)
+	opt := postgres.ImportOptions{Columns: []string{"program", "email"}}
+	odd := student(2, "1", `Jean\Paul`, "D'Arc\tN")
+	odd.Program = `L1\N`
+	if _, err := db.ImportStudents(ctx, []roster.Student{odd}, opt, actor, t0); err != nil {
+		t.Fatal(err)
+	}
+	odd.LastName, odd.Program = "D'Arc\\", "\\N\r"
+	if _, err := db.ImportStudents(ctx, []roster.Student{odd}, opt, actor, t0); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		First   string `db:"first_name"`
+		Last    string `db:"last_name"`
+		Program string `db:"program"`
+		Email   string `db:"email"`
+	}
+	if err := db.GetContext(ctx, &got, `SELECT first_name, last_name, program, email FROM students`); err != nil {
+		t.Fatal(err)
+	}
+	if got.First != odd.FirstName || got.Last != odd.LastName || got.Program != odd.Program || got.Email != "" {
+		t.Errorf("stored %+v, want %q %q %q and no email", got, odd.FirstName, odd.LastName, odd.Program)
+	}
+}
+
 func TestConcurrentImportsNeverShareALogin(t *testing.T) {
 	db := pgtest.New(t)
 	var wg sync.WaitGroup

@@ -123,7 +123,9 @@ func ReadAsOf(r io.Reader, now time.Time) (*Result, error) {
 		src:  src,
 		size: size,
 		now:  now,
-		seen: make(map[string]int),
+		// Sized from the input when it is known (rows are 60 bytes or
+		// more), so that 100,000 numbers are not rehashed as it grows.
+		seen: make(map[string]int, min(max(size, 0)/64, 1<<20)),
 		res:  &Result{},
 	}
 	rec := &records{}

@@ -11,6 +11,12 @@
 // birth dates consistent with the year of study, about 40 programmes in 9
 // components, unique 11-character INE, and a personal email (some empty).
 //
+// With -homonym-groups G -homonym-size S, G groups of S students share a
+// first and a last name (spread through the file), for the worst case of the
+// login numbering. With -login, a last column holds the login each student
+// gets when the file is imported into an empty database (internal/login), so
+// that a bare bulk load can be given the same keys as the import.
+//
 // The output depends only on the flags: the same seed gives the same file.
 // With -stats, a summary (homonym rate, programmes) is printed to stderr.
 package main
@@ -28,6 +34,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/umontpellier/scolpass/internal/login"
 )
 
 // header names, in column order.
@@ -45,6 +53,9 @@ type options struct {
 	bom        bool
 	stats      bool
 	emptyEmail float64
+	groups     int  // -homonym-groups
+	groupSize  int  // -homonym-size
+	login      bool // -login
 }
 
 func main() {
@@ -73,13 +84,26 @@ func parseFlags(args []string) (options, error) {
 	bom := fs.Bool("bom", false, "start with a UTF-8 byte order mark, as spreadsheet exports do")
 	stats := fs.Bool("stats", false, "print a summary (homonym rate, programmes) to stderr")
 	emptyEmail := fs.Float64("empty-email", 0.08, "share of students without a personal email")
+	groups := fs.Int("homonym-groups", 0, "groups of students sharing a first and a last name (with -homonym-size)")
+	groupSize := fs.Int("homonym-size", 0, "students in each -homonym-groups group")
+	withLogin := fs.Bool("login", false, "add a login column: the login of each student after an import into an empty database")
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
 	}
 	if fs.NArg() > 0 {
 		return options{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	o := options{n: *n, seed: *seed, year: *year, bom: *bom, stats: *stats, emptyEmail: *emptyEmail}
+	o := options{n: *n, seed: *seed, year: *year, bom: *bom, stats: *stats, emptyEmail: *emptyEmail,
+		groups: *groups, groupSize: *groupSize, login: *withLogin}
+	if o.groups < 0 || o.groupSize < 0 || o.groups*o.groupSize > o.n {
+		return o, fmt.Errorf("-homonym-groups %d × -homonym-size %d: want at most -n students in all", o.groups, o.groupSize)
+	}
+	if (o.groups == 0) != (o.groupSize == 0) {
+		return o, fmt.Errorf("-homonym-groups and -homonym-size go together")
+	}
+	if o.groups > len(origins[0].female) || o.groups > len(origins[0].last) {
+		return o, fmt.Errorf("-homonym-groups %d: at most %d", o.groups, min(len(origins[0].female), len(origins[0].last)))
+	}
 	if o.n < 0 || o.n > 5_000_000 {
 		return o, fmt.Errorf("-n %d: want 0 to 5000000", o.n)
 	}
@@ -115,10 +139,15 @@ func run(o options) error {
 	}
 	w := csv.NewWriter(out)
 	w.Comma = o.delim
-	if err := w.Write(o.header); err != nil {
+	header := o.header
+	if o.login {
+		header = append(header[:len(header):len(header)], "login")
+	}
+	if err := w.Write(header); err != nil {
 		return err
 	}
-	rec := make([]string, 9)
+	rec := make([]string, len(header))
+	taken := login.Homonyms{} // -login: numbered as the import numbers them
 	for i := 0; i < o.n; i++ {
 		s := g.next()
 		rec[0] = strconv.Itoa(s.studentNo)
@@ -130,6 +159,13 @@ func run(o options) error {
 		rec[6] = strconv.Itoa(o.year)
 		rec[7] = s.ine
 		rec[8] = s.email
+		if o.login {
+			base, err := login.Derive(s.first, s.last)
+			if err != nil {
+				return fmt.Errorf("row %d: %w", i+1, err)
+			}
+			rec[9], _ = taken.Next(base)
+		}
 		if err := w.Write(rec); err != nil {
 			return err
 		}
@@ -213,6 +249,7 @@ type generator struct {
 	progPick picker
 	domains  picker
 
+	row     int         // rows drawn so far
 	seq     map[int]int // entry year → last sequence number used
 	usedNo  map[int]bool
 	usedINE map[string]bool
@@ -292,6 +329,16 @@ func (g *generator) next() student {
 	if female && og.feminine != nil {
 		s.last = og.feminine(s.last)
 	}
+	// -homonym-groups: the rows where row*inGroups/n steps up take the
+	// names of the next group, round robin, so each group is spread over the file.
+	if in := g.o.groups * g.o.groupSize; in > 0 {
+		i := g.row
+		if (i+1)*in/g.o.n > i*in/g.o.n {
+			k := (i * in / g.o.n) % g.o.groups
+			s.first, s.last = origins[0].female[k], origins[0].last[k]
+		}
+	}
+	g.row++
 	// Many exports keep family names in capitals.
 	if g.chance(0.25) {
 		s.last = strings.ToUpper(s.last)

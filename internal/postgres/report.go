@@ -45,6 +45,13 @@ type ReportRow struct {
 	Locked   int
 }
 
+// lockedAtSQL is activation.Account.LockedAt in SQL, for the student row s
+// at the instant param: the account refuses provisional passwords until
+// locked_until.
+func lockedAtSQL(param string) string {
+	return "coalesce(s.locked_until > " + param + ", false)"
+}
+
 // Report counts accounts per group (by is "program", "component", "year"
 // or "state") in one aggregate query; locked counts accounts locked at now.
 // Groups come in key order, states in the order of the guide.
@@ -58,7 +65,7 @@ func (db *DB) Report(ctx context.Context, by string, f ReportFilter, now time.Ti
 		return nil, activation.Errorf(activation.EINVALID, "cannot group by %q (program, component, year or state)", by)
 	}
 	args := []any{now}
-	q := `SELECT ` + col + `, s.state, count(*), count(*) FILTER (WHERE s.locked_until > $1)
+	q := `SELECT ` + col + `, s.state, count(*), count(*) FILTER (WHERE ` + lockedAtSQL("$1") + `)
 		FROM students s` + f.where(&args) + ` GROUP BY 1, 2 ORDER BY 1`
 	rows, done, err := db.queryNoJIT(ctx, q, args...)
 	if err != nil {
@@ -129,7 +136,7 @@ func (db *DB) Stuck(ctx context.Context, d time.Duration, f ReportFilter, now ti
 		w = " WHERE true"
 	}
 	q := `SELECT s.login, s.student_no, s.last_name, s.first_name, s.program, s.state, s.state_since,
-		coalesce(s.locked_until > $2, false) AS locked, t.email AS link_to, t.expires_at AS link_expires_at
+		` + lockedAtSQL("$2") + ` AS locked, t.email AS link_to, t.expires_at AS link_expires_at
 		FROM students s
 		LEFT JOIN LATERAL (
 			SELECT email, expires_at FROM tokens

@@ -63,19 +63,19 @@ removed and listed under "notes".`,
 }
 
 type importReport struct {
-	File       string                       `json:"file"`
-	Encoding   string                       `json:"encoding"`
-	Delimiter  string                       `json:"delimiter"`
-	DryRun     bool                         `json:"dry_run"`
-	Strict     bool                         `json:"strict"`
-	Rows       int                          `json:"rows"`
-	Created    int                          `json:"created"`
-	Updated    int                          `json:"updated"`
-	Unchanged  int                          `json:"unchanged"`
-	Rejected   int                          `json:"rejected"`
-	Rejections []rejectionJSON              `json:"rejections"`
-	Notes      []noteJSON                   `json:"notes"`
-	Duplicates []postgres.PossibleDuplicate `json:"possible_duplicates"`
+	File       string          `json:"file"`
+	Encoding   string          `json:"encoding"`
+	Delimiter  string          `json:"delimiter"`
+	DryRun     bool            `json:"dry_run"`
+	Strict     bool            `json:"strict"`
+	Rows       int             `json:"rows"`
+	Created    int             `json:"created"`
+	Updated    int             `json:"updated"`
+	Unchanged  int             `json:"unchanged"`
+	Rejected   int             `json:"rejected"`
+	Rejections []rejectionJSON `json:"rejections"`
+	Notes      []noteJSON      `json:"notes"`
+	Duplicates []duplicateJSON `json:"possible_duplicates"`
 }
 
 // noteJSON is a change made to an imported row: invisible characters removed.
@@ -135,7 +135,7 @@ func runImport(cmd *cobra.Command, env *Env, opts *importOptions) error {
 	}
 	rep := importReport{File: name, Encoding: res.Encoding, Delimiter: delimiterName(res.Delimiter),
 		DryRun: opts.DryRun, Strict: opts.Strict, Rows: len(res.Students) + len(res.Rejected), Rejected: len(res.Rejected),
-		Rejections: []rejectionJSON{}, Notes: []noteJSON{}, Duplicates: []postgres.PossibleDuplicate{}}
+		Rejections: []rejectionJSON{}, Notes: []noteJSON{}, Duplicates: []duplicateJSON{}}
 	for _, r := range res.Rejected {
 		rep.Rejections = append(rep.Rejections, rejectionJSON{Line: r.Line, StudentNo: r.StudentNo, Field: r.Field, Reason: r.Reason})
 	}
@@ -150,8 +150,8 @@ func runImport(cmd *cobra.Command, env *Env, opts *importOptions) error {
 	if !(opts.Strict && len(res.Rejected) > 0) {
 		rep.Created, rep.Updated, rep.Unchanged = sum.Created, sum.Updated, sum.Unchanged
 	}
-	if sum.PossibleDuplicates != nil {
-		rep.Duplicates = sum.PossibleDuplicates
+	for _, d := range sum.PossibleDuplicates {
+		rep.Duplicates = append(rep.Duplicates, duplicateJSON{Line: d.Line, StudentNo: d.StudentNo, Login: d.Login, SameAsNo: d.SameAsNo, SameAsName: d.SameAsName})
 	}
 	if err := printImport(env, rep); err != nil {
 		return err
@@ -241,4 +241,13 @@ func printImport(env *Env, rep importReport) error {
 		return writeTable(env.Stdout, g)
 	}
 	return nil
+}
+
+// duplicateJSON is a possible duplicate in import -o json.
+type duplicateJSON struct {
+	Line       int    `json:"line"`
+	StudentNo  string `json:"student_no"`
+	Login      string `json:"login,omitempty"`
+	SameAsNo   string `json:"same_as_student_no"`
+	SameAsName string `json:"same_as_name"`
 }

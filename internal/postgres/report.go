@@ -115,16 +115,16 @@ func (db *DB) Report(ctx context.Context, by string, f ReportFilter, now time.Ti
 
 // StuckAccount is an account that has not moved for a while.
 type StuckAccount struct {
-	Login      string     `db:"login" json:"login"`
-	StudentNo  string     `db:"student_no" json:"student_no"`
-	LastName   string     `db:"last_name" json:"last_name"`
-	FirstName  string     `db:"first_name" json:"first_name"`
-	Program    string     `db:"program" json:"program"`
-	State      string     `db:"state" json:"state"`
-	Since      time.Time  `db:"state_since" json:"since"`
-	Locked     bool       `db:"locked" json:"locked"`
-	LinkTo     *string    `db:"link_to" json:"link_to,omitempty"`
-	LinkExpiry *time.Time `db:"link_expires_at" json:"link_expires_at,omitempty"`
+	Login      string     `db:"login"`
+	StudentNo  string     `db:"student_no"`
+	LastName   string     `db:"last_name"`
+	FirstName  string     `db:"first_name"`
+	Program    string     `db:"program"`
+	State      string     `db:"state"`
+	Since      time.Time  `db:"state_since"`
+	Locked     bool       `db:"locked"`
+	LinkTo     *string    `db:"link_to"`
+	LinkExpiry *time.Time `db:"link_expires_at"`
 }
 
 // Stuck lists the accounts, not active, whose last change is older than

@@ -28,11 +28,11 @@ type ImportOptions struct {
 // PossibleDuplicate is a newly imported student whose names and birth date
 // equal those of a student with another number.
 type PossibleDuplicate struct {
-	Line       int    `db:"line" json:"line"`
-	StudentNo  string `db:"student_no" json:"student_no"`
-	Login      string `db:"login" json:"login,omitempty"`
-	SameAsNo   string `db:"same_as_student_no" json:"same_as_student_no"`
-	SameAsName string `db:"same_as_name" json:"same_as_name"`
+	Line       int    `db:"line"`
+	StudentNo  string `db:"student_no"`
+	Login      string `db:"login"`
+	SameAsNo   string `db:"same_as_student_no"`
+	SameAsName string `db:"same_as_name"`
 }
 
 // ImportSummary counts what an import did (or, in a dry run, would do).
@@ -421,19 +421,19 @@ SELECT $1, $4, $2, $3, id, 'import-update', 'ok' FROM changed`
 
 // Student is a stored student's data (Details adds the account).
 type Student struct {
-	ID        int64        `db:"id" json:"-"`
-	StudentNo string       `db:"student_no" json:"student_no"`
-	LastName  string       `db:"last_name" json:"last_name"`
-	FirstName string       `db:"first_name" json:"first_name"`
-	BirthDate sql.NullTime `db:"birth_date" json:"-"`
-	Program   string       `db:"program" json:"program"`
-	Component string       `db:"component" json:"component"`
-	Year      string       `db:"year" json:"year"`
-	INE       string       `db:"ine" json:"ine"`
-	Email     string       `db:"email" json:"email"`
-	Login     string       `db:"login" json:"login"`
-	CreatedAt time.Time    `db:"created_at" json:"created_at"`
-	UpdatedAt time.Time    `db:"updated_at" json:"updated_at"`
+	ID        int64        `db:"id"`
+	StudentNo string       `db:"student_no"`
+	LastName  string       `db:"last_name"`
+	FirstName string       `db:"first_name"`
+	BirthDate sql.NullTime `db:"birth_date"`
+	Program   string       `db:"program"`
+	Component string       `db:"component"`
+	Year      string       `db:"year"`
+	INE       string       `db:"ine"`
+	Email     string       `db:"email"`
+	Login     string       `db:"login"`
+	CreatedAt time.Time    `db:"created_at"`
+	UpdatedAt time.Time    `db:"updated_at"`
 }
 
 // FindStudent returns the student whose login (local part or full address)

@@ -37,10 +37,10 @@ type PossibleDuplicate struct {
 
 // ImportSummary counts what an import did (or, in a dry run, would do).
 type ImportSummary struct {
-	Created            int                 `json:"created"`
-	Updated            int                 `json:"updated"`
-	Unchanged          int                 `json:"unchanged"`
-	PossibleDuplicates []PossibleDuplicate `json:"possible_duplicates"`
+	Created            int
+	Updated            int
+	Unchanged          int
+	PossibleDuplicates []PossibleDuplicate
 }
 
 // stagingDDL holds the rows of the file whose student number is already

@@ -1,0 +1,196 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/umontpellier/scolpass/internal/activation"
+)
+
+// ProvisionJob is a queued directory (LDAP) write of one account. It names
+// the account and why; what is written is read from the account when the
+// job is applied.
+type ProvisionJob struct {
+	ID            int64          `db:"id" json:"id"`
+	StudentID     int64          `db:"student_id" json:"-"`
+	Login         string         `db:"login" json:"login"`
+	Reason        string         `db:"reason" json:"reason"`
+	CreatedAt     time.Time      `db:"created_at" json:"created_at"`
+	Attempts      int            `db:"attempts" json:"attempts"`
+	NextAttemptAt time.Time      `db:"next_attempt_at" json:"next_attempt_at"`
+	LastError     sql.NullString `db:"last_error" json:"-"`
+	DN            sql.NullString `db:"dn" json:"-"`
+	DoneAt        *time.Time     `db:"done_at" json:"done_at,omitempty"`
+	FailedAt      *time.Time     `db:"failed_at" json:"failed_at,omitempty"`
+}
+
+// Status is "done", "failed" (given up) or "pending".
+func (j *ProvisionJob) Status() string {
+	switch {
+	case j.DoneAt != nil:
+		return "done"
+	case j.FailedAt != nil:
+		return "failed"
+	}
+	return "pending"
+}
+
+const provisionSelect = `SELECT j.id, j.student_id, s.login, j.reason, j.created_at, j.attempts, j.next_attempt_at,
+	j.last_error, j.dn, j.done_at, j.failed_at
+	FROM provision_jobs j JOIN students s ON s.id = j.student_id`
+
+// QueueProvision queues a directory write of a in the step's transaction,
+// due at once.
+func (t *accountTx) QueueProvision(a *activation.Account, reason string) error {
+	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO provision_jobs (student_id, reason, created_at, next_attempt_at)
+		VALUES ($1, $2, $3, $3)`, a.StudentID, reason, t.now)
+	return err
+}
+
+// ListProvisionJobs returns the jobs, oldest first; status filters
+// ("pending", "done", "failed", "" for all); login filters by account.
+func (db *DB) ListProvisionJobs(ctx context.Context, status, login string) ([]ProvisionJob, error) {
+	var out []ProvisionJob
+	err := db.SelectContext(ctx, &out, provisionSelect+` WHERE ($1 = '' OR ($1 = 'done' AND j.done_at IS NOT NULL)
+		OR ($1 = 'failed' AND j.failed_at IS NOT NULL) OR ($1 = 'pending' AND j.done_at IS NULL AND j.failed_at IS NULL))
+		AND ($2 = '' OR s.login = $2)
+		ORDER BY j.id`, status, login)
+	return out, mapError(err)
+}
+
+// ProvisionJobByID returns one job or ENOTFOUND.
+func (db *DB) ProvisionJobByID(ctx context.Context, id int64) (*ProvisionJob, error) {
+	var j ProvisionJob
+	err := db.GetContext(ctx, &j, provisionSelect+` WHERE j.id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, activation.Errorf(activation.ENOTFOUND, "no provisioning job %d (see scolpass provision list)", id)
+	}
+	return &j, mapError(err)
+}
+
+// ProvisionResult is the outcome of one attempt at a job.
+type ProvisionResult struct {
+	DN        string // the entry written (or refused)
+	Err       error  // nil: written
+	Permanent bool   // the directory refused it for good: no retry
+	Skipped   string // not written, and nothing to retry: why (the account is no longer active)
+}
+
+// ProvisionNext claims the job due at now that comes first (of login only,
+// when login is not "") and that no other runner holds (FOR UPDATE SKIP
+// LOCKED: two runners never apply one job at once), hands it to apply with
+// the account as it stands, and records the result in the same
+// transaction: written (done), refused for good (failed, with the
+// directory's message) or retried later with a growing delay (Backoff).
+// Jobs in skip are passed over. It returns false when no job is due.
+func (db *DB) ProvisionNext(ctx context.Context, now time.Time, login string, skip []int64,
+	apply func(j *ProvisionJob, a *activation.Account) ProvisionResult) (*ProvisionJob, bool, error) {
+	var job *ProvisionJob
+	if skip == nil {
+		skip = []int64{}
+	}
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		var j ProvisionJob
+		err := tx.GetContext(ctx, &j, provisionSelect+` WHERE j.done_at IS NULL AND j.failed_at IS NULL AND j.next_attempt_at <= $1
+			AND NOT (j.id = ANY($2)) AND ($3 = '' OR s.login = $3)
+			ORDER BY j.next_attempt_at, j.id LIMIT 1 FOR UPDATE OF j SKIP LOCKED`, now, pq.Array(skip), login)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		job = &j
+		var r accountRow
+		if err := tx.GetContext(ctx, &r, accountSelect+` WHERE s.id = $1`, j.StudentID); err != nil {
+			return err
+		}
+		res := apply(&j, r.account())
+		j.Attempts++
+		if res.DN != "" {
+			j.DN = sql.NullString{String: res.DN, Valid: true}
+		}
+		switch {
+		case res.Skipped != "":
+			j.DoneAt = &now
+			j.LastError = sql.NullString{String: res.Skipped, Valid: true}
+			_, err = tx.ExecContext(ctx, `UPDATE provision_jobs SET done_at = $2, attempts = attempts + 1, last_error = $3, dn = $4 WHERE id = $1`,
+				j.ID, now, res.Skipped, j.DN)
+		case res.Err == nil:
+			j.DoneAt = &now
+			j.LastError = sql.NullString{}
+			_, err = tx.ExecContext(ctx, `UPDATE provision_jobs SET done_at = $2, attempts = attempts + 1, last_error = NULL, dn = $3 WHERE id = $1`,
+				j.ID, now, j.DN)
+		case res.Permanent:
+			j.FailedAt = &now
+			j.LastError = sql.NullString{String: res.Err.Error(), Valid: true}
+			_, err = tx.ExecContext(ctx, `UPDATE provision_jobs SET failed_at = $2, attempts = attempts + 1, last_error = $3, dn = $4 WHERE id = $1`,
+				j.ID, now, res.Err.Error(), j.DN)
+		default:
+			j.NextAttemptAt = now.Add(Backoff(j.Attempts))
+			j.LastError = sql.NullString{String: res.Err.Error(), Valid: true}
+			_, err = tx.ExecContext(ctx, `UPDATE provision_jobs SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, dn = $4 WHERE id = $1`,
+				j.ID, j.NextAttemptAt, res.Err.Error(), j.DN)
+		}
+		return err
+	})
+	return job, job != nil, err
+}
+
+// RetryProvisionJobs makes jobs due again at now: the job id (0: every
+// failed job when allFailed). A failed job is no longer failed; a pending
+// one is tried at once; a done job cannot be retried (ESTATE). It returns
+// the jobs made due.
+func (db *DB) RetryProvisionJobs(ctx context.Context, id int64, allFailed bool, now time.Time) ([]int64, error) {
+	if !allFailed {
+		j, err := db.ProvisionJobByID(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if j.DoneAt != nil {
+			return nil, activation.Errorf(activation.ESTATE, "provisioning job %d is already done (%s): nothing to retry", id,
+				j.DoneAt.In(activation.Zone()).Format("02/01/2006 15:04"))
+		}
+	}
+	var ids []int64
+	err := db.SelectContext(ctx, &ids, `UPDATE provision_jobs SET failed_at = NULL, next_attempt_at = $2
+		WHERE done_at IS NULL AND (($3 AND failed_at IS NOT NULL) OR id = $1) RETURNING id`, id, now, allFailed)
+	return ids, mapError(err)
+}
+
+// DirectoryStatus says whether an account is in the directory: "pending"
+// while a job waits, else the status of its newest job ("done" or
+// "failed"); nil when no job was ever queued for it.
+func (db *DB) DirectoryStatus(ctx context.Context, studentID int64) (*ProvisionJob, error) {
+	var j ProvisionJob
+	err := db.GetContext(ctx, &j, provisionSelect+` WHERE j.student_id = $1
+		ORDER BY (j.done_at IS NULL AND j.failed_at IS NULL) DESC, j.id DESC LIMIT 1`, studentID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return &j, mapError(err)
+}
+
+// notInDirectorySQL is the rule for "active but not yet in the directory":
+// no job was ever queued, a job is still pending, or the newest job failed.
+const notInDirectorySQL = `s.state = 'active' AND NOT EXISTS (
+		SELECT 1 FROM provision_jobs d WHERE d.student_id = s.id AND d.done_at IS NOT NULL
+		AND NOT EXISTS (SELECT 1 FROM provision_jobs p WHERE p.student_id = s.id AND p.id > d.id AND p.done_at IS NULL))`
+
+// NotInDirectory counts the active accounts (within f) that are not yet
+// in the directory.
+func (db *DB) NotInDirectory(ctx context.Context, f ReportFilter) (int, error) {
+	var args []any
+	w := f.where(&args)
+	if w == "" {
+		w = " WHERE true"
+	}
+	var n int
+	err := db.GetContext(ctx, &n, `SELECT count(*) FROM students s`+w+` AND `+notInDirectorySQL, args...)
+	return n, mapError(err)
+}

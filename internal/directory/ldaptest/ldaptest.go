@@ -89,9 +89,9 @@ access to * by * read
 
 // Server is a running (or stopped) slapd of one test.
 type Server struct {
-	t     testing.TB
-	dir   string
-	port  int
+	t      testing.TB
+	dir    string
+	port   int
 	cmd    *exec.Cmd
 	exited chan error
 	owner  *user.User

@@ -32,7 +32,7 @@ var configEnv = []struct{ Name, Default, Meaning string }{
 // configHelp lists the settings for --help.
 func configHelp() string {
 	var b strings.Builder
-	for _, c := range configEnv {
+	for _, c := range append(configEnv[:len(configEnv):len(configEnv)], ldapEnv...) {
 		def := c.Default
 		if def == "" {
 			def = "unset"

@@ -32,6 +32,16 @@ func (env *Env) accountService(ctx context.Context, channel string) (*accountRun
 	if err != nil {
 		return nil, err
 	}
+	dir, err := env.directoryConfig()
+	if err != nil {
+		return nil, err
+	}
+	if dir != nil {
+		// Provisioning on: the steps queue directory jobs, tried right
+		// after the command's commit.
+		cfg.Provision = true
+		env.afterCommit = func(login string) { env.provisionAfter(ctx, db, *dir, cfg.MailDomain, cfg.LoginOf(login)) }
+	}
 	return &accountRun{
 		svc: &activation.Service{Store: &postgres.AccountStore{DB: db, Actor: env.actor(channel)}, Config: cfg},
 		now: now,
@@ -50,6 +60,9 @@ func (env *Env) finish(out *activation.Outcome, err error) error {
 	if out != nil && (err == nil || paused) {
 		if perr := printOutcome(env, out); perr != nil {
 			return perr
+		}
+		if env.afterCommit != nil {
+			env.afterCommit(out.Login)
 		}
 	}
 	if paused {

@@ -60,6 +60,7 @@ type showJSON struct {
 	CharterInForce  string                `json:"charter_in_force,omitempty"`
 	CharterOutdated bool                  `json:"charter_needs_reacceptance"`
 	ActivatedAt     *time.Time            `json:"activated_at,omitempty"`
+	Directory       *directoryStatus      `json:"directory,omitempty"`
 	Links           []postgres.LinkInfo   `json:"links"`
 	History         []postgres.AuditEvent `json:"history"`
 }
@@ -111,6 +112,18 @@ func runShow(cmd *cobra.Command, env *Env, key string) error {
 	}
 	if out.History == nil {
 		out.History = []postgres.AuditEvent{}
+	}
+	// In the directory? Told when provisioning is on, or was once.
+	dir, err := env.directoryConfig()
+	if err != nil {
+		return err
+	}
+	job, err := db.DirectoryStatus(ctx, acc.StudentID)
+	if err != nil {
+		return err
+	}
+	if dir != nil || job != nil {
+		out.Directory = describeDirectory(job, acc.State == activation.StateActive)
 	}
 	switch env.Output {
 	case "json":
@@ -170,6 +183,9 @@ func runShow(cmd *cobra.Command, env *Env, key string) error {
 	}
 	if !acc.ActivatedAt.IsZero() {
 		rows = append(rows, []string{"Activated", f(acc.ActivatedAt)})
+	}
+	if out.Directory != nil {
+		rows = append(rows, []string{"Directory", out.Directory.String()})
 	}
 	for _, l := range d.Links {
 		status := "pending until " + f(l.ExpiresAt)

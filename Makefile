@@ -19,7 +19,7 @@ lint: vet
 
 # Every test, against a throwaway PostgreSQL started (and stopped) here.
 test: vet
-	scripts/ensure-tools.sh
+	scripts/ensure-tools.sh slapd:slapd ldapmodify:ldap-utils
 	scripts/with-pg.sh $(GO) test -race -count=1 -timeout 30m ./...
 
 bench: build

@@ -37,9 +37,8 @@ func (env *Env) accountService(ctx context.Context, channel string) (*accountRun
 		return nil, err
 	}
 	if dir != nil {
-		// Provisioning on: the steps queue directory jobs, tried right
-		// after the command's commit.
-		cfg.Provision = true
+		// Provisioning on (cfg.Provision): the steps queue directory
+		// jobs, tried right after the command's commit.
 		env.afterCommit = func(login string) { env.provisionAfter(ctx, db, *dir, cfg.MailDomain, cfg.LoginOf(login)) }
 	}
 	return &accountRun{

@@ -61,38 +61,52 @@ func (r *Runner) RunFor(ctx context.Context, login string) (Summary, error) {
 	return r.run(ctx, login)
 }
 
+// batch is how many jobs a runner claims in one transaction: the
+// database's share of each job shrinks to a fraction of the LDAP write.
+const batch = 100
+
 func (r *Runner) run(ctx context.Context, login string) (Summary, error) {
 	var sum Summary
-	var skip []int64
 	now := r.now()
-	for streak := 0; streak < downAfter; {
+	write := r.apply(ctx)
+	streak := 0
+	for {
 		if err := ctx.Err(); err != nil {
 			return sum, err
 		}
-		j, ok, err := r.DB.ProvisionNext(ctx, now, login, skip, r.apply(ctx))
+		jobs, err := r.DB.ProvisionBatch(ctx, now, login, batch, func(j *postgres.ProvisionJob, a *activation.Account) postgres.ProvisionResult {
+			if streak >= downAfter || ctx.Err() != nil {
+				return postgres.ProvisionResult{NotTried: true}
+			}
+			res := write(j, a)
+			if res.Err != nil && !res.Permanent {
+				streak++
+			} else {
+				streak = 0
+			}
+			return res
+		})
 		if err != nil {
 			return sum, err
 		}
-		if !ok {
-			break
+		for _, j := range jobs {
+			switch j.Status() {
+			case "done":
+				sum.Done++
+			case "failed":
+				sum.Failed++
+			default:
+				sum.Retry++
+				sum.Last = j.LastError.String
+			}
+			if r.Report != nil {
+				r.Report(j)
+			}
 		}
-		skip = append(skip, j.ID)
-		switch j.Status() {
-		case "done":
-			sum.Done++
-			streak = 0
-		case "failed":
-			sum.Failed++
-		default:
-			sum.Retry++
-			sum.Last = j.LastError.String
-			streak++
-		}
-		if r.Report != nil {
-			r.Report(j)
+		if len(jobs) == 0 || streak >= downAfter {
+			return sum, nil
 		}
 	}
-	return sum, nil
 }
 
 // apply writes the account of a job as it stands now. An account that is

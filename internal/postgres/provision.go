@@ -79,67 +79,84 @@ type ProvisionResult struct {
 	Err       error  // nil: written
 	Permanent bool   // the directory refused it for good: no retry
 	Skipped   string // not written, and nothing to retry: why (the account is no longer active)
+	NotTried  bool   // left as it was (the run stopped before it)
 }
 
-// ProvisionNext claims the job due at now that comes first (of login only,
-// when login is not "") and that no other runner holds (FOR UPDATE SKIP
-// LOCKED: two runners never apply one job at once), hands it to apply with
-// the account as it stands, and records the result in the same
+// ProvisionBatch claims up to n jobs due at now, first due first (of
+// login only, when login is not ""), that no other runner holds (FOR UPDATE
+// SKIP LOCKED: two runners never apply one job at once), hands each to
+// apply with its account as it stands, and records the results in the same
 // transaction: written (done), refused for good (failed, with the
-// directory's message) or retried later with a growing delay (Backoff).
-// Jobs in skip are passed over. It returns false when no job is due.
-func (db *DB) ProvisionNext(ctx context.Context, now time.Time, login string, skip []int64,
-	apply func(j *ProvisionJob, a *activation.Account) ProvisionResult) (*ProvisionJob, bool, error) {
-	var job *ProvisionJob
-	if skip == nil {
-		skip = []int64{}
-	}
+// directory's message), retried later with a growing delay (Backoff), or
+// left as it was (NotTried). It returns the jobs as they were left; none
+// when no job is due. A crash before the commit leaves every job of the
+// batch due: a write is idempotent, applying it again is harmless.
+func (db *DB) ProvisionBatch(ctx context.Context, now time.Time, login string, n int,
+	apply func(j *ProvisionJob, a *activation.Account) ProvisionResult) ([]*ProvisionJob, error) {
+	var out []*ProvisionJob
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
-		var j ProvisionJob
-		err := tx.GetContext(ctx, &j, provisionSelect+` WHERE j.done_at IS NULL AND j.failed_at IS NULL AND j.next_attempt_at <= $1
-			AND NOT (j.id = ANY($2)) AND ($3 = '' OR s.login = $3)
-			ORDER BY j.next_attempt_at, j.id LIMIT 1 FOR UPDATE OF j SKIP LOCKED`, now, pq.Array(skip), login)
-		if errors.Is(err, sql.ErrNoRows) {
+		out = nil
+		var jobs []ProvisionJob
+		if err := tx.SelectContext(ctx, &jobs, provisionSelect+` WHERE j.done_at IS NULL AND j.failed_at IS NULL AND j.next_attempt_at <= $1
+			AND ($2 = '' OR s.login = $2)
+			ORDER BY j.next_attempt_at, j.id LIMIT $3 FOR UPDATE OF j SKIP LOCKED`, now, login, n); err != nil {
+			return err
+		}
+		if len(jobs) == 0 {
 			return nil
 		}
-		if err != nil {
+		ids := make([]int64, len(jobs))
+		for i, j := range jobs {
+			ids[i] = j.StudentID
+		}
+		var rows []accountRow
+		if err := tx.SelectContext(ctx, &rows, accountSelect+` WHERE s.id = ANY($1)`, pq.Array(ids)); err != nil {
 			return err
 		}
-		job = &j
-		var r accountRow
-		if err := tx.GetContext(ctx, &r, accountSelect+` WHERE s.id = $1`, j.StudentID); err != nil {
-			return err
+		accounts := make(map[int64]*activation.Account, len(rows))
+		for i := range rows {
+			accounts[rows[i].StudentID] = rows[i].account()
 		}
-		res := apply(&j, r.account())
-		j.Attempts++
-		if res.DN != "" {
-			j.DN = sql.NullString{String: res.DN, Valid: true}
+		for i := range jobs {
+			j := &jobs[i]
+			res := apply(j, accounts[j.StudentID])
+			if res.NotTried {
+				continue
+			}
+			if err := recordProvision(ctx, tx, j, res, now); err != nil {
+				return err
+			}
+			out = append(out, j)
 		}
-		switch {
-		case res.Skipped != "":
-			j.DoneAt = &now
-			j.LastError = sql.NullString{String: res.Skipped, Valid: true}
-			_, err = tx.ExecContext(ctx, `UPDATE provision_jobs SET done_at = $2, attempts = attempts + 1, last_error = $3, dn = $4 WHERE id = $1`,
-				j.ID, now, res.Skipped, j.DN)
-		case res.Err == nil:
-			j.DoneAt = &now
-			j.LastError = sql.NullString{}
-			_, err = tx.ExecContext(ctx, `UPDATE provision_jobs SET done_at = $2, attempts = attempts + 1, last_error = NULL, dn = $3 WHERE id = $1`,
-				j.ID, now, j.DN)
-		case res.Permanent:
-			j.FailedAt = &now
-			j.LastError = sql.NullString{String: res.Err.Error(), Valid: true}
-			_, err = tx.ExecContext(ctx, `UPDATE provision_jobs SET failed_at = $2, attempts = attempts + 1, last_error = $3, dn = $4 WHERE id = $1`,
-				j.ID, now, res.Err.Error(), j.DN)
-		default:
-			j.NextAttemptAt = now.Add(Backoff(j.Attempts))
-			j.LastError = sql.NullString{String: res.Err.Error(), Valid: true}
-			_, err = tx.ExecContext(ctx, `UPDATE provision_jobs SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, dn = $4 WHERE id = $1`,
-				j.ID, j.NextAttemptAt, res.Err.Error(), j.DN)
-		}
-		return err
+		return nil
 	})
-	return job, job != nil, err
+	return out, err
+}
+
+// recordProvision writes the result of one attempt and updates j to match.
+func recordProvision(ctx context.Context, tx *sqlx.Tx, j *ProvisionJob, res ProvisionResult, now time.Time) error {
+	j.Attempts++
+	if res.DN != "" {
+		j.DN = sql.NullString{String: res.DN, Valid: true}
+	}
+	j.LastError = sql.NullString{}
+	switch {
+	case res.Skipped != "":
+		j.DoneAt = &now
+		j.LastError = sql.NullString{String: res.Skipped, Valid: true}
+	case res.Err == nil:
+		j.DoneAt = &now
+	case res.Permanent:
+		j.FailedAt = &now
+		j.LastError = sql.NullString{String: res.Err.Error(), Valid: true}
+	default:
+		j.NextAttemptAt = now.Add(Backoff(j.Attempts))
+		j.LastError = sql.NullString{String: res.Err.Error(), Valid: true}
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE provision_jobs SET attempts = $2, dn = $3, last_error = $4, done_at = $5,
+		failed_at = $6, next_attempt_at = $7 WHERE id = $1`,
+		j.ID, j.Attempts, j.DN, j.LastError, j.DoneAt, j.FailedAt, j.NextAttemptAt)
+	return err
 }
 
 // RetryProvisionJobs makes jobs due again at now: the job id (0: every

@@ -318,3 +318,33 @@ func TestSchemes(t *testing.T) {
 		t.Error("a base DN that is not a DN accepted")
 	}
 }
+
+// ldaps:// and StartTLS against a slapd with a certificate: the write goes
+// over TLS (required, it succeeds); a certificate the writer cannot verify
+// stops it, as an error worth retrying once the configuration is fixed.
+func TestTLS(t *testing.T) {
+	s := ldaptest.StartTLS(t)
+	dn := s.AddStudent("jean.dupont", "Jean", "Dupont")
+	for _, tc := range []struct {
+		name string
+		cfg  func(c *directory.Config)
+	}{
+		{"ldaps", func(c *directory.Config) { c.URL, c.CAFile = s.LDAPS, s.CAFile }},
+		{"StartTLS required", func(c *directory.Config) { c.CAFile, c.RequireStartTLS = s.CAFile, true }},
+	} {
+		w := writer(t, s, tc.cfg)
+		if got, err := w.Write(ctx, entry(t, "jean.dupont", "Vert-Galet-Orage-73")); err != nil || got != dn {
+			t.Fatalf("%s: %q, %v", tc.name, got, err)
+		}
+	}
+	if err := s.Bind(dn, "Vert-Galet-Orage-73"); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{s.LDAPS, s.URL} {
+		w := writer(t, s, func(c *directory.Config) { c.URL = u })
+		_, err := w.Write(ctx, entry(t, "jean.dupont", "Vert-Galet-Orage-73"))
+		if err == nil || directory.IsPermanent(err) || !strings.Contains(err.Error(), "certificate") {
+			t.Fatalf("%s with an unknown CA: %v", u, err)
+		}
+	}
+}

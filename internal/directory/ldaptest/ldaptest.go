@@ -97,6 +97,10 @@ type Server struct {
 	owner  *user.User
 	// URL is ldap://127.0.0.1:PORT; LDAPI the ldapi:// URL of its socket.
 	URL, LDAPI string
+	// With TLS (StartTLS): LDAPS is ldaps://127.0.0.1:PORT2, and CAFile
+	// the PEM file of the CA that signed the server's certificate.
+	LDAPS, CAFile string
+	tlsPort       int
 }
 
 // Find returns the slapd binary, or skips the test (fails it under CI).
@@ -122,6 +126,19 @@ func Find(t testing.TB) string {
 // reader account (ReaderDN).
 func Start(t testing.TB) *Server {
 	t.Helper()
+	return start(t, false)
+}
+
+// StartTLS starts a slapd like Start that also offers StartTLS on URL and
+// listens on LDAPS, with a certificate for localhost signed by a CA of its
+// own (CAFile).
+func StartTLS(t testing.TB) *Server {
+	t.Helper()
+	return start(t, true)
+}
+
+func start(t testing.TB, withTLS bool) *Server {
+	t.Helper()
 	Find(t)
 	dir, err := os.MkdirTemp("", "slapd-")
 	if err != nil {
@@ -135,6 +152,15 @@ func Start(t testing.TB) *Server {
 		t.Fatal(err)
 	}
 	conf := strings.ReplaceAll(confTemplate, "{{dir}}", dir)
+	if withTLS {
+		s.tlsPort = freePort(t)
+		s.LDAPS = fmt.Sprintf("ldaps://127.0.0.1:%d", s.tlsPort)
+		s.CAFile = filepath.Join(dir, "ca.pem")
+		if err := writeCertificates(dir); err != nil {
+			t.Fatal(err)
+		}
+		conf = "TLSCertificateFile " + filepath.Join(dir, "server.pem") + "\nTLSCertificateKeyFile " + filepath.Join(dir, "server.key") + "\n" + conf
+	}
 	if err := os.WriteFile(filepath.Join(dir, "slapd.conf"), []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +220,11 @@ func freePort(t testing.TB) int {
 func (s *Server) Start() {
 	t := s.t
 	t.Helper()
-	args := []string{"-f", filepath.Join(s.dir, "slapd.conf"), "-h", s.URL + "/ " + s.LDAPI, "-d", "0"}
+	urls := s.URL + "/ " + s.LDAPI
+	if s.LDAPS != "" {
+		urls += fmt.Sprintf(" ldaps://127.0.0.1:%d/", s.tlsPort)
+	}
+	args := []string{"-f", filepath.Join(s.dir, "slapd.conf"), "-h", urls, "-d", "0"}
 	if s.owner != nil {
 		args = append(args, "-u", s.owner.Username, "-g", "openldap")
 	}

@@ -26,6 +26,7 @@ bench: build
 	scripts/bench-import.sh
 	scripts/bench-issue.sh
 	scripts/bench-report.sh
+	scripts/bench-provision.sh
 
 demo: build
 	scripts/demo.sh

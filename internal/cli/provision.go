@@ -119,7 +119,25 @@ waiting one is tried at the next run. provision run then applies it.`,
 		},
 	}
 	retry.Flags().BoolVar(&allFailed, "all-failed", false, "every failed job")
-	cmd.AddCommand(list, show, run, retry)
+	var unqueued bool
+	queue := &cobra.Command{
+		Use:   "queue LOGIN…|--unqueued",
+		Short: "Queue a directory write of active accounts",
+		Long: `Queue a directory write of the named active accounts (to write them again,
+e.g. after a directory restore), or with --unqueued of every active account
+that never had one (accounts activated before SCOLPASS_LDAP_URL was set).
+provision run then applies them.`,
+		Example: `  scolpass provision queue --unqueued && scolpass provision run
+  scolpass provision queue jean.dupont`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if (len(args) > 0) == unqueued {
+				return usagef("give either logins or --unqueued")
+			}
+			return runProvisionQueue(cmd, env, args, unqueued)
+		},
+	}
+	queue.Flags().BoolVar(&unqueued, "unqueued", false, "every active account that never had a directory job")
+	cmd.AddCommand(list, show, run, retry, queue)
 	return cmd
 }
 
@@ -294,5 +312,35 @@ func runProvisionRetry(cmd *cobra.Command, env *Env, id int64, allFailed bool) e
 		return writeJSON(env.Stdout, map[string][]int64{"retry": ids})
 	}
 	fmt.Fprintf(env.Stdout, "%d job(s) due again: scolpass provision run applies them\n", len(ids))
+	return nil
+}
+
+func runProvisionQueue(cmd *cobra.Command, env *Env, keys []string, unqueued bool) error {
+	cfg, err := env.config()
+	if err != nil {
+		return err
+	}
+	now, err := env.now()
+	if err != nil {
+		return err
+	}
+	db, err := env.open(cmd.Context(), false)
+	if err != nil {
+		return err
+	}
+	for i, k := range keys {
+		keys[i] = cfg.LoginOf(k)
+	}
+	queued, err := db.QueueProvisionFor(cmd.Context(), keys, unqueued, now)
+	if err != nil {
+		return err
+	}
+	if env.Output == "json" {
+		if queued == nil {
+			queued = []string{}
+		}
+		return writeJSON(env.Stdout, map[string][]string{"queued": queued})
+	}
+	fmt.Fprintf(env.Stdout, "%d account(s) queued: scolpass provision run writes them\n", len(queued))
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -210,4 +211,47 @@ func (db *DB) NotInDirectory(ctx context.Context, f ReportFilter) (int, error) {
 	var n int
 	err := db.GetContext(ctx, &n, `SELECT count(*) FROM students s`+w+` AND `+notInDirectorySQL, args...)
 	return n, mapError(err)
+}
+
+// QueueProvisionFor queues a directory write ("requeued") for active
+// accounts: those named by logins, and with unqueued every active account
+// that never had one (activated before provisioning was turned on). A
+// login that is not an active account is an error (ENOTFOUND or ESTATE)
+// and nothing is queued. It returns the logins queued.
+func (db *DB) QueueProvisionFor(ctx context.Context, logins []string, unqueued bool, now time.Time) ([]string, error) {
+	var queued []string
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		for _, l := range logins {
+			var state string
+			err := tx.GetContext(ctx, &state, `SELECT state FROM students WHERE login = lower($1) OR student_no = $1`, l)
+			if errors.Is(err, sql.ErrNoRows) {
+				return activation.Errorf(activation.ENOTFOUND, "no student with login or student number %q", l)
+			}
+			if err != nil {
+				return err
+			}
+			if state != string(activation.StateActive) {
+				return activation.Errorf(activation.ESTATE, "%s is not active (%s): only active accounts go to the directory", l, state)
+			}
+		}
+		if logins == nil {
+			logins = []string{}
+		}
+		return tx.SelectContext(ctx, &queued, `WITH q AS (
+			INSERT INTO provision_jobs (student_id, reason, created_at, next_attempt_at)
+			SELECT s.id, 'requeued', $1, $1 FROM students s
+			WHERE s.state = 'active' AND (s.login = ANY($2) OR s.student_no = ANY($4)
+				OR ($3 AND NOT EXISTS (SELECT 1 FROM provision_jobs j WHERE j.student_id = s.id)))
+			RETURNING student_id)
+			SELECT s.login FROM q JOIN students s ON s.id = q.student_id ORDER BY s.login`, now, pq.Array(lowerAll(logins)), unqueued, pq.Array(logins))
+	})
+	return queued, err
+}
+
+func lowerAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strings.ToLower(s)
+	}
+	return out
 }

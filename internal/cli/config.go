@@ -97,7 +97,7 @@ func (env *Env) config() (activation.Config, error) {
 	c.Argon2.Memory, c.Argon2.Time, c.Argon2.Threads = uint32(mem), uint32(tm), uint8(th)
 	c.RenderMail = mail.ActivationRenderer(c.University)
 	// A directory configured: the steps queue its jobs (every face).
-	c.Provision = strings.TrimSpace(env.Getenv("SCOLPASS_LDAP_URL")) != ""
+	c.Provision = env.provisioning()
 	return c, nil
 }
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -26,6 +27,10 @@ var ldapEnv = []struct{ Name, Default, Meaning string }{
 	{"SCOLPASS_LDAP_CA_FILE", "system CAs", "directory: PEM file of the CAs to trust"},
 	{"SCOLPASS_LDAP_CREATE", "0", "directory: 1 = create a missing entry"},
 }
+
+// provisioning reports whether a directory is configured (the steps then
+// queue its jobs).
+func (env *Env) provisioning() bool { return strings.TrimSpace(env.Getenv("SCOLPASS_LDAP_URL")) != "" }
 
 // directoryConfig reads the directory settings; nil when SCOLPASS_LDAP_URL
 // is unset (provisioning off). The bind password comes from a file only.
@@ -114,13 +119,13 @@ func (env *Env) runner(db *postgres.DB, cfg directory.Config, mailDomain string)
 func (env *Env) provisionAfter(ctx context.Context, db *postgres.DB, cfg directory.Config, mailDomain, login string) {
 	r, err := env.runner(db, cfg, mailDomain)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "directory: %s\n", activation.ErrorMessage(err))
+		fmt.Fprintf(env.Stderr, "directory: %s\n", messageOf(err))
 		return
 	}
 	defer r.Writer.Close()
 	r.Report = func(j *postgres.ProvisionJob) { reportJob(env, j) }
 	if _, err := r.RunFor(ctx, login); err != nil {
-		fmt.Fprintf(env.Stderr, "directory: not written now (%s): scolpass provision run will\n", activation.ErrorMessage(err))
+		fmt.Fprintf(env.Stderr, "directory: not written now (%s): scolpass provision run will\n", messageOf(err))
 	}
 }
 
@@ -189,4 +194,13 @@ func (d *directoryStatus) String() string {
 		return s + ")"
 	}
 	return "not in the directory: no job was ever queued"
+}
+
+// messageOf is the sentence of an error for a note on stderr.
+func messageOf(err error) string {
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return ue.msg
+	}
+	return activation.ErrorMessage(err)
 }

@@ -172,9 +172,7 @@ func runReport(cmd *cobra.Command, env *Env, opts *reportOptions) error {
 		return err
 	}
 	rep := buildReport(opts.By, rows)
-	if dir, err := env.directoryConfig(); err != nil {
-		return err
-	} else if dir != nil {
+	if env.provisioning() {
 		n, err := db.NotInDirectory(ctx, filter)
 		if err != nil {
 			return err

@@ -32,14 +32,21 @@ func (env *Env) accountService(ctx context.Context, channel string) (*accountRun
 	if err != nil {
 		return nil, err
 	}
-	dir, err := env.directoryConfig()
-	if err != nil {
-		return nil, err
-	}
-	if dir != nil {
-		// Provisioning on (cfg.Provision): the steps queue directory
-		// jobs, tried right after the command's commit.
-		env.afterCommit = func(login string) { env.provisionAfter(ctx, db, *dir, cfg.MailDomain, cfg.LoginOf(login)) }
+	// Provisioning on (cfg.Provision): the steps queue directory jobs,
+	// tried right after the command's commit. A directory setting in error
+	// does not stop the step: its job waits for provision run.
+	if cfg.Provision {
+		dir, derr := env.directoryConfig()
+		env.afterCommit = func(login string) {
+			if derr != nil {
+				if jobs, err := db.ListProvisionJobs(ctx, "pending", cfg.LoginOf(login)); err != nil || len(jobs) == 0 {
+					return
+				}
+				fmt.Fprintf(env.Stderr, "directory: not written now (%s): the job stays queued for scolpass provision run\n", messageOf(derr))
+				return
+			}
+			env.provisionAfter(ctx, db, *dir, cfg.MailDomain, cfg.LoginOf(login))
+		}
 	}
 	return &accountRun{
 		svc: &activation.Service{Store: &postgres.AccountStore{DB: db, Actor: env.actor(channel)}, Config: cfg},

@@ -114,15 +114,11 @@ func runShow(cmd *cobra.Command, env *Env, key string) error {
 		out.History = []postgres.AuditEvent{}
 	}
 	// In the directory? Told when provisioning is on, or was once.
-	dir, err := env.directoryConfig()
-	if err != nil {
-		return err
-	}
 	job, err := db.DirectoryStatus(ctx, acc.StudentID)
 	if err != nil {
 		return err
 	}
-	if dir != nil || job != nil {
+	if env.provisioning() || job != nil {
 		out.Directory = describeDirectory(job, acc.State == activation.StateActive)
 	}
 	switch env.Output {

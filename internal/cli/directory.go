@@ -122,7 +122,7 @@ func (env *Env) provisionAfter(ctx context.Context, db *postgres.DB, cfg directo
 		fmt.Fprintf(env.Stderr, "directory: %s\n", messageOf(err))
 		return
 	}
-	defer r.Writer.Close()
+	defer r.Close()
 	r.Report = func(j *postgres.ProvisionJob) { reportJob(env, j) }
 	if _, err := r.RunFor(ctx, login); err != nil {
 		fmt.Fprintf(env.Stderr, "directory: not written now (%s): scolpass provision run will\n", messageOf(err))

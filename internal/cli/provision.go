@@ -252,7 +252,7 @@ func runProvisionRun(cmd *cobra.Command, env *Env, opts *provisionRunOptions) er
 	if err != nil {
 		return err
 	}
-	defer r.Writer.Close()
+	defer r.Close()
 	r.Report = func(j *postgres.ProvisionJob) {
 		if j.Status() != "done" {
 			reportJob(env, j)

@@ -3,6 +3,7 @@ package directory
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/umontpellier/scolpass/internal/activation"
@@ -12,10 +13,15 @@ import (
 // Runner applies the provisioning jobs queued in PostgreSQL. Several
 // runners (commands, `provision run --watch`, serve) may run at once: the
 // database hands each job to one of them at a time (FOR UPDATE SKIP
-// LOCKED), and a write is idempotent anyway.
+// LOCKED), and a write is idempotent anyway. One Runner runs one run at a
+// time (RunOnce, RunFor, Watch are not to be called concurrently on it).
 type Runner struct {
 	DB     *postgres.DB
 	Writer *Writer
+	// Workers is how many LDAP connections apply a batch at once (the
+	// directory's writes overlap with the searches and the database);
+	// 0: 4. The extra connections use Writer's configuration.
+	Workers int
 	// Mailbox returns the university mailbox of a login (for created
 	// entries); nil: none is written.
 	Mailbox func(login string) string
@@ -23,6 +29,8 @@ type Runner struct {
 	Now func() time.Time
 	// Report, when set, hears of every job tried, as it was left.
 	Report func(j *postgres.ProvisionJob)
+
+	writers []*Writer // Writer and the extra connections
 }
 
 // Summary counts what a run did with the jobs it tried.
@@ -68,22 +76,14 @@ const batch = 100
 func (r *Runner) run(ctx context.Context, login string) (Summary, error) {
 	var sum Summary
 	now := r.now()
-	write := r.apply(ctx)
-	streak := 0
 	for {
 		if err := ctx.Err(); err != nil {
 			return sum, err
 		}
-		jobs, err := r.DB.ProvisionBatch(ctx, now, login, batch, func(j *postgres.ProvisionJob, a *activation.Account) postgres.ProvisionResult {
-			if streak >= downAfter || ctx.Err() != nil {
-				return postgres.ProvisionResult{NotTried: true}
-			}
-			res := write(j, a)
-			if res.Err != nil && !res.Permanent {
-				streak++
-			} else {
-				streak = 0
-			}
+		down := false
+		jobs, err := r.DB.ProvisionBatch(ctx, now, login, batch, func(jobs []*postgres.ProvisionJob, accounts map[int64]*activation.Account) []postgres.ProvisionResult {
+			res, d := r.applyAll(ctx, jobs, accounts)
+			down = d
 			return res
 		})
 		if err != nil {
@@ -103,26 +103,95 @@ func (r *Runner) run(ctx context.Context, login string) (Summary, error) {
 				r.Report(j)
 			}
 		}
-		if len(jobs) == 0 || streak >= downAfter {
+		if len(jobs) == 0 || down {
 			return sum, nil
 		}
 	}
 }
 
-// apply writes the account of a job as it stands now. An account that is
-// no longer active (issued again since) is not written.
-func (r *Runner) apply(ctx context.Context) func(j *postgres.ProvisionJob, a *activation.Account) postgres.ProvisionResult {
-	return func(j *postgres.ProvisionJob, a *activation.Account) postgres.ProvisionResult {
-		if a.State != activation.StateActive || a.PasswordHash == "" {
-			return postgres.ProvisionResult{Skipped: fmt.Sprintf("not written: the account is no longer active (now %s)", a.State)}
-		}
-		mail := ""
-		if r.Mailbox != nil {
-			mail = r.Mailbox(a.Login)
-		}
-		dn, err := r.Writer.Write(ctx, EntryOf(a, mail))
-		return postgres.ProvisionResult{DN: dn, Err: err, Permanent: IsPermanent(err)}
+// applyAll writes the jobs of a batch over up to Workers connections. Once
+// the directory has failed downAfter times in a row (down, hanging), the
+// jobs not yet tried are left for the next run; down reports it.
+func (r *Runner) applyAll(ctx context.Context, jobs []*postgres.ProvisionJob, accounts map[int64]*activation.Account) (res []postgres.ProvisionResult, down bool) {
+	res = make([]postgres.ProvisionResult, len(jobs))
+	workers := r.Workers
+	if workers <= 0 {
+		workers = 4
 	}
+	workers = min(workers, len(jobs))
+	for len(r.writers) < workers {
+		if len(r.writers) == 0 {
+			r.writers = append(r.writers, r.Writer)
+			continue
+		}
+		w, err := NewWriter(r.Writer.Config())
+		if err != nil { // the first one was made with the same configuration
+			break
+		}
+		r.writers = append(r.writers, w)
+	}
+	var mu sync.Mutex
+	streak := 0
+	next := 0
+	var wg sync.WaitGroup
+	for _, w := range r.writers[:min(workers, len(r.writers))] {
+		wg.Add(1)
+		go func(w *Writer) {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := next
+				next++
+				stop := streak >= downAfter || ctx.Err() != nil
+				mu.Unlock()
+				if i >= len(jobs) {
+					return
+				}
+				if stop {
+					res[i] = postgres.ProvisionResult{NotTried: true}
+					continue
+				}
+				res[i] = r.apply(ctx, w, jobs[i], accounts[jobs[i].StudentID])
+				mu.Lock()
+				if res[i].Err != nil && !res[i].Permanent {
+					streak++
+				} else {
+					streak = 0
+				}
+				mu.Unlock()
+			}
+		}(w)
+	}
+	wg.Wait()
+	return res, streak >= downAfter
+}
+
+// Close closes the runner's LDAP connections.
+func (r *Runner) Close() {
+	for _, w := range r.writers {
+		w.Close()
+	}
+	if len(r.writers) == 0 && r.Writer != nil {
+		r.Writer.Close()
+	}
+}
+
+// apply writes the account of a job as it stands now with w. An account
+// that is no longer active (issued again since) is not written.
+func (r *Runner) apply(ctx context.Context, w *Writer, j *postgres.ProvisionJob, a *activation.Account) postgres.ProvisionResult {
+	if a == nil || a.State != activation.StateActive || a.PasswordHash == "" {
+		state := activation.State("deleted")
+		if a != nil {
+			state = a.State
+		}
+		return postgres.ProvisionResult{Skipped: fmt.Sprintf("not written: the account is no longer active (now %s)", state)}
+	}
+	mail := ""
+	if r.Mailbox != nil {
+		mail = r.Mailbox(a.Login)
+	}
+	dn, err := w.Write(ctx, EntryOf(a, mail))
+	return postgres.ProvisionResult{DN: dn, Err: err, Permanent: IsPermanent(err)}
 }
 
 // Watch runs RunOnce every interval until ctx ends (serve and `provision

@@ -62,6 +62,7 @@ func TestRunnersShareTheJobs(t *testing.T) {
 		go func(i int) {
 			defer wg.Done()
 			r := &directory.Runner{DB: db, Writer: writer(t, s, nil)}
+			defer r.Close()
 			sums[i], errs[i] = r.RunOnce(ctx)
 		}(i)
 	}

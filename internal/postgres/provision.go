@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -85,46 +86,50 @@ type ProvisionResult struct {
 
 // ProvisionBatch claims up to n jobs due at now, first due first (of
 // login only, when login is not ""), that no other runner holds (FOR UPDATE
-// SKIP LOCKED: two runners never apply one job at once), hands each to
-// apply with its account as it stands, and records the results in the same
-// transaction: written (done), refused for good (failed, with the
-// directory's message), retried later with a growing delay (Backoff), or
-// left as it was (NotTried). It returns the jobs as they were left; none
-// when no job is due. A crash before the commit leaves every job of the
-// batch due: a write is idempotent, applying it again is harmless.
+// SKIP LOCKED: two runners never apply one job at once), hands them to
+// apply with their accounts as they stand (by student ID), and records the
+// results apply returns (one per job, in order) in the same transaction:
+// written (done), refused for good (failed, with the directory's message),
+// retried later with a growing delay (Backoff), or left as it was
+// (NotTried). It returns the jobs as they were left; none when no job is
+// due. A crash before the commit leaves every job of the batch due: a write
+// is idempotent, applying it again is harmless.
 func (db *DB) ProvisionBatch(ctx context.Context, now time.Time, login string, n int,
-	apply func(j *ProvisionJob, a *activation.Account) ProvisionResult) ([]*ProvisionJob, error) {
+	apply func(jobs []*ProvisionJob, accounts map[int64]*activation.Account) []ProvisionResult) ([]*ProvisionJob, error) {
 	var out []*ProvisionJob
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
 		out = nil
-		var jobs []ProvisionJob
-		if err := tx.SelectContext(ctx, &jobs, provisionSelect+` WHERE j.done_at IS NULL AND j.failed_at IS NULL AND j.next_attempt_at <= $1
+		var rows []ProvisionJob
+		if err := tx.SelectContext(ctx, &rows, provisionSelect+` WHERE j.done_at IS NULL AND j.failed_at IS NULL AND j.next_attempt_at <= $1
 			AND ($2 = '' OR s.login = $2)
 			ORDER BY j.next_attempt_at, j.id LIMIT $3 FOR UPDATE OF j SKIP LOCKED`, now, login, n); err != nil {
 			return err
 		}
-		if len(jobs) == 0 {
+		if len(rows) == 0 {
 			return nil
 		}
-		ids := make([]int64, len(jobs))
-		for i, j := range jobs {
-			ids[i] = j.StudentID
+		jobs := make([]*ProvisionJob, len(rows))
+		ids := make([]int64, len(rows))
+		for i := range rows {
+			jobs[i], ids[i] = &rows[i], rows[i].StudentID
 		}
-		var rows []accountRow
-		if err := tx.SelectContext(ctx, &rows, accountSelect+` WHERE s.id = ANY($1)`, pq.Array(ids)); err != nil {
+		var accs []accountRow
+		if err := tx.SelectContext(ctx, &accs, accountSelect+` WHERE s.id = ANY($1)`, pq.Array(ids)); err != nil {
 			return err
 		}
-		accounts := make(map[int64]*activation.Account, len(rows))
-		for i := range rows {
-			accounts[rows[i].StudentID] = rows[i].account()
+		accounts := make(map[int64]*activation.Account, len(accs))
+		for i := range accs {
+			accounts[accs[i].StudentID] = accs[i].account()
 		}
-		for i := range jobs {
-			j := &jobs[i]
-			res := apply(j, accounts[j.StudentID])
-			if res.NotTried {
+		results := apply(jobs, accounts)
+		if len(results) != len(jobs) {
+			return fmt.Errorf("provisioning: %d results for %d jobs", len(results), len(jobs))
+		}
+		for i, j := range jobs {
+			if results[i].NotTried {
 				continue
 			}
-			if err := recordProvision(ctx, tx, j, res, now); err != nil {
+			if err := recordProvision(ctx, tx, j, results[i], now); err != nil {
 				return err
 			}
 			out = append(out, j)

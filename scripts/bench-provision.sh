@@ -3,7 +3,7 @@
 # activated accounts to a real OpenLDAP, against ldapmodify of the same
 # changes as one LDIF file (the floor)?
 #
-#   scripts/bench-provision.sh [-n JOBS] [--target RATIO] [--enforce]
+#   scripts/bench-provision.sh [-n JOBS] [-r RUNS] [--dbnosync] [--target RATIO] [--enforce]
 #
 # Builds bin/scolpass, starts a throwaway PostgreSQL (scripts/pg.sh) and a
 # throwaway slapd (mdb, the argon2 module, the schemas of the tests:
@@ -17,12 +17,17 @@
 #                                     UPDATE SKIP LOCKED), read the account,
 #                                     search the entry by uid, Modify
 #                                     (replace), record the result
-# and checks that every job is done and that a student binds with the
-# password written. Target: provision run within RATIO (default 2) × the
-# floor.
+# RUNS times each, alternately (the jobs are made due again between runs),
+# keeping the best of each: the machine may be shared. It checks that every
+# job is done and that a student binds with the password written. Target:
+# provision run within RATIO (default 2) × the floor.
 #
 # Options:
 #   -n JOBS          jobs (default 10000)
+#   -r RUNS          runs of each (default 2)
+#   --dbnosync       slapd does not sync its database to disk after each
+#                    write: both sides then measure the protocol, not the
+#                    disk (whose latency varies a lot on a shared machine)
 #   --target RATIO   target ratio to the floor (default 2)
 #   --enforce        exit 1 when the target is missed
 #
@@ -31,6 +36,8 @@
 set -euo pipefail
 
 JOBS=10000
+RUNS=2
+NOSYNC=
 TARGET=2
 ENFORCE=0
 
@@ -40,6 +47,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 while [[ $# -gt 0 ]]; do
 	case $1 in
 	-n) JOBS=${2:?}; shift 2 ;;
+	-r) RUNS=${2:?}; shift 2 ;;
+	--dbnosync) NOSYNC=dbnosync; shift ;;
 	--target) TARGET=${2:?}; shift 2 ;;
 	--enforce) ENFORCE=1; shift ;;
 	-h | --help) usage ;;
@@ -101,6 +110,7 @@ rootdn "cn=admin,$SUFFIX"
 rootpw root-secret
 directory $slapd_dir/data
 index uid eq
+$NOSYNC
 access to attrs=userPassword by dn.exact="$WRITER" write by anonymous auth by * none
 access to dn.subtree="$PEOPLE" by dn.exact="$WRITER" write by * read
 access to * by * read
@@ -161,19 +171,24 @@ SQL
 sql -At -c "SELECT format(E'dn: uid=%s,$PEOPLE\nchangetype: modify\nreplace: userPassword\nuserPassword: {ARGON2}%s\n-\nreplace: shadowLastChange\nshadowLastChange: 20697\n-\nreplace: supannMailPerso\nsupannMailPerso: %s@example.org\n-\nreplace: mailForwardingAddress\nmailForwardingAddress: %s@example.net\n-\nreplace: mailDeliveryOption\nmailDeliveryOption: mailbox\nmailDeliveryOption: forward\n-\nreplace: scolpassCharterVersion\nscolpassCharterVersion: 2026-1\n-\nreplace: scolpassCharterAcceptedAt\nscolpassCharterAcceptedAt: 20260901080000Z\n', login, password_hash, login, login)
 	FROM students ORDER BY id" >"$work/changes.ldif"
 
-note "ldapmodify of $JOBS changes (the floor)"
-t0=$(now)
-ldapmodify -x -H "$url" -D "$WRITER" -y "$work/ldap.pw" -f "$work/changes.ldif" >/dev/null
-t1=$(now)
-floor=$(elapsed "$t0" "$t1")
-
-note "scolpass provision run of $JOBS jobs"
 export SCOLPASS_LDAP_URL=$url SCOLPASS_LDAP_BIND_DN=$WRITER SCOLPASS_LDAP_BIND_PASSWORD_FILE=$work/ldap.pw SCOLPASS_LDAP_BASE_DN=$PEOPLE
-t0=$(now)
-"$SCOLPASS" provision run >"$work/run.out"
-t1=$(now)
-ours=$(elapsed "$t0" "$t1")
-cat "$work/run.out" >&2
+floors=() ours_=()
+for run in $(seq "$RUNS"); do
+	note "run $run/$RUNS: ldapmodify of $JOBS changes (the floor)"
+	t0=$(now)
+	ldapmodify -x -H "$url" -D "$WRITER" -y "$work/ldap.pw" -f "$work/changes.ldif" >/dev/null
+	t1=$(now)
+	floors+=("$(elapsed "$t0" "$t1")")
+	note "run $run/$RUNS: scolpass provision run of $JOBS jobs"
+	sql -c "UPDATE provision_jobs SET done_at = NULL, attempts = 0, dn = NULL, next_attempt_at = now() - interval '1 second'"
+	t0=$(now)
+	"$SCOLPASS" provision run >"$work/run.out"
+	t1=$(now)
+	ours_+=("$(elapsed "$t0" "$t1")")
+	note "$(cat "$work/run.out"): ${ours_[-1]} s against ${floors[-1]} s"
+done
+floor=$(best "${floors[@]}")
+ours=$(best "${ours_[@]}")
 
 left=$(sql -At -c "SELECT count(*) FROM provision_jobs WHERE done_at IS NULL")
 [[ $left == 0 ]] || die "$left jobs not done"

@@ -109,7 +109,7 @@ suffix "$SUFFIX"
 rootdn "cn=admin,$SUFFIX"
 rootpw root-secret
 directory $slapd_dir/data
-index uid eq
+index objectClass,uid eq
 $NOSYNC
 access to attrs=userPassword by dn.exact="$WRITER" write by anonymous auth by * none
 access to dn.subtree="$PEOPLE" by dn.exact="$WRITER" write by * read

@@ -77,6 +77,9 @@ suffix "` + Suffix + `"
 rootdn "` + RootDN + `"
 rootpw ` + RootPW + `
 directory {{dir}}/data
+# throwaway: no sync to disk; the indexes a real directory has
+dbnosync
+index objectClass,uid eq
 access to attrs=userPassword
 	by dn.exact="` + WriterDN + `" write
 	by anonymous auth

@@ -204,3 +204,38 @@ func messageOf(err error) string {
 	}
 	return activation.ErrorMessage(err)
 }
+
+// startProvisioning applies the directory jobs in the background every
+// `every` until ctx ends (provision run --watch; serve, whose web steps
+// queue jobs like the command line: see directoryConfig for cfg). onRun,
+// when set, hears each run's summary and database error; jobs not written
+// are told on stderr. It returns a function that waits for the loop to
+// end once ctx is done.
+func (env *Env) startProvisioning(ctx context.Context, db *postgres.DB, cfg directory.Config, mailDomain string, every time.Duration,
+	onRun func(directory.Summary, error)) (wait func(), err error) {
+	r, err := env.runner(db, cfg, mailDomain)
+	if err != nil {
+		return nil, err
+	}
+	r.Report = func(j *postgres.ProvisionJob) {
+		if j.Status() != "done" {
+			reportJob(env, j)
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer r.Close()
+		_ = r.Watch(ctx, every, func(s directory.Summary, err error) {
+			if ctx.Err() != nil {
+				return
+			}
+			if onRun != nil {
+				onRun(s, err)
+			} else if err != nil {
+				fmt.Fprintf(env.Stderr, "directory: %s\n", messageOf(err))
+			}
+		})
+	}()
+	return func() { <-done }, nil
+}

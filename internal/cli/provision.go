@@ -248,6 +248,21 @@ func runProvisionRun(cmd *cobra.Command, env *Env, opts *provisionRunOptions) er
 	if err != nil {
 		return err
 	}
+	if opts.Watch {
+		fmt.Fprintf(env.Stderr, "applying directory jobs every %s; Ctrl-C stops\n", opts.Every)
+		wait, err := env.startProvisioning(ctx, db, *dir, cfg.MailDomain, opts.Every, func(s directory.Summary, err error) {
+			if err != nil {
+				fmt.Fprintf(env.Stderr, "provision: %s\n", messageOf(err))
+				return
+			}
+			fmt.Fprintf(env.Stderr, "%s %d written, %d to retry, %d failed\n", time.Now().In(activation.Zone()).Format("15:04:05"), s.Done, s.Retry, s.Failed)
+		})
+		if err != nil {
+			return err
+		}
+		wait() // until interrupted: the normal end of --watch
+		return nil
+	}
 	r, err := env.runner(db, *dir, cfg.MailDomain)
 	if err != nil {
 		return err
@@ -257,20 +272,6 @@ func runProvisionRun(cmd *cobra.Command, env *Env, opts *provisionRunOptions) er
 		if j.Status() != "done" {
 			reportJob(env, j)
 		}
-	}
-	if opts.Watch {
-		fmt.Fprintf(env.Stderr, "applying directory jobs every %s; Ctrl-C stops\n", opts.Every)
-		err := r.Watch(ctx, opts.Every, func(s directory.Summary, err error) {
-			if err != nil {
-				fmt.Fprintf(env.Stderr, "provision: %s\n", activation.ErrorMessage(err))
-				return
-			}
-			fmt.Fprintf(env.Stderr, "%s %d written, %d to retry, %d failed\n", time.Now().In(activation.Zone()).Format("15:04:05"), s.Done, s.Retry, s.Failed)
-		})
-		if ctx.Err() != nil {
-			return nil // interrupted: the normal end of --watch
-		}
-		return err
 	}
 	sum, err := r.RunOnce(ctx)
 	if err != nil {

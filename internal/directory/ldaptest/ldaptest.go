@@ -143,7 +143,11 @@ func StartTLS(t testing.TB) *Server {
 func start(t testing.TB, withTLS bool) *Server {
 	t.Helper()
 	Find(t)
-	dir, err := os.MkdirTemp("", "slapd-")
+	parent := ""
+	if os.Geteuid() == 0 {
+		parent = "/tmp" // the openldap user must reach it, whatever TMPDIR is
+	}
+	dir, err := os.MkdirTemp(parent, "slapd-")
 	if err != nil {
 		t.Fatal(err)
 	}

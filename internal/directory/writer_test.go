@@ -305,6 +305,14 @@ func TestSchemes(t *testing.T) {
 	if got, err := w.Write(ctx, entry(t, "jean.dupont", "Vert-Galet-Orage-73")); err != nil || got != dn {
 		t.Fatalf("ldapi: %q, %v", got, err)
 	}
+	// ldapi:// without a bind DN: SASL EXTERNAL, as the local user.
+	ext := writer(t, s, func(c *directory.Config) { c.URL, c.BindDN, c.BindPassword = s.LDAPI, "", "" })
+	if got, err := ext.Write(ctx, entry(t, "jean.dupont", "Vert-Galet-Orage-74")); err != nil || got != dn {
+		t.Fatalf("ldapi with SASL EXTERNAL: %q, %v", got, err)
+	}
+	if err := s.Bind(dn, "Vert-Galet-Orage-74"); err != nil {
+		t.Fatal(err)
+	}
 	req := writer(t, s, func(c *directory.Config) { c.RequireStartTLS = true })
 	if _, err := req.Write(ctx, entry(t, "jean.dupont", "Vert-Galet-Orage-73")); err == nil || !strings.Contains(err.Error(), "StartTLS") {
 		t.Fatalf("StartTLS required without TLS: %v", err)

@@ -35,6 +35,9 @@ const (
 	ReaderDN    = "cn=reader,ou=system," + Suffix // may only read
 	ReaderPW    = "reader-secret"
 	TestClasses = "inetOrgPerson shadowAccount scolpassTestAccount"
+	// PeerCred matches the identity of a local process bound with SASL
+	// EXTERNAL over ldapi://: it may write ou=people like WriterDN.
+	PeerCred = `^gidNumber=[0-9]+\\+uidNumber=[0-9]+,cn=peercred,cn=external,cn=auth$`
 )
 
 // Schema defines the attributes scolpass writes that Debian's schemas do
@@ -82,10 +85,12 @@ dbnosync
 index objectClass,uid eq
 access to attrs=userPassword
 	by dn.exact="` + WriterDN + `" write
+	by dn.regex="` + PeerCred + `" write
 	by anonymous auth
 	by * none
 access to dn.subtree="` + People + `"
 	by dn.exact="` + WriterDN + `" write
+	by dn.regex="` + PeerCred + `" write
 	by * read
 access to * by * read
 `

@@ -126,21 +126,18 @@ func (db *DB) ProvisionBatch(ctx context.Context, now time.Time, login string, n
 			return fmt.Errorf("provisioning: %d results for %d jobs", len(results), len(jobs))
 		}
 		for i, j := range jobs {
-			if results[i].NotTried {
-				continue
+			if !results[i].NotTried {
+				settle(j, results[i], now)
+				out = append(out, j)
 			}
-			if err := recordProvision(ctx, tx, j, results[i], now); err != nil {
-				return err
-			}
-			out = append(out, j)
 		}
-		return nil
+		return recordProvisions(ctx, tx, out)
 	})
 	return out, err
 }
 
-// recordProvision writes the result of one attempt and updates j to match.
-func recordProvision(ctx context.Context, tx *sqlx.Tx, j *ProvisionJob, res ProvisionResult, now time.Time) error {
+// settle applies the result of one attempt to j.
+func settle(j *ProvisionJob, res ProvisionResult, now time.Time) {
 	j.Attempts++
 	if res.DN != "" {
 		j.DN = sql.NullString{String: res.DN, Valid: true}
@@ -159,9 +156,31 @@ func recordProvision(ctx context.Context, tx *sqlx.Tx, j *ProvisionJob, res Prov
 		j.NextAttemptAt = now.Add(Backoff(j.Attempts))
 		j.LastError = sql.NullString{String: res.Err.Error(), Valid: true}
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE provision_jobs SET attempts = $2, dn = $3, last_error = $4, done_at = $5,
-		failed_at = $6, next_attempt_at = $7 WHERE id = $1`,
-		j.ID, j.Attempts, j.DN, j.LastError, j.DoneAt, j.FailedAt, j.NextAttemptAt)
+}
+
+// recordProvisions writes the jobs as settle left them, in one statement.
+func recordProvisions(ctx context.Context, tx *sqlx.Tx, jobs []*ProvisionJob) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	ids, attempts := make([]int64, len(jobs)), make([]int64, len(jobs))
+	var dns, errs, done, failed, next []sql.NullString
+	ts := func(t *time.Time) sql.NullString {
+		if t == nil {
+			return sql.NullString{}
+		}
+		return sql.NullString{String: t.Format(time.RFC3339Nano), Valid: true}
+	}
+	for i, j := range jobs {
+		ids[i], attempts[i] = j.ID, int64(j.Attempts)
+		dns, errs = append(dns, j.DN), append(errs, j.LastError)
+		done, failed, next = append(done, ts(j.DoneAt)), append(failed, ts(j.FailedAt)), append(next, ts(&j.NextAttemptAt))
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE provision_jobs p SET attempts = u.attempts, dn = u.dn, last_error = u.last_error,
+		done_at = u.done_at::timestamptz, failed_at = u.failed_at::timestamptz, next_attempt_at = u.next_attempt_at::timestamptz
+		FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+			AS u(id, attempts, dn, last_error, done_at, failed_at, next_attempt_at)
+		WHERE p.id = u.id`, pq.Array(ids), pq.Array(attempts), pq.Array(dns), pq.Array(errs), pq.Array(done), pq.Array(failed), pq.Array(next))
 	return err
 }
 

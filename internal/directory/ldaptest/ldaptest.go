@@ -157,7 +157,8 @@ func start(t testing.TB, withTLS bool) *Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	s := &Server{t: t, dir: dir, port: freePort(t)}
+	ports := freePorts(t, 2)
+	s := &Server{t: t, dir: dir, port: ports[0]}
 	s.URL = fmt.Sprintf("ldap://127.0.0.1:%d", s.port)
 	s.LDAPI = "ldapi://" + url.QueryEscape(filepath.Join(dir, "ldapi"))
 	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o700); err != nil {
@@ -165,7 +166,7 @@ func start(t testing.TB, withTLS bool) *Server {
 	}
 	conf := strings.ReplaceAll(confTemplate, "{{dir}}", dir)
 	if withTLS {
-		s.tlsPort = freePort(t)
+		s.tlsPort = ports[1]
 		s.LDAPS = fmt.Sprintf("ldaps://127.0.0.1:%d", s.tlsPort)
 		s.CAFile = filepath.Join(dir, "ca.pem")
 		if err := writeCertificates(dir); err != nil {
@@ -218,13 +219,19 @@ func start(t testing.TB, withTLS bool) *Server {
 	return s
 }
 
-func freePort(t testing.TB) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+// freePorts returns n distinct ports free now (all held open until every
+// one is chosen).
+func freePorts(t testing.TB, n int) []int {
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return ports
 }
 
 // Start starts the server again after Stop (same data, same port); it

@@ -19,7 +19,7 @@ lint: vet
 
 # Every test, against a throwaway PostgreSQL started (and stopped) here.
 test: vet
-	scripts/ensure-tools.sh chromium:chromium
+	scripts/ensure-tools.sh chromium:chromium slapd:slapd ldapmodify:ldap-utils
 	SCOLPASS_AXE_JS=$$(scripts/ensure-axe.sh) scripts/with-pg.sh $(GO) test -race -count=1 -timeout 30m ./...
 
 # Each figure next to its floor, timed side by side; one table at the end.
@@ -29,6 +29,7 @@ bench: build
 		BENCH_SUMMARY=$$summary SCOLPASS_BIN=$(CURDIR)/$(BIN) scripts/bench-$$b.sh || status=1; \
 	done; \
 	scripts/bench-summary.sh $$summary; rm -f $$summary; exit $$status
+	scripts/bench-provision.sh
 
 demo: build
 	scripts/demo.sh

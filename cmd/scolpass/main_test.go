@@ -7,18 +7,23 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	_ "github.com/lib/pq"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/umontpellier/scolpass/internal/cli"
+	"github.com/umontpellier/scolpass/internal/directory/ldaptest"
 	"github.com/umontpellier/scolpass/internal/mail/smtptest"
 	"github.com/umontpellier/scolpass/internal/postgres/pgtest"
 )
@@ -56,6 +61,7 @@ func TestScripts(t *testing.T) {
 			e.Setenv("SCOLPASS_ARGON2_THREADS", "1")
 			e.Setenv("TZ", "America/New_York")
 			e.Values["smtp"] = srv
+			e.Values["t"] = tb
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -72,6 +78,8 @@ func TestScripts(t *testing.T) {
 			"linktoken":   cmdLinkToken,
 			"maxwidth":    cmdMaxWidth,
 			"nosecret":    cmdNoSecret,
+			"slapd":       cmdSlapd,
+			"waitsql":     cmdWaitSQL,
 		},
 	})
 }
@@ -371,4 +379,132 @@ func cmdExit(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
 	}
+}
+
+// slapd start|stop|student LOGIN FIRST LAST|bind LOGIN PASSWORD|entry LOGIN|hang VAR:
+// a throwaway OpenLDAP for the script (internal/directory/ldaptest).
+// "start" starts it (again, after "stop") and points the SCOLPASS_LDAP_*
+// variables at it; "student" adds a student's entry; "bind" checks a
+// student's password; "entry" prints the entry's attributes, sorted, the
+// password shortened to its scheme and algorithm; "hang" sets $VAR to the
+// URL of a directory that accepts connections and never answers.
+func cmdSlapd(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) == 0 {
+		ts.Fatalf("usage: slapd start|stop|student|bind|entry|hang ...")
+	}
+	slapdsMu.Lock()
+	srv := slapds[ts.Getenv("WORK")]
+	slapdsMu.Unlock()
+	if args[0] != "start" && args[0] != "hang" && srv == nil {
+		ts.Fatalf("slapd start first")
+	}
+	switch args[0] {
+	case "start":
+		if srv != nil {
+			srv.Start()
+			return
+		}
+		tb := ts.Value("t").(testing.TB)
+		srv = ldaptest.Start(tb)
+		ts.Setenv("SLAPD_URL", srv.URL)
+		// The server lives as long as the script: kept in a package map
+		// keyed by the script's work directory.
+		slapdsMu.Lock()
+		slapds[ts.Getenv("WORK")] = srv
+		slapdsMu.Unlock()
+		ts.Check(os.WriteFile(ts.MkAbs("ldap.pw"), []byte(ldaptest.WriterPW+"\n"), 0o600))
+		ts.Check(os.WriteFile(ts.MkAbs("ldap.map"), []byte("# test schema\nobject_classes: "+ldaptest.TestClasses+"\n"), 0o600))
+		ts.Setenv("SCOLPASS_LDAP_URL", srv.URL)
+		ts.Setenv("SCOLPASS_LDAP_BIND_DN", ldaptest.WriterDN)
+		ts.Setenv("SCOLPASS_LDAP_BIND_PASSWORD_FILE", ts.MkAbs("ldap.pw"))
+		ts.Setenv("SCOLPASS_LDAP_BASE_DN", ldaptest.People)
+		ts.Setenv("SCOLPASS_LDAP_ATTRIBUTES", ts.MkAbs("ldap.map"))
+		ts.Setenv("SCOLPASS_LDAP_CONNECT_TIMEOUT", "2s")
+		ts.Setenv("SCOLPASS_LDAP_TIMEOUT", "5s")
+	case "stop":
+		srv.Stop()
+	case "student":
+		if len(args) != 4 {
+			ts.Fatalf("usage: slapd student LOGIN FIRST LAST")
+		}
+		srv.AddStudent(args[1], args[2], args[3])
+	case "bind":
+		if len(args) != 3 {
+			ts.Fatalf("usage: slapd bind LOGIN PASSWORD")
+		}
+		err := srv.Bind(ldaptest.StudentDN(args[1]), args[2])
+		if neg && err == nil {
+			ts.Fatalf("%s binds with that password", args[1])
+		}
+		if !neg && err != nil {
+			ts.Fatalf("%s cannot bind: %v", args[1], err)
+		}
+	case "entry":
+		if len(args) != 2 {
+			ts.Fatalf("usage: slapd entry LOGIN")
+		}
+		e := srv.Entry(ldaptest.StudentDN(args[1]))
+		if e == nil {
+			ts.Fatalf("no entry for %s", args[1])
+		}
+		var lines []string
+		for k, vs := range e {
+			for _, v := range vs {
+				if k == "userPassword" {
+					v, _, _ = strings.Cut(v, "$v=")
+				}
+				lines = append(lines, k+": "+v)
+			}
+		}
+		slices.Sort(lines)
+		fmt.Fprintln(ts.Stdout(), strings.Join(lines, "\n"))
+	case "hang":
+		if len(args) != 2 {
+			ts.Fatalf("usage: slapd hang VAR")
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		ts.Check(err)
+		ts.Defer(func() { l.Close() })
+		go func() {
+			var held []net.Conn
+			defer func() {
+				for _, c := range held {
+					c.Close()
+				}
+			}()
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				held = append(held, c) // never answered
+			}
+		}()
+		ts.Setenv(args[1], "ldap://"+l.Addr().String())
+	default:
+		ts.Fatalf("unknown slapd command %q", args[0])
+	}
+}
+
+// slapds are the scripts' servers, by work directory.
+var (
+	slapdsMu sync.Mutex
+	slapds   = map[string]*ldaptest.Server{}
+)
+
+// waitsql QUERY WANT: waits (10 s at most) until QUERY's single value is WANT.
+func cmdWaitSQL(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: waitsql QUERY WANT")
+	}
+	db := dbOf(ts)
+	defer db.Close()
+	var got string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		ts.Check(db.QueryRowContext(context.Background(), args[0]).Scan(&got))
+		if got == args[1] {
+			return
+		}
+	}
+	ts.Fatalf("%s: %q after 10 s, want %q", args[0], got, args[1])
 }

@@ -185,6 +185,10 @@ type Tx interface {
 	// CountTokensSince counts the links created for the account since t.
 	CountTokensSince(a *Account, t time.Time) (int, error)
 	QueueEmail(a *Account, e Email) error
+	// QueueProvision queues a directory (LDAP) write of the account, to be
+	// applied after commit (see Service.provision): the job names the
+	// account and why, never a password.
+	QueueProvision(a *Account, reason string) error
 	// CharterInForce returns the newest published charter version.
 	CharterInForce() (string, error)
 	// CreateSession opens a session of the account under the secret's hash.

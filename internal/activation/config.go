@@ -36,6 +36,7 @@ type Config struct {
 	Policy              PasswordPolicy
 	Argon2              Argon2Params
 	RenderMail          MailRenderer
+	Provision           bool // queue a directory write when an account becomes active or its redirect changes
 }
 
 // DefaultConfig returns the contract's defaults.

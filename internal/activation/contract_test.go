@@ -41,6 +41,17 @@ func TestContractInMemory(t *testing.T) {
 			}
 			return out
 		}
+		h.Provisions = func(t *testing.T) []string {
+			byID := map[int64]string{}
+			for login, id := range logins {
+				byID[id] = login
+			}
+			var out []string
+			for _, p := range st.Provisions() {
+				out = append(out, byID[p.StudentID]+":"+p.Reason)
+			}
+			return out
+		}
 		return h
 	})
 }

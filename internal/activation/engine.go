@@ -590,9 +590,15 @@ func (s *Service) setRedirectOn(ctx context.Context, a *Account, to string, keep
 		switch {
 		case to == "":
 			a.RedirectTo, a.KeepCopy = "", false
+			if err := s.provision(tx, a, ProvisionRedirect); err != nil {
+				return err
+			}
 			return transition(tx, a, next, now, "redirect", "no redirect")
 		case strings.EqualFold(to, a.RecoveryEmail):
 			a.RedirectTo, a.KeepCopy = to, keepCopy
+			if err := s.provision(tx, a, ProvisionRedirect); err != nil {
+				return err
+			}
 			return transition(tx, a, next, now, "redirect", fmt.Sprintf("redirect to the recovery email %s (keep copy: %t)", to, keepCopy))
 		}
 		p, err := s.sendLink(tx, a, PurposeRedirect, to, keepCopy, now)
@@ -639,6 +645,9 @@ func (s *Service) stepPassword(ctx context.Context, a *Account, ans Answers, pro
 			}
 		}
 		if err := transition(tx, a, StateActive, now, "new-password", "steps 7-8: account active"); err != nil {
+			return err
+		}
+		if err := s.provision(tx, a, ProvisionActivated); err != nil {
 			return err
 		}
 		if err := tx.EndSessions(a, SessionActivated); err != nil {

@@ -81,6 +81,9 @@ func (s *Service) VerifyToken(ctx context.Context, input string, now time.Time) 
 			if err := transition(tx, a, next, now, "verify-token", "step 6-2: redirect to "+t.Email+" confirmed"); err != nil {
 				return err
 			}
+			if err := s.provision(tx, a, ProvisionRedirect); err != nil {
+				return err
+			}
 		}
 		o, err := s.view(tx, a)
 		if err != nil {

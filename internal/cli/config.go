@@ -33,7 +33,7 @@ var configEnv = []struct{ Name, Default, Meaning string }{
 // configHelp lists the settings for --help.
 func configHelp() string {
 	var b strings.Builder
-	for _, c := range configEnv {
+	for _, c := range append(configEnv[:len(configEnv):len(configEnv)], ldapEnv...) {
 		def := c.Default
 		if def == "" {
 			def = "unset"
@@ -97,6 +97,8 @@ func (env *Env) config() (activation.Config, error) {
 	}
 	c.Argon2.Memory, c.Argon2.Time, c.Argon2.Threads = uint32(mem), uint32(tm), uint8(th)
 	c.RenderMail = mail.ActivationRenderer(c.University)
+	// A directory configured: the steps queue its jobs (every face).
+	c.Provision = env.provisioning()
 	return c, nil
 }
 

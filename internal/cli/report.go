@@ -88,6 +88,9 @@ type reportJSON struct {
 	By     string        `json:"by"`
 	Groups []reportGroup `json:"groups"`
 	Total  reportCounts  `json:"total"`
+	// NotInDirectory counts the active accounts not yet (up to date) in
+	// the directory; present only when provisioning is on.
+	NotInDirectory *int `json:"not_in_directory,omitempty"`
 }
 
 func rate(active, students int) float64 {
@@ -166,6 +169,13 @@ func runReport(cmd *cobra.Command, env *Env, opts *reportOptions) error {
 		return err
 	}
 	rep := buildReport(opts.By, rows)
+	if env.provisioning() {
+		n, err := db.NotInDirectory(ctx, filter)
+		if err != nil {
+			return err
+		}
+		rep.NotInDirectory = &n
+	}
 	if opts.PDF != "" {
 		if err := writeReportPDF(opts.PDF, opts.Force, rep, now); err != nil {
 			return err
@@ -232,7 +242,10 @@ func printReport(env *Env, rep reportJSON) error {
 			g.Rows = append(g.Rows, []string{r.Key, st.StepNumber(), strconv.Itoa(r.Students), strconv.Itoa(r.Locked)})
 		}
 		g.Footer = []string{"TOTAL", "", strconv.Itoa(rep.Total.Students), strconv.Itoa(rep.Total.Locked)}
-		return writeCompactTable(env.Stdout, g)
+		if err := writeCompactTable(env.Stdout, g); err != nil {
+			return err
+		}
+		return printNotInDirectory(env, rep)
 	}
 	g := grid{Header: []string{keyHeader, "STUDENTS", "SHEETS"}}
 	for _, c := range funnelColumns {
@@ -247,7 +260,20 @@ func printReport(env *Env, rep reportJSON) error {
 		g.Rows = append(g.Rows, append([]string{key}, reportCells(r.reportCounts)...))
 	}
 	g.Footer = append([]string{"TOTAL"}, reportCells(rep.Total)...)
-	return writeCompactTable(env.Stdout, g)
+	if err := writeCompactTable(env.Stdout, g); err != nil {
+		return err
+	}
+	return printNotInDirectory(env, rep)
+}
+
+// printNotInDirectory adds, when provisioning is on, how many active
+// accounts are not yet in the directory.
+func printNotInDirectory(env *Env, rep reportJSON) error {
+	if rep.NotInDirectory == nil {
+		return nil
+	}
+	_, err := fmt.Fprintf(env.Stdout, "\nActive accounts not yet in the directory: %d (scolpass provision list)\n", *rep.NotInDirectory)
+	return err
 }
 
 func printStuck(env *Env, list []postgres.StuckAccount, now time.Time) error {

@@ -104,6 +104,9 @@ type Env struct {
 
 	db     *postgres.DB
 	csvSep rune // field separator of -o csv where a command lets people choose it
+	// afterCommit, when set, tries the directory jobs of the account a
+	// step just committed (provisioning on).
+	afterCommit func(login string)
 }
 
 // Main runs the command line with the process's arguments and streams and
@@ -201,6 +204,7 @@ Time: SCOLPASS_NOW (RFC 3339), when set, is used as the current time.
 		newReportCmd(env),
 		newMailCmd(env),
 		newServeCmd(env),
+		newProvisionCmd(env),
 		newVersionCmd(env),
 	)
 	// cobra's completion command, with an example like every other command.

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/umontpellier/scolpass/internal/activation"
+	"github.com/umontpellier/scolpass/internal/directory"
 	"github.com/umontpellier/scolpass/internal/mail"
 	"github.com/umontpellier/scolpass/internal/postgres"
 	"github.com/umontpellier/scolpass/internal/web"
@@ -28,6 +29,8 @@ type ServeOptions struct {
 	TrustedProxies []string
 	NoMail         bool
 	MailEvery      time.Duration
+	NoProvision    bool
+	ProvisionEvery time.Duration
 	LoginRate      float64
 	LinkRate       float64
 	DBConns        int
@@ -52,7 +55,10 @@ reachable and migrated), /metrics (Prometheus). SIGTERM or Ctrl-C: requests in
 flight finish, then exit 0.
 
 With SCOLPASS_SMTP_URL set, the outbox is delivered every --mail-every
-(off with --no-mail); several instances never send one email twice.
+(off with --no-mail); several instances never send one email twice. With
+SCOLPASS_LDAP_URL set, the directory jobs of activated accounts are written
+every --provision-every (off with --no-provision); several instances never
+apply one job twice at once.
 Audit events of the site carry channel "web".`,
 		Example: `  scolpass serve
   SCOLPASS_LISTEN=0.0.0.0:8080 scolpass serve --trusted-proxy 10.0.0.5
@@ -72,6 +78,8 @@ Audit events of the site carry channel "web".`,
 	f.StringArrayVar(&o.TrustedProxies, "trusted-proxy", nil, "address or CIDR of a reverse proxy whose X-Forwarded-For is believed (repeatable)")
 	f.BoolVar(&o.NoMail, "no-mail", false, "do not deliver the outbox (another process does: scolpass mail send --watch)")
 	f.DurationVar(&o.MailEvery, "mail-every", 3*time.Second, "how often the outbox is delivered")
+	f.BoolVar(&o.NoProvision, "no-provision", false, "do not write the directory (another process does: scolpass provision run --watch)")
+	f.DurationVar(&o.ProvisionEvery, "provision-every", 5*time.Second, "how often queued directory jobs are written (with SCOLPASS_LDAP_URL)")
 	f.Float64Var(&o.LoginRate, "login-rate", 30, "sign-in attempts per minute per client address (bursts of 2/3 of it)")
 	f.Float64Var(&o.LinkRate, "link-rate", 10, "emailed-link requests per minute per client address")
 	f.IntVar(&o.DBConns, "db-conns", 16, "database connections of this instance")
@@ -177,6 +185,23 @@ func runServe(ctx context.Context, env *Env, o *ServeOptions) error {
 			log.Warn("SCOLPASS_SMTP_URL is not set: emails stay in the outbox (scolpass mail send delivers them)")
 		}
 	}
+	// The directory (SCOLPASS_LDAP_URL set): the jobs the web steps queue
+	// are written within seconds, like the outbox.
+	provisionDone := func() {}
+	if cfg.Provision && !o.NoProvision {
+		dir, derr := env.directoryConfig()
+		if derr != nil {
+			log.Error("directory writes off: bad SCOLPASS_LDAP_* settings (jobs stay queued for scolpass provision run)", "err", messageOf(derr))
+		} else if wait, err := env.startProvisioning(ctx, db, *dir, cfg.MailDomain, o.ProvisionEvery, func(sum directory.Summary, err error) {
+			if err != nil {
+				log.Error("directory", "err", messageOf(err))
+			}
+		}); err != nil {
+			log.Error("directory writes off", "err", messageOf(err))
+		} else {
+			provisionDone = wait
+		}
+	}
 	log.Info("serving", "address", "http://"+ln.Addr().String(), "activation", pathOf(cfg.ActivationURL, "/activation"))
 	fmt.Fprintf(env.Stderr, "scolpass serve: listening on http://%s\n", ln.Addr())
 	errc := make(chan error, 1)
@@ -191,6 +216,7 @@ func runServe(ctx context.Context, env *Env, o *ServeOptions) error {
 	defer cancel()
 	err = srv.Shutdown(sctx)
 	<-mailDone
+	provisionDone()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
 	}

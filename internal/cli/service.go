@@ -52,6 +52,23 @@ func (env *Env) accountService(ctx context.Context, channel string) (*accountRun
 	if err != nil {
 		return nil, err
 	}
+	cfg, db := ce.cfg, ce.db
+	// Provisioning on (cfg.Provision): the steps queue directory jobs,
+	// tried right after the command's commit. A directory setting in error
+	// does not stop the step: its job waits for provision run.
+	if cfg.Provision {
+		dir, derr := env.directoryConfig()
+		env.afterCommit = func(login string) {
+			if derr != nil {
+				if jobs, err := db.ListProvisionJobs(ctx, "pending", cfg.LoginOf(login)); err != nil || len(jobs) == 0 {
+					return
+				}
+				fmt.Fprintf(env.Stderr, "directory: not written now (%s): the job stays queued for scolpass provision run\n", messageOf(derr))
+				return
+			}
+			env.provisionAfter(ctx, db, *dir, cfg.MailDomain, cfg.LoginOf(login))
+		}
+	}
 	return &accountRun{
 		svc: &activation.Service{Store: &postgres.AccountStore{DB: ce.db, Actor: env.actor(channel)}, Config: ce.cfg},
 		now: ce.now,
@@ -71,6 +88,9 @@ func (env *Env) finish(out *activation.Outcome, err error) error {
 	if out != nil && (err == nil || paused) {
 		if perr := printOutcome(env, out); perr != nil {
 			return perr
+		}
+		if env.afterCommit != nil {
+			env.afterCommit(out.Login)
 		}
 	}
 	if paused {

@@ -60,6 +60,7 @@ type showJSON struct {
 	CharterInForce  string           `json:"charter_in_force,omitempty"`
 	CharterOutdated bool             `json:"charter_needs_reacceptance"`
 	ActivatedAt     *time.Time       `json:"activated_at,omitempty"`
+	Directory       *directoryStatus `json:"directory,omitempty"`
 	Links           []linkJSON       `json:"links"`
 	History         []eventJSON      `json:"history"`
 }
@@ -127,6 +128,14 @@ func runShow(cmd *cobra.Command, env *Env, key string) error {
 		out.IssuedAt, out.ExpiresAt = tp(acc.Provisional.IssuedAt), tp(acc.Provisional.ExpiresAt)
 	}
 	out.CharterOutdated = acc.CharterVersion != "" && d.CharterInForce != "" && acc.CharterVersion != d.CharterInForce
+	// In the directory? Told when provisioning is on, or was once.
+	job, err := ce.db.DirectoryStatus(ctx, acc.StudentID)
+	if err != nil {
+		return err
+	}
+	if env.provisioning() || job != nil {
+		out.Directory = describeDirectory(job, acc.State == activation.StateActive)
+	}
 	switch env.Output {
 	case "json":
 		return writeJSON(env.Stdout, out)
@@ -185,6 +194,9 @@ func runShow(cmd *cobra.Command, env *Env, key string) error {
 	}
 	if !acc.ActivatedAt.IsZero() {
 		rows = append(rows, []string{"Activated", f(acc.ActivatedAt)})
+	}
+	if out.Directory != nil {
+		rows = append(rows, []string{"Directory", out.Directory.String()})
 	}
 	for _, l := range d.Links {
 		status := "pending until " + f(l.ExpiresAt)

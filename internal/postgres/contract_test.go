@@ -58,6 +58,13 @@ func TestContractPostgres(t *testing.T) {
 			}
 			return out
 		}
+		h.Provisions = func(t *testing.T) []string {
+			var out []string
+			if err := db.SelectContext(ctx, &out, `SELECT s.login || ':' || j.reason FROM provision_jobs j JOIN students s ON s.id = j.student_id ORDER BY j.id`); err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
 		return h
 	})
 }

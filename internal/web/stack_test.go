@@ -92,6 +92,12 @@ func (s *stack) run(args ...string) (string, cli.ExitCode) {
 
 func newStack(t testing.TB, extraServe ...string) *stack {
 	t.Helper()
+	return newStackWith(t, nil, extraServe...)
+}
+
+// newStackWith is newStack with more environment (the directory's settings).
+func newStackWith(t testing.TB, vars map[string]string, extraServe ...string) *stack {
+	t.Helper()
 	s := &stack{t: t, DBURL: pgtest.NewDatabase(t), SMTP: smtptest.Start(t), passwords: map[string]string{}, logs: &syncBuffer{}}
 	addr := freePort(t)
 	s.URL = "http://" + addr
@@ -103,6 +109,9 @@ func newStack(t testing.TB, extraServe ...string) *stack {
 		"SCOLPASS_ARGON2_MEMORY_KIB": "1024",
 		"SCOLPASS_ARGON2_TIME":       "1",
 		"SCOLPASS_ARGON2_THREADS":    "1",
+	}
+	for k, v := range vars {
+		s.vars[k] = v
 	}
 	dir := t.TempDir()
 	csv := filepath.Join(dir, "students.csv")

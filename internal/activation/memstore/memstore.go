@@ -26,6 +26,13 @@ type Event struct {
 	Actor     activation.Actor
 }
 
+// Provision is a queued directory write as stored.
+type Provision struct {
+	StudentID int64
+	Reason    string
+	At        time.Time
+}
+
 // Mail is a queued email as stored.
 type Mail struct {
 	activation.Email
@@ -55,6 +62,7 @@ type Store struct {
 	sessions []*session
 	events   []Event
 	outbox   []Mail
+	jobs     []Provision
 	charters []string
 	nextID   int64
 }
@@ -127,6 +135,13 @@ func (s *Store) Outbox() []Mail {
 	return append([]Mail(nil), s.outbox...)
 }
 
+// Provisions returns every queued directory write, oldest first.
+func (s *Store) Provisions() []Provision {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Provision(nil), s.jobs...)
+}
+
 // Tokens returns the links of an account, oldest first.
 func (s *Store) Tokens(id int64) []activation.Token {
 	s.mu.Lock()
@@ -172,10 +187,11 @@ type snapshot struct {
 	sessions []session
 	events   int
 	outbox   int
+	jobs     int
 }
 
 func (s *Store) snapshot() snapshot {
-	sn := snapshot{accounts: map[int64]*activation.Account{}, events: len(s.events), outbox: len(s.outbox)}
+	sn := snapshot{accounts: map[int64]*activation.Account{}, events: len(s.events), outbox: len(s.outbox), jobs: len(s.jobs)}
 	for id, a := range s.accounts {
 		sn.accounts[id] = cloneAccount(a)
 	}
@@ -201,6 +217,7 @@ func (s *Store) restore(sn snapshot) {
 		s.sessions = append(s.sessions, &x)
 	}
 	s.events, s.outbox = s.events[:sn.events], s.outbox[:sn.outbox]
+	s.jobs = s.jobs[:sn.jobs]
 }
 
 // run is one transaction.
@@ -358,6 +375,11 @@ func (t *tx) CountTokensSince(a *activation.Account, since time.Time) (int, erro
 
 func (t *tx) QueueEmail(a *activation.Account, e activation.Email) error {
 	t.s.outbox = append(t.s.outbox, Mail{Email: e, StudentID: a.StudentID, At: t.now})
+	return nil
+}
+
+func (t *tx) QueueProvision(a *activation.Account, reason string) error {
+	t.s.jobs = append(t.s.jobs, Provision{StudentID: a.StudentID, Reason: reason, At: t.now})
 	return nil
 }
 

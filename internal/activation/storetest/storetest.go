@@ -31,6 +31,9 @@ type Harness struct {
 	Mails func(t *testing.T) []activation.Email
 	// Actions returns the audit trail of login as "action:outcome:from>to".
 	Actions func(t *testing.T, login string) []string
+	// Provisions returns the queued directory writes as "login:reason",
+	// oldest first (see provision.go).
+	Provisions func(t *testing.T) []string
 }
 
 // Config is the configuration the contract runs under: the defaults, cheap
@@ -561,4 +564,5 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		wantCode(t, err, activation.EAUTH, activation.ReasonSessionExpired)
 		_ = now
 	})
+	runProvision(t, newHarness)
 }

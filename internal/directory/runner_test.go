@@ -1,0 +1,112 @@
+package directory_test
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/umontpellier/scolpass/internal/directory"
+	"github.com/umontpellier/scolpass/internal/directory/ldaptest"
+	"github.com/umontpellier/scolpass/internal/postgres"
+	"github.com/umontpellier/scolpass/internal/postgres/pgtest"
+)
+
+var studentNo atomic.Int64
+
+// addActive stores an active account whose password is pw and queues n
+// jobs for it.
+func addActive(t *testing.T, db *postgres.DB, login, hash string, jobs int) {
+	t.Helper()
+	now := time.Date(2026, 9, 14, 10, 0, 0, 0, time.UTC)
+	var id int64
+	err := db.GetContext(ctx, &id, `INSERT INTO students (student_no, last_name, first_name, login_base, login_seq, login,
+		created_at, updated_at, state, state_since, recovery_email, password_hash, password_set_at, activated_at)
+		VALUES ($1, 'Test', 'Student', $2, 1, $2, $3, $3, 'active', $3, 'r@example.org', $4, $3, $3) RETURNING id`,
+		fmt.Sprint(studentNo.Add(1)), login, now, hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < jobs; i++ {
+		if _, err := db.ExecContext(ctx, `INSERT INTO provision_jobs (student_id, reason, created_at, next_attempt_at)
+			VALUES ($1, 'activated', $2, $2)`, id, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func letters(i int) string { return string(rune('a'+i/26)) + string(rune('a'+i%26)) }
+
+// Two runners at once share the jobs: every job is applied exactly once
+// (one attempt each), and every student binds afterwards.
+func TestRunnersShareTheJobs(t *testing.T) {
+	db := pgtest.New(t)
+	s := ldaptest.Start(t)
+	h := hash(t, "Vert-Galet-Orage-73")
+	const students = 30
+	for i := 0; i < students; i++ {
+		login := "stu." + letters(i)
+		s.AddStudent(login, "Student", "Test")
+		addActive(t, db, login, h, 1+i%2) // some accounts have two jobs
+	}
+	var total int
+	if err := db.GetContext(ctx, &total, `SELECT count(*) FROM provision_jobs`); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	sums := make([]directory.Summary, 2)
+	errs := make([]error, 2)
+	for i := range sums {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			r := &directory.Runner{DB: db, Writer: writer(t, s, nil)}
+			defer r.Close()
+			sums[i], errs[i] = r.RunOnce(ctx)
+		}(i)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := sums[0].Done + sums[1].Done; got != total || sums[0].Retry+sums[1].Retry+sums[0].Failed+sums[1].Failed != 0 {
+		t.Fatalf("runners did %+v and %+v, want %d jobs done", sums[0], sums[1], total)
+	}
+	t.Logf("runner 1: %d jobs, runner 2: %d jobs", sums[0].Done, sums[1].Done)
+	var wrong int
+	if err := db.GetContext(ctx, &wrong, `SELECT count(*) FROM provision_jobs WHERE attempts <> 1 OR done_at IS NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if wrong != 0 {
+		t.Fatalf("%d jobs not applied exactly once", wrong)
+	}
+	for i := 0; i < students; i += 7 {
+		if err := s.Bind(ldaptest.StudentDN("stu."+letters(i)), "Vert-Galet-Orage-73"); err != nil {
+			t.Fatalf("stu.%s: %v", letters(i), err)
+		}
+	}
+}
+
+// An account issued again before its job ran is not written: the job is
+// done, with a note; the directory is not touched.
+func TestRunnerSkipsAccountsNoLongerActive(t *testing.T) {
+	db := pgtest.New(t)
+	s := ldaptest.Start(t)
+	dn := s.AddStudent("anne.alpha", "Anne", "Alpha")
+	addActive(t, db, "anne.alpha", hash(t, "Vert-Galet-Orage-73"), 1)
+	if _, err := db.ExecContext(ctx, `UPDATE students SET state = 'issued', password_hash = NULL`); err != nil {
+		t.Fatal(err)
+	}
+	var seen []*postgres.ProvisionJob
+	r := &directory.Runner{DB: db, Writer: writer(t, s, nil), Report: func(j *postgres.ProvisionJob) { seen = append(seen, j) }}
+	sum, err := r.RunOnce(ctx)
+	if err != nil || sum.Done != 1 || len(seen) != 1 || seen[0].LastError.String != "not written: the account is no longer active (now issued)" {
+		t.Fatalf("%+v, %v, %+v", sum, err, seen)
+	}
+	if e := s.Entry(dn); len(e["userPassword"]) != 0 {
+		t.Fatal("a password was written for an account no longer active")
+	}
+}

@@ -121,8 +121,44 @@ func runImport(cmd *cobra.Command, env *Env, opts *importOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := roster.ReadAsOf(in, now)
-	if err != nil {
+	// The file is read on its own goroutine and its rows handed over in
+	// batches, so that an import into an empty table writes them while the
+	// rest of the file is read.
+	batches := make(chan []roster.Student, 8)
+	type parsed struct {
+		res *roster.Result
+		err error
+	}
+	done := make(chan parsed, 1)
+	go func() {
+		var batch []roster.Student
+		res, err := roster.ReadEach(in, now, func(s roster.Student) {
+			if batch = append(batch, s); len(batch) == 1000 {
+				batches <- batch
+				batch = nil
+			}
+		})
+		if len(batch) > 0 {
+			batches <- batch
+		}
+		close(batches)
+		done <- parsed{res, err}
+	}()
+	var res *roster.Result
+	var p parsed
+	waited := false
+	finish := func() ([]roster.Student, postgres.ImportOptions, error) {
+		if !waited {
+			p, waited = <-done, true
+		}
+		if p.err != nil {
+			return nil, postgres.ImportOptions{}, &readError{p.err}
+		}
+		res = p.res
+		dry := opts.DryRun || (opts.Strict && len(res.Rejected) > 0)
+		return res.Students, postgres.ImportOptions{DryRun: dry, Columns: res.Columns}, nil
+	}
+	fileError := func(err error) error {
 		var fe *roster.FileError
 		if errors.As(err, &fe) {
 			return usagef("%s: %s", name, fe.Error())
@@ -131,6 +167,19 @@ func runImport(cmd *cobra.Command, env *Env, opts *importOptions) error {
 	}
 	db, err := env.open(ctx, false)
 	if err != nil {
+		for range batches {
+		}
+		if _, _, ferr := finish(); ferr != nil { // a bad file is said first
+			return fileError(errors.Unwrap(ferr))
+		}
+		return err
+	}
+	sum, err := db.ImportStream(ctx, postgres.RowStream{Batches: batches, Finish: finish}, env.actor("bulk"), now)
+	if err != nil {
+		// ImportStream has let the reading finish: a bad file is said first.
+		if _, _, ferr := finish(); ferr != nil {
+			return fileError(errors.Unwrap(ferr))
+		}
 		return err
 	}
 	rep := importReport{File: name, Encoding: res.Encoding, Delimiter: delimiterName(res.Delimiter),
@@ -141,11 +190,6 @@ func runImport(cmd *cobra.Command, env *Env, opts *importOptions) error {
 	}
 	for _, n := range res.Notices {
 		rep.Notes = append(rep.Notes, noteJSON{Line: n.Line, StudentNo: n.StudentNo, Field: n.Field, Note: n.Note})
-	}
-	dry := opts.DryRun || (opts.Strict && len(res.Rejected) > 0)
-	sum, err := db.ImportStudents(ctx, res.Students, postgres.ImportOptions{DryRun: dry, Columns: res.Columns}, env.actor("bulk"), now)
-	if err != nil {
-		return err
 	}
 	if !(opts.Strict && len(res.Rejected) > 0) {
 		rep.Created, rep.Updated, rep.Unchanged = sum.Created, sum.Updated, sum.Unchanged
@@ -176,6 +220,13 @@ func runImport(cmd *cobra.Command, env *Env, opts *importOptions) error {
 	}
 	return nil
 }
+
+// readError carries an error reading the student file through the import,
+// which rolls back on it.
+type readError struct{ err error }
+
+func (e *readError) Error() string { return e.err.Error() }
+func (e *readError) Unwrap() error { return e.err }
 
 func delimiterName(r rune) string {
 	if r == '\t' {

@@ -32,11 +32,12 @@ func (db *DB) inConnTx(ctx context.Context, fn func(conn *sql.Conn, tx *sqlx.Tx)
 }
 
 // copyIn runs query, a `COPY … FROM STDIN` (text format), on conn (inside
-// the transaction open on it) and streams n rows to it: encode appends row k
+// the transaction open on it) and streams rows to it: next appends one row
 // to dst, its fields separated by tabs and written with the append helpers
-// below, without the final newline. The rows go out in batches of about
-// 64 KiB, without database/sql's conversion of every value of every row.
-func copyIn(ctx context.Context, conn *sql.Conn, query string, n int, encode func(dst []byte, k int) []byte) error {
+// below, without a newline, and returns false when there are no more rows
+// (then it appends nothing). The rows go out in batches of about 64 KiB,
+// without database/sql's conversion of every value of every row.
+func copyIn(ctx context.Context, conn *sql.Conn, query string, next func(dst []byte) ([]byte, bool)) error {
 	return conn.Raw(func(dc any) error {
 		c, ok := dc.(driver.Conn)
 		if !ok {
@@ -54,18 +55,30 @@ func copyIn(ctx context.Context, conn *sql.Conn, query string, n int, encode fun
 			return errors.New("bulk load: the database driver cannot stream COPY data")
 		}
 		buf := make([]byte, 0, 80<<10)
-		for k := 0; k < n; k++ {
-			buf = encode(buf, k)
-			if len(buf) >= 64<<10 || k == n-1 {
-				// CopyData copies the batch before it returns, and adds
-				// the newline that ends its last row.
-				if _, err := cd.CopyData(ctx, unsafe.String(&buf[0], len(buf))); err != nil {
+		send := func() error {
+			if len(buf) == 0 {
+				return nil
+			}
+			// CopyData copies the batch before it returns, and adds the
+			// newline that ends its last row.
+			_, err := cd.CopyData(ctx, unsafe.String(&buf[0], len(buf)-1))
+			buf = buf[:0]
+			return err
+		}
+		for {
+			var more bool
+			if buf, more = next(buf); !more {
+				break
+			}
+			buf = append(buf, '\n')
+			if len(buf) >= 64<<10 {
+				if err := send(); err != nil {
 					return err
 				}
-				buf = buf[:0]
-			} else {
-				buf = append(buf, '\n')
 			}
+		}
+		if err := send(); err != nil {
+			return err
 		}
 		//lint:ignore SA1019 copyin implements no ExecContext; Exec(nil) ends the COPY and reports its errors
 		if _, err := st.Exec(nil); err != nil { //nolint:staticcheck
@@ -73,6 +86,18 @@ func copyIn(ctx context.Context, conn *sql.Conn, query string, n int, encode fun
 		}
 		return nil
 	})
+}
+
+// rowsOf is a copyIn row source for n rows, row k appended by encode.
+func rowsOf(n int, encode func(dst []byte, k int) []byte) func([]byte) ([]byte, bool) {
+	k := 0
+	return func(dst []byte) ([]byte, bool) {
+		if k == n {
+			return dst, false
+		}
+		k++
+		return encode(dst, k-1), true
+	}
 }
 
 // appendCopyText appends s as a field of COPY's text format: backslash,

@@ -95,6 +95,56 @@ func TestImportKeepsSpecialCharacters(t *testing.T) {
 	}
 }
 
+// stream hands rows to ImportStream in batches of two, then finishes with
+// err.
+func stream(rows []roster.Student, opt postgres.ImportOptions, err error) postgres.RowStream {
+	c := make(chan []roster.Student)
+	go func() {
+		for i := 0; i < len(rows); i += 2 {
+			c <- rows[i:min(i+2, len(rows))]
+		}
+		close(c)
+	}()
+	return postgres.RowStream{Batches: c, Finish: func() ([]roster.Student, postgres.ImportOptions, error) { return rows, opt, err }}
+}
+
+func TestImportStream(t *testing.T) {
+	db := pgtest.New(t)
+	rows := []roster.Student{student(2, "1", "Jean", "Dupont"), student(3, "2", "Anne", "Roy"), student(4, "3", "Jean", "Dupont")}
+	// A file that turns out bad at its end: nothing is kept.
+	bad := errors.New("a quote is never closed")
+	if _, err := db.ImportStream(ctx, stream(rows, postgres.ImportOptions{}, bad), actor, t0); !errors.Is(err, bad) {
+		t.Fatalf("err = %v, want the reading error", err)
+	}
+	// A dry run: counted, nothing kept.
+	sum, err := db.ImportStream(ctx, stream(rows, postgres.ImportOptions{DryRun: true}, nil), actor, t0)
+	if err != nil || sum.Created != 3 {
+		t.Fatalf("dry run: %+v, %v", sum, err)
+	}
+	if got := logins(t, db); len(got) != 0 {
+		t.Fatalf("stored %v after a failed import and a dry run", got)
+	}
+	// Into the empty table (written as the rows come), then into a stored one.
+	if sum, err = db.ImportStream(ctx, stream(rows, postgres.ImportOptions{}, nil), actor, t0); err != nil || sum.Created != 3 {
+		t.Fatalf("import: %+v, %v", sum, err)
+	}
+	more := []roster.Student{student(2, "4", "Jean", "Dupont"), student(3, "2", "Anne", "Roy")}
+	if sum, err = db.ImportStream(ctx, stream(more, postgres.ImportOptions{}, nil), actor, t0); err != nil || sum.Created != 1 || sum.Unchanged != 1 {
+		t.Fatalf("second import: %+v, %v", sum, err)
+	}
+	want := map[string]string{"1": "jean.dupont", "2": "anne.roy", "3": "jean.dupont2", "4": "jean.dupont3"}
+	if got := logins(t, db); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("logins = %v, want %v", got, want)
+	}
+	var audited int
+	if err := db.GetContext(ctx, &audited, `SELECT count(*) FROM audit_events a JOIN students s ON s.id = a.student_id WHERE a.action = 'import'`); err != nil {
+		t.Fatal(err)
+	}
+	if audited != 4 {
+		t.Errorf("%d import events name a student, want 4", audited)
+	}
+}
+
 func TestConcurrentImportsNeverShareALogin(t *testing.T) {
 	db := pgtest.New(t)
 	var wg sync.WaitGroup

@@ -67,67 +67,154 @@ var errDryRun = errors.New("dry run")
 // statistics that match it.
 func (db *DB) ImportStudents(ctx context.Context, rows []roster.Student, opt ImportOptions, actor activation.Actor, now time.Time) (ImportSummary, error) {
 	var sum ImportSummary
-	present := map[string]bool{}
-	for _, c := range opt.Columns {
-		present[c] = true
-	}
 	err := db.inConnTx(ctx, func(conn *sql.Conn, tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('scolpass.import-students'))`); err != nil {
-			return err
-		}
-		var stored bool // students were stored before this import
-		if err := tx.GetContext(ctx, &stored, `SELECT EXISTS (SELECT 1 FROM students)`); err != nil {
-			return fmt.Errorf("look for students: %w", err)
-		}
-		known, err := knownRows(ctx, tx, rows, stored)
+		stored, err := lockImport(ctx, tx)
 		if err != nil {
 			return err
 		}
-		fresh := make([]int, 0, len(rows)-len(known))
-		var old []int
-		for i := range rows {
-			if known[i] {
-				old = append(old, i)
-			} else {
-				fresh = append(fresh, i)
-			}
-		}
-		if len(old) > 0 {
-			if err := stageRows(ctx, conn, tx, rows, old, present); err != nil {
-				return err
-			}
-			if err := tx.GetContext(ctx, &sum, countSQL); err != nil {
-				return fmt.Errorf("classify rows: %w", err)
-			}
-		}
-		sum.Created = len(fresh)
-		if len(fresh) > 0 {
-			// The twins within the file are found while the database
-			// writes the new students.
-			twinc := make(chan []int, 1)
-			go func() { twinc <- twins(rows) }()
-			first, err := insertFresh(ctx, conn, tx, rows, fresh, present, stored, actor, now)
-			if err != nil {
-				return err
-			}
-			if sum.PossibleDuplicates, err = possibleDuplicates(ctx, tx, rows, fresh, first, stored, <-twinc); err != nil {
-				return err
-			}
-		}
-		if sum.Updated > 0 {
-			if _, err := tx.ExecContext(ctx, updateSQL, now, actor.Operator, actor.Channel, actor.Clock); err != nil {
-				return fmt.Errorf("update students: %w", err)
-			}
-		}
-		if opt.DryRun {
-			return errDryRun
-		}
-		return analyzeAfter(ctx, tx, sum.Created+sum.Updated)
+		sum, err = importRows(ctx, conn, tx, stored, rows, opt, actor, now)
+		return err
 	})
 	if err != nil && !errors.Is(err, errDryRun) {
 		return ImportSummary{}, err
 	}
 	return sum, nil
+}
+
+// RowStream is a student file being read: accepted rows come on Batches,
+// in file order, and Batches is closed at the end of the file; Finish, then,
+// returns every row, the options of the import (DryRun may depend on the
+// whole file), or the error that stopped the reading.
+type RowStream struct {
+	Batches <-chan []roster.Student
+	Finish  func() ([]roster.Student, ImportOptions, error)
+}
+
+// ImportStream is ImportStudents for a file still being read. Into an empty
+// table, the rows are written as they come, so that reading the file and
+// writing the students overlap; otherwise the whole file is awaited and
+// imported as ImportStudents does. An error from Finish rolls everything
+// back and is returned as it is.
+func (db *DB) ImportStream(ctx context.Context, src RowStream, actor activation.Actor, now time.Time) (ImportSummary, error) {
+	defer func() {
+		for range src.Batches { // let the reader finish, whatever happened here
+		}
+	}()
+	var sum ImportSummary
+	err := db.inConnTx(ctx, func(conn *sql.Conn, tx *sqlx.Tx) error {
+		stored, err := lockImport(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if stored {
+			for range src.Batches {
+			}
+			rows, opt, err := src.Finish()
+			if err != nil {
+				return err
+			}
+			sum, err = importRows(ctx, conn, tx, stored, rows, opt, actor, now)
+			return err
+		}
+		first, n, err := streamFresh(ctx, conn, tx, src.Batches, now)
+		if err != nil {
+			return err
+		}
+		rows, opt, err := src.Finish()
+		if err != nil {
+			return err
+		}
+		if n != len(rows) {
+			return fmt.Errorf("import: %d rows written, the file has %d", n, len(rows))
+		}
+		sum.Created = n
+		if n > 0 {
+			if err := auditFresh(ctx, tx, first, int64(n), actor, now); err != nil {
+				return err
+			}
+			fresh := make([]int, n)
+			for i := range fresh {
+				fresh[i] = i
+			}
+			if sum.PossibleDuplicates, err = possibleDuplicates(ctx, tx, rows, fresh, first, false, twins(rows)); err != nil {
+				return err
+			}
+		}
+		if opt.DryRun {
+			return errDryRun
+		}
+		return analyzeAfter(ctx, tx, n)
+	})
+	if err != nil && !errors.Is(err, errDryRun) {
+		return ImportSummary{}, err
+	}
+	return sum, nil
+}
+
+// lockImport serialises imports (advisory lock for the transaction) and
+// says whether students were stored before this one.
+func lockImport(ctx context.Context, tx *sqlx.Tx) (stored bool, err error) {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('scolpass.import-students'))`); err != nil {
+		return false, err
+	}
+	if err := tx.GetContext(ctx, &stored, `SELECT EXISTS (SELECT 1 FROM students)`); err != nil {
+		return false, fmt.Errorf("look for students: %w", err)
+	}
+	return stored, nil
+}
+
+// importRows is ImportStudents once the import lock is held.
+func importRows(ctx context.Context, conn *sql.Conn, tx *sqlx.Tx, stored bool, rows []roster.Student, opt ImportOptions,
+	actor activation.Actor, now time.Time) (ImportSummary, error) {
+	var sum ImportSummary
+	present := map[string]bool{}
+	for _, c := range opt.Columns {
+		present[c] = true
+	}
+	known, err := knownRows(ctx, tx, rows, stored)
+	if err != nil {
+		return sum, err
+	}
+	fresh := make([]int, 0, len(rows)-len(known))
+	var old []int
+	for i := range rows {
+		if known[i] {
+			old = append(old, i)
+		} else {
+			fresh = append(fresh, i)
+		}
+	}
+	if len(old) > 0 {
+		if err := stageRows(ctx, conn, tx, rows, old, present); err != nil {
+			return sum, err
+		}
+		if err := tx.GetContext(ctx, &sum, countSQL); err != nil {
+			return sum, fmt.Errorf("classify rows: %w", err)
+		}
+	}
+	sum.Created = len(fresh)
+	if len(fresh) > 0 {
+		// The twins within the file are found while the database
+		// writes the new students.
+		twinc := make(chan []int, 1)
+		go func() { twinc <- twins(rows) }()
+		first, err := insertFresh(ctx, conn, tx, rows, fresh, present, stored, actor, now)
+		if err != nil {
+			return sum, err
+		}
+		if sum.PossibleDuplicates, err = possibleDuplicates(ctx, tx, rows, fresh, first, stored, <-twinc); err != nil {
+			return sum, err
+		}
+	}
+	if sum.Updated > 0 {
+		if _, err := tx.ExecContext(ctx, updateSQL, now, actor.Operator, actor.Channel, actor.Clock); err != nil {
+			return sum, fmt.Errorf("update students: %w", err)
+		}
+	}
+	if opt.DryRun {
+		return sum, errDryRun
+	}
+	return sum, analyzeAfter(ctx, tx, sum.Created+sum.Updated)
 }
 
 // analyzeAfter refreshes the planner statistics of students after a change
@@ -190,7 +277,7 @@ func stageRows(ctx context.Context, conn *sql.Conn, tx *sqlx.Tx, rows []roster.S
 		return appendCopyText(dst, v)
 	}
 	err := copyIn(ctx, conn, `COPY import_rows (line, student_no, last_name, first_name, birth_date, program, component, year, ine, email) FROM STDIN`,
-		len(idx), func(b []byte, k int) []byte {
+		rowsOf(len(idx), func(b []byte, k int) []byte {
 			r := &rows[idx[k]]
 			b = appendCopyInt(b, int64(r.Line))
 			b = appendCopyText(append(b, '\t'), r.StudentNo)
@@ -202,7 +289,7 @@ func stageRows(ctx context.Context, conn *sql.Conn, tx *sqlx.Tx, rows []roster.S
 			b = opt(append(b, '\t'), "year", r.Year)
 			b = opt(append(b, '\t'), "ine", r.INE)
 			return opt(append(b, '\t'), "email", r.Email)
-		})
+		}))
 	if err != nil {
 		return fmt.Errorf("bulk load: %w", err)
 	}
@@ -246,44 +333,98 @@ func insertFresh(ctx context.Context, conn *sql.Conn, tx *sqlx.Tx, rows []roster
 		return 0, fmt.Errorf("student ids: %w", err)
 	}
 	first = last - int64(len(idx)) + 1
-	opt := func(dst []byte, col, v string) []byte {
-		if !present[col] {
-			return dst // nothing stored yet: empty
-		}
-		return appendCopyText(dst, v)
-	}
 	at := now.AppendFormat(nil, time.RFC3339Nano) // the same text for the audit events
-	err = copyIn(ctx, conn, `COPY students (id, student_no, last_name, first_name, birth_date, program, component, year, ine, email,
-		login_base, login_seq, login, created_at, updated_at, state_since) FROM STDIN`,
-		len(idx), func(b []byte, k int) []byte {
-			r := &rows[idx[k]]
-			l, seq := taken.Next(r.LoginBase)
-			b = appendCopyInt(b, first+int64(k))
-			b = appendCopyText(append(b, '\t'), r.StudentNo)
-			b = appendCopyText(append(b, '\t'), r.LastName)
-			b = appendCopyText(append(b, '\t'), r.FirstName)
-			b = appendCopyDate(append(b, '\t'), r.BirthDate)
-			b = opt(append(b, '\t'), "program", r.Program)
-			b = opt(append(b, '\t'), "component", r.Component)
-			b = opt(append(b, '\t'), "year", r.Year)
-			b = opt(append(b, '\t'), "ine", r.INE)
-			b = opt(append(b, '\t'), "email", r.Email)
-			b = appendCopyText(append(b, '\t'), r.LoginBase)
-			b = appendCopyInt(append(b, '\t'), int64(seq))
-			b = appendCopyText(append(b, '\t'), l)
-			b = append(append(b, '\t'), at...)
-			b = append(append(b, '\t'), at...)
-			return append(append(b, '\t'), at...)
-		})
+	err = copyIn(ctx, conn, copyStudentsSQL, rowsOf(len(idx), func(b []byte, k int) []byte {
+		r := &rows[idx[k]]
+		l, seq := taken.Next(r.LoginBase)
+		return appendStudent(b, r, present, first+int64(k), seq, l, at)
+	}))
 	if err != nil {
 		return 0, fmt.Errorf("insert students: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events (at, clock, operator, channel, student_id, action, to_state, outcome)
-		SELECT $1::timestamptz, $4, $2, $3, id, 'import', 'imported', 'ok' FROM generate_series($5::bigint, $6) AS id`,
-		string(at), actor.Operator, actor.Channel, actor.Clock, first, last); err != nil {
-		return 0, fmt.Errorf("audit the new students: %w", err)
+	if err := auditFresh(ctx, tx, first, last-first+1, actor, now); err != nil {
+		return 0, err
 	}
 	return first, nil
+}
+
+const copyStudentsSQL = `COPY students (id, student_no, last_name, first_name, birth_date, program, component, year, ine, email,
+	login_base, login_seq, login, created_at, updated_at, state_since) FROM STDIN`
+
+// appendStudent appends a new student's row for copyStudentsSQL; an
+// optional column absent from the file (present) is empty: nothing is
+// stored yet. at is the time of the import as text.
+func appendStudent(b []byte, r *roster.Student, present map[string]bool, id int64, seq int, login string, at []byte) []byte {
+	opt := func(dst []byte, col, v string) []byte {
+		if present != nil && !present[col] {
+			return dst
+		}
+		return appendCopyText(dst, v)
+	}
+	b = appendCopyInt(b, id)
+	b = appendCopyText(append(b, '\t'), r.StudentNo)
+	b = appendCopyText(append(b, '\t'), r.LastName)
+	b = appendCopyText(append(b, '\t'), r.FirstName)
+	b = appendCopyDate(append(b, '\t'), r.BirthDate)
+	b = opt(append(b, '\t'), "program", r.Program)
+	b = opt(append(b, '\t'), "component", r.Component)
+	b = opt(append(b, '\t'), "year", r.Year)
+	b = opt(append(b, '\t'), "ine", r.INE)
+	b = opt(append(b, '\t'), "email", r.Email)
+	b = appendCopyText(append(b, '\t'), r.LoginBase)
+	b = appendCopyInt(append(b, '\t'), int64(seq))
+	b = appendCopyText(append(b, '\t'), login)
+	b = append(append(b, '\t'), at...)
+	b = append(append(b, '\t'), at...)
+	return append(append(b, '\t'), at...)
+}
+
+// auditFresh records the import of the n students with ids first, first+1, …
+func auditFresh(ctx context.Context, tx *sqlx.Tx, first, n int64, actor activation.Actor, now time.Time) error {
+	at := now.AppendFormat(nil, time.RFC3339Nano) // the text the students got
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events (at, clock, operator, channel, student_id, action, to_state, outcome)
+		SELECT $1::timestamptz, $4, $2, $3, id, 'import', 'imported', 'ok' FROM generate_series($5::bigint, $6) AS id`,
+		string(at), actor.Operator, actor.Channel, actor.Clock, first, first+n-1); err != nil {
+		return fmt.Errorf("audit the new students: %w", err)
+	}
+	return nil
+}
+
+// streamFresh writes the rows that come on batches into students, which
+// holds no student (so every row is new and no login is taken yet), as
+// they come: logins numbered in file order, ids taken from the sequence
+// from the next value on, the sequence moved past them at the end. It
+// returns the first id and the number of rows written.
+func streamFresh(ctx context.Context, conn *sql.Conn, tx *sqlx.Tx, batches <-chan []roster.Student, now time.Time) (first int64, n int, err error) {
+	if err := tx.GetContext(ctx, &first, `SELECT nextval('students_id_seq')`); err != nil {
+		return 0, 0, fmt.Errorf("student ids: %w", err)
+	}
+	taken := login.Homonyms{}
+	at := now.AppendFormat(nil, time.RFC3339Nano)
+	var batch []roster.Student
+	err = copyIn(ctx, conn, copyStudentsSQL, func(b []byte) ([]byte, bool) {
+		for len(batch) == 0 {
+			var ok bool
+			if batch, ok = <-batches; !ok {
+				return b, false
+			}
+		}
+		r := &batch[0]
+		batch = batch[1:]
+		l, seq := taken.Next(r.LoginBase)
+		b = appendStudent(b, r, nil, first+int64(n), seq, l, at)
+		n++
+		return b, true
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("insert students: %w", err)
+	}
+	if n > 1 {
+		if _, err := tx.ExecContext(ctx, `SELECT setval('students_id_seq', $1)`, first+int64(n)-1); err != nil {
+			return 0, 0, fmt.Errorf("student ids: %w", err)
+		}
+	}
+	return first, n, nil
 }
 
 // twinKey identifies a person by names and birth date, ignoring case.

@@ -114,6 +114,15 @@ func Read(r io.Reader) (*Result, error) {
 // Memory use is bounded by the rows kept, not by the length of any line.
 // Errors reading r are returned wrapped.
 func ReadAsOf(r io.Reader, now time.Time) (*Result, error) {
+	return ReadEach(r, now, nil)
+}
+
+// ReadEach is ReadAsOf that also hands each accepted row to each, when it
+// is not nil, as soon as the row is read, in file order, on the calling
+// goroutine: a caller can write rows out while the rest of the file is
+// read. The Result and the error are ReadAsOf's; when the error is not nil,
+// rows already handed out are not part of any result.
+func ReadEach(r io.Reader, now time.Time, each func(Student)) (*Result, error) {
 	size := inputSize(r) // before anything is read
 	src, err := newSource(r)
 	if err != nil {
@@ -127,6 +136,7 @@ func ReadAsOf(r io.Reader, now time.Time) (*Result, error) {
 		// more), so that 100,000 numbers are not rehashed as it grows.
 		seen: make(map[string]int, min(max(size, 0)/64, 1<<20)),
 		res:  &Result{},
+		each: each,
 	}
 	rec := &records{}
 	// unclosed lists the rejected rows whose quote no later line has closed
@@ -342,6 +352,7 @@ type reader struct {
 	src        *source
 	size       int64 // bytes in the input, 0 when unknown
 	res        *Result
+	each       func(Student) // called with each row kept, when not nil
 }
 
 func (rd *reader) reject(line int, studentNo, field, reason string) {
@@ -478,6 +489,9 @@ func (rd *reader) keep(s Student) {
 		st = grown
 	}
 	rd.res.Students = append(st, s)
+	if rd.each != nil {
+		rd.each(s)
+	}
 }
 
 func allBlank(fields []string) bool {

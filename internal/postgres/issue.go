@@ -118,7 +118,9 @@ func writeIssued(ctx context.Context, tx *sqlx.Tx, issued []*activation.Account,
 		now, actor.Clock, actor.Operator, actor.Channel); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
-	return nil
+	// A large batch changes the states the morning report counts: fresh
+	// statistics, as after a large import.
+	return analyzeAfter(ctx, tx, len(issued))
 }
 
 // BatchStudents returns the student numbers whose provisional password in

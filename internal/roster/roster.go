@@ -78,12 +78,6 @@ func (e *FileError) Error() string {
 	return e.Msg
 }
 
-// Read parses the whole input, checking birth dates against the current
-// date. See ReadAsOf.
-func Read(r io.Reader) (*Result, error) {
-	return ReadAsOf(r, time.Now())
-}
-
 // ReadAsOf parses the whole input; a birth date after the calendar day of
 // now (in now's location) is rejected.
 //

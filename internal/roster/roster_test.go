@@ -531,7 +531,7 @@ func TestReadFromFile(t *testing.T) {
 	if size := inputSize(f); size != fi.Size() {
 		t.Errorf("inputSize = %d, want the file size %d", size, fi.Size())
 	}
-	res, err := Read(f)
+	res, err := ReadAsOf(f, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

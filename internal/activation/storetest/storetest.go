@@ -395,7 +395,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 			t.Fatal(err)
 		}
 		// Once active: a new redirect needs its own link, the account stays active.
-		out, err = h.Service.SetRedirect(ctx, "jean.dupont", "new@example.com", true, now)
+		_, err = h.Service.SetRedirect(ctx, "jean.dupont", "new@example.com", true, now)
 		wantCode(t, err, activation.EPAUSED, "")
 		wantState(t, h, "jean.dupont", activation.StateActive)
 		if _, err := h.Service.VerifyToken(ctx, lastLink(t, h, "new@example.com"), now); err != nil {

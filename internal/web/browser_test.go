@@ -16,6 +16,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/umontpellier/scolpass/internal/activation"
 )
 
 // The browser tests drive Debian's chromium, headless, through chromedp,
@@ -445,5 +447,45 @@ func TestBrowserOtherPages(t *testing.T) {
 		b.submit(ctx, "form")
 		b.submit(ctx, "form.leave")
 		b.check(ctx, lang+"-left")
+	}
+}
+
+// TestBrowserExpiredLinkAtMidnight: a link sent at 23:40 on the night the
+// clocks go back, opened on the phone at 00:00 Paris: the page says it
+// expired and what to do (in the student's language), opening it changed
+// nothing, and the first tab is back at steps 1-2 when refreshed.
+func TestBrowserExpiredLinkAtMidnight(t *testing.T) {
+	b := newBrowser(t)
+	s := newStack(t)
+	s.SetNow(time.Date(2026, 10, 25, 23, 40, 0, 0, activation.Zone()))
+	ctx := b.tab()
+	b.run(ctx, chromedp.Navigate(s.URL+"/activation"))
+	b.run(ctx, chromedp.SetValue("#identifier", "lea.martin", chromedp.ByID), chromedp.SetValue("#password", s.passwords["lea.martin"], chromedp.ByID))
+	b.submit(ctx, "form")
+	b.expect(ctx, "Étape 3 sur 8")
+	b.run(ctx, chromedp.SetValue("#email", "lea@example.org", chromedp.ByID))
+	b.submit(ctx, "form[action$=recovery]")
+	b.expect(ctx, "25/10/2026 à 23:59")
+	link := s.LastLink("lea@example.org", 0)
+
+	s.SetNow(time.Date(2026, 10, 26, 0, 0, 0, 0, activation.Zone()))
+	phone := b.tab("en-GB,en")
+	b.run(phone, chromedp.Navigate(link))
+	b.expect(phone, "Link expired")
+	b.expect(phone, "step 1")
+	b.check(phone, "en-link-expired")
+	if st := s.state("lea.martin"); st != "recovery_pending" {
+		t.Fatalf("opening the expired link moved the account to %s", st)
+	}
+	fr := b.tab()
+	b.run(fr, chromedp.Navigate(link))
+	b.expect(fr, "Lien expiré")
+	b.check(fr, "fr-link-expired")
+	// The first tab, refreshed, is back at steps 1-2: the account went back
+	// to step 1 (the guide), its recovery address forgotten.
+	b.reload(ctx)
+	b.expect(ctx, "Étapes 1 et 2 sur 8")
+	if st := s.state("lea.martin"); st != "issued" {
+		t.Fatalf("state %s once the link's day was over", st)
 	}
 }

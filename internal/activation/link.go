@@ -41,11 +41,13 @@ func TokenFromInput(in string) string {
 	return in
 }
 
-// linkTokenRE finds the token of an emailed link.
-var linkTokenRE = regexp.MustCompile(`(` + regexp.QuoteMeta(linkPath) + `)[A-Za-z0-9_-]+`)
+// linkTokenRE finds the token of an emailed link: everything after the
+// path up to a space, a quote or an angle bracket (what follows in a
+// mangled or probing request path is hidden too).
+var linkTokenRE = regexp.MustCompile(`(` + regexp.QuoteMeta(linkPath) + `)[^\s"'<>]+`)
 
 // RedactLinks hides the token of every emailed link in text (an email body
-// shown by `mail show`, a request path in a log line).
+// shown by `mail show`, a request path in serve's access log).
 func RedactLinks(text string) string {
 	return linkTokenRE.ReplaceAllString(text, "${1}[hidden]")
 }

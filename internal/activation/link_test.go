@@ -24,13 +24,16 @@ func TestLinkBuiltParsedRedacted(t *testing.T) {
 			t.Errorf("TokenFromInput(%q) = %q, want the token", pasted, got)
 		}
 	}
-	body := "Bonjour,\nsuivez ce lien : " + link + "\nFollow: " + link + ".\n"
+	body := "Bonjour,\nsuivez ce lien : " + link + "\nFollow: <" + link + ">\n"
 	shown := RedactLinks(body)
 	if strings.Contains(shown, token) || strings.Count(shown, "/verify/[hidden]") != 2 {
 		t.Fatalf("RedactLinks left the token: %q", shown)
 	}
 	if RedactLinks("GET /verify/"+token+" 200") != "GET /verify/[hidden] 200" {
 		t.Fatalf("an access log line keeps its token: %q", RedactLinks("GET /verify/"+token))
+	}
+	if got := RedactLinks("/verify/" + token + "%2F..%2Fx?y"); got != "/verify/[hidden]" {
+		t.Fatalf("a probing path keeps a part: %q", got)
 	}
 	if TokenFromInput("  ") != "" {
 		t.Fatal("blank input gives a token")

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/umontpellier/scolpass/internal/activation"
 )
 
 type ctxKey int
@@ -149,11 +151,11 @@ func (s *Server) withAccessLog(mux *http.ServeMux, next http.Handler) http.Handl
 	})
 }
 
-// redactPath hides what follows the verify prefix.
+// redactPath hides the token of an emailed link (activation.RedactLinks,
+// the same rule as mail show).
+// Very long paths are cut.
 func (s *Server) redactPath(p string) string {
-	if rest, ok := strings.CutPrefix(p, s.opt.VerifyPath+"/"); ok && rest != "" {
-		return s.opt.VerifyPath + "/[redacted]"
-	}
+	p = activation.RedactLinks(p)
 	if len(p) > 200 {
 		return p[:200] + "…"
 	}

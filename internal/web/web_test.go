@@ -190,7 +190,7 @@ func TestWholeFlowInFrench(t *testing.T) {
 			t.Fatalf("log holds a secret %q:\n%s", secret, s.log)
 		}
 	}
-	if !strings.Contains(s.log.String(), "/verify/[redacted]") {
+	if !strings.Contains(s.log.String(), "/verify/[hidden]") {
 		t.Fatalf("log:\n%s", s.log)
 	}
 }

@@ -75,7 +75,7 @@ func (p PasswordPolicy) Check(pw string, c PasswordContext) error {
 	if n > MaxPasswordLength {
 		return policyRefusal(ReasonPasswordTooLong, fmt.Sprint(MaxPasswordLength), "it must be at most %d characters long", MaxPasswordLength)
 	}
-	if need := min(p.MinClasses, 4); policyClasses(pw) < need {
+	if need := p.ClassesNeeded(); policyClasses(pw) < need {
 		return policyRefusal(ReasonPasswordClasses, fmt.Sprint(need), "it must mix at least %d of: lower case, upper case, digits, other characters", need)
 	}
 	if p.ForbidNames {
@@ -96,6 +96,10 @@ func (p PasswordPolicy) Check(pw string, c PasswordContext) error {
 	}
 	return nil
 }
+
+// ClassesNeeded is how many of the four classes (lower case, upper case,
+// digits, others) a new password must mix: MinClasses, at most 4.
+func (p PasswordPolicy) ClassesNeeded() int { return min(p.MinClasses, 4) }
 
 func policyRefusal(reason, param, format string, args ...any) *Error {
 	e := Errorf(EPOLICY, "password refused: "+format, args...)

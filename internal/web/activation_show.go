@@ -101,8 +101,8 @@ func (s *Server) policyLines(l *locale) []string {
 	pol := s.opt.Policy
 	var out []string
 	out = append(out, l.T("policy.length", pol.MinLength))
-	if pol.MinClasses > 0 {
-		out = append(out, l.T("policy.classes", min(pol.MinClasses, 4)))
+	if pol.ClassesNeeded() > 0 {
+		out = append(out, l.T("policy.classes", pol.ClassesNeeded()))
 	}
 	if pol.ForbidNames {
 		out = append(out, l.T("policy.names"))

@@ -123,13 +123,17 @@ func runActivate(cmd *cobra.Command, env *Env, opts *activateOptions) error {
 		ans = f.given()
 	case isTerminal(env.Stdin):
 		channel = "helpdesk"
-		ans = newPrompter(env)
 	default:
 		return usagef("no --answers given and stdin is not a terminal: give --answers FILE or --answers -")
 	}
 	run, err := env.accountService(ctx, channel)
 	if err != nil {
 		return err
+	}
+	if ans == nil {
+		p := newPrompter(env)
+		p.policy = run.svc.Config.Policy
+		ans = p
 	}
 	return env.finish(run.svc.ActivateWith(ctx, run.login(opts.Login), ans, activation.ActivateOptions{Resend: opts.Resend}, run.now))
 }
@@ -165,9 +169,10 @@ func printOutcome(env *Env, out *activation.Outcome) error {
 
 // prompter asks the student's answers at a terminal (assisted mode).
 type prompter struct {
-	env *Env
-	in  *bufio.Reader
-	fd  int
+	env    *Env
+	in     *bufio.Reader
+	fd     int
+	policy activation.PasswordPolicy // told before step 7
 }
 
 func newPrompter(env *Env) *prompter {
@@ -257,7 +262,8 @@ func (p *prompter) Redirect(a *activation.Account, def string) (string, bool, bo
 }
 
 func (p *prompter) NewPassword(a *activation.Account, check func(string) error) (string, bool, error) {
-	fmt.Fprintln(p.env.Stderr, "\nStep 7 — new password: at least 12 characters, 3 kinds among lower case, upper case, digits, others; no name.")
+	fmt.Fprintf(p.env.Stderr, "\nStep 7 — new password: at least %d characters, %d kinds among lower case, upper case, digits, others; no name.\n",
+		p.policy.MinLength, p.policy.ClassesNeeded())
 	for try := 0; try < 3; try++ {
 		pw, err := p.secret("New password / nouveau mot de passe: ")
 		if err != nil {

@@ -75,24 +75,7 @@ slapd_dir=$(mktemp -d /tmp/scolpass-slapd.XXXXXX)
 mkdir -p "$slapd_dir/data"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 url=ldap://127.0.0.1:$port
-cat >"$slapd_dir/test.schema" <<'SCHEMA'
-attributetype ( 1.3.6.1.4.1.4203.666.11.99.1 NAME 'supannMailPerso'
-	EQUALITY caseIgnoreIA5Match SUBSTR caseIgnoreIA5SubstringsMatch
-	SYNTAX 1.3.6.1.4.1.1466.115.121.1.26 )
-attributetype ( 1.3.6.1.4.1.4203.666.11.99.2 NAME 'mailForwardingAddress'
-	EQUALITY caseIgnoreIA5Match SYNTAX 1.3.6.1.4.1.1466.115.121.1.26 )
-attributetype ( 1.3.6.1.4.1.4203.666.11.99.3 NAME 'mailDeliveryOption'
-	EQUALITY caseIgnoreMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 )
-attributetype ( 1.3.6.1.4.1.4203.666.11.99.4 NAME 'scolpassCharterVersion'
-	EQUALITY caseExactMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
-attributetype ( 1.3.6.1.4.1.4203.666.11.99.5 NAME 'scolpassCharterAcceptedAt'
-	EQUALITY generalizedTimeMatch ORDERING generalizedTimeOrderingMatch
-	SYNTAX 1.3.6.1.4.1.1466.115.121.1.24 SINGLE-VALUE )
-objectclass ( 1.3.6.1.4.1.4203.666.11.99.10 NAME 'scolpassTestAccount'
-	SUP top AUXILIARY
-	MAY ( supannMailPerso $ mailForwardingAddress $ mailDeliveryOption $
-	      scolpassCharterVersion $ scolpassCharterAcceptedAt ) )
-SCHEMA
+cp "$root/internal/directory/ldaptest/scolpass-test.schema" "$slapd_dir/test.schema"
 cat >"$slapd_dir/slapd.conf" <<CONF
 include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema

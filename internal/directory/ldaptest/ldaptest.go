@@ -8,6 +8,7 @@
 package ldaptest
 
 import (
+	_ "embed"
 	"fmt"
 	"net"
 	"net/url"
@@ -43,25 +44,10 @@ const (
 // Schema defines the attributes scolpass writes that Debian's schemas do
 // not hold (SUPANN's supannMailPerso, the mail routing attributes, the
 // charter) under OpenLDAP's experimental OID arc, and an auxiliary class
-// that allows them.
-const Schema = `
-attributetype ( 1.3.6.1.4.1.4203.666.11.99.1 NAME 'supannMailPerso'
-	EQUALITY caseIgnoreIA5Match SUBSTR caseIgnoreIA5SubstringsMatch
-	SYNTAX 1.3.6.1.4.1.1466.115.121.1.26 )
-attributetype ( 1.3.6.1.4.1.4203.666.11.99.2 NAME 'mailForwardingAddress'
-	EQUALITY caseIgnoreIA5Match SYNTAX 1.3.6.1.4.1.1466.115.121.1.26 )
-attributetype ( 1.3.6.1.4.1.4203.666.11.99.3 NAME 'mailDeliveryOption'
-	EQUALITY caseIgnoreMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 )
-attributetype ( 1.3.6.1.4.1.4203.666.11.99.4 NAME 'scolpassCharterVersion'
-	EQUALITY caseExactMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
-attributetype ( 1.3.6.1.4.1.4203.666.11.99.5 NAME 'scolpassCharterAcceptedAt'
-	EQUALITY generalizedTimeMatch ORDERING generalizedTimeOrderingMatch
-	SYNTAX 1.3.6.1.4.1.1466.115.121.1.24 SINGLE-VALUE )
-objectclass ( 1.3.6.1.4.1.4203.666.11.99.10 NAME 'scolpassTestAccount'
-	SUP top AUXILIARY
-	MAY ( supannMailPerso $ mailForwardingAddress $ mailDeliveryOption $
-	      scolpassCharterVersion $ scolpassCharterAcceptedAt ) )
-`
+// that allows them. scripts/bench-provision.sh uses the same file.
+//
+//go:embed scolpass-test.schema
+var Schema string
 
 const confTemplate = `include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema

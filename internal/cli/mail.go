@@ -235,13 +235,11 @@ func runMailSend(cmd *cobra.Command, env *Env, watch time.Duration) error {
 	if err != nil {
 		return err
 	}
-	if _, err := env.now(); err != nil {
-		return err
-	}
-	db, err := env.open(ctx, false)
+	ce, err := env.setup(ctx)
 	if err != nil {
 		return err
 	}
+	db := ce.db
 	sender, err := mail.NewSMTPSender(url, from)
 	if err != nil {
 		return usagef("%v", err)
@@ -270,8 +268,7 @@ func runMailSend(cmd *cobra.Command, env *Env, watch time.Duration) error {
 			}
 		}
 	}
-	now, _ := env.now()
-	r, err := deliverOutbox(ctx, db, sender, from, now, report)
+	r, err := deliverOutbox(ctx, db, sender, from, ce.now, report)
 	if err != nil {
 		return err
 	}

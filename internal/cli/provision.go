@@ -294,15 +294,11 @@ func runProvisionRun(cmd *cobra.Command, env *Env, opts *provisionRunOptions) er
 }
 
 func runProvisionRetry(cmd *cobra.Command, env *Env, id int64, allFailed bool) error {
-	now, err := env.now()
+	ce, err := env.setup(cmd.Context())
 	if err != nil {
 		return err
 	}
-	db, err := env.open(cmd.Context(), false)
-	if err != nil {
-		return err
-	}
-	ids, err := db.RetryProvisionJobs(cmd.Context(), id, allFailed, now)
+	ids, err := ce.db.RetryProvisionJobs(cmd.Context(), id, allFailed, ce.now)
 	if err != nil {
 		return err
 	}
@@ -317,22 +313,14 @@ func runProvisionRetry(cmd *cobra.Command, env *Env, id int64, allFailed bool) e
 }
 
 func runProvisionQueue(cmd *cobra.Command, env *Env, keys []string, unqueued bool) error {
-	cfg, err := env.config()
-	if err != nil {
-		return err
-	}
-	now, err := env.now()
-	if err != nil {
-		return err
-	}
-	db, err := env.open(cmd.Context(), false)
+	ce, err := env.setup(cmd.Context())
 	if err != nil {
 		return err
 	}
 	for i, k := range keys {
-		keys[i] = cfg.LoginOf(k)
+		keys[i] = ce.cfg.LoginOf(k)
 	}
-	queued, err := db.QueueProvisionFor(cmd.Context(), keys, unqueued, now)
+	queued, err := ce.db.QueueProvisionFor(cmd.Context(), keys, unqueued, ce.now)
 	if err != nil {
 		return err
 	}

@@ -279,16 +279,7 @@ func stageRows(ctx context.Context, conn *sql.Conn, tx *sqlx.Tx, rows []roster.S
 	err := copyIn(ctx, conn, `COPY import_rows (line, student_no, last_name, first_name, birth_date, program, component, year, ine, email) FROM STDIN`,
 		rowsOf(len(idx), func(b []byte, k int) []byte {
 			r := &rows[idx[k]]
-			b = appendCopyInt(b, int64(r.Line))
-			b = appendCopyText(append(b, '\t'), r.StudentNo)
-			b = appendCopyText(append(b, '\t'), r.LastName)
-			b = appendCopyText(append(b, '\t'), r.FirstName)
-			b = appendCopyDate(append(b, '\t'), r.BirthDate)
-			b = opt(append(b, '\t'), "program", r.Program)
-			b = opt(append(b, '\t'), "component", r.Component)
-			b = opt(append(b, '\t'), "year", r.Year)
-			b = opt(append(b, '\t'), "ine", r.INE)
-			return opt(append(b, '\t'), "email", r.Email)
+			return appendStudentData(append(appendCopyInt(b, int64(r.Line)), '\t'), r, opt)
 		}))
 	if err != nil {
 		return fmt.Errorf("bulk load: %w", err)
@@ -351,6 +342,22 @@ func insertFresh(ctx context.Context, conn *sql.Conn, tx *sqlx.Tx, rows []roster
 const copyStudentsSQL = `COPY students (id, student_no, last_name, first_name, birth_date, program, component, year, ine, email,
 	login_base, login_seq, login, created_at, updated_at, state_since) FROM STDIN`
 
+// appendStudentData appends, in COPY text format, the student data of a
+// row of the file: student_no, last_name, first_name, birth_date, then the
+// optional columns program, component, year, ine, email through opt (which
+// says what an absent column becomes).
+func appendStudentData(b []byte, r *roster.Student, opt func(dst []byte, col, v string) []byte) []byte {
+	b = appendCopyText(b, r.StudentNo)
+	b = appendCopyText(append(b, '\t'), r.LastName)
+	b = appendCopyText(append(b, '\t'), r.FirstName)
+	b = appendCopyDate(append(b, '\t'), r.BirthDate)
+	b = opt(append(b, '\t'), "program", r.Program)
+	b = opt(append(b, '\t'), "component", r.Component)
+	b = opt(append(b, '\t'), "year", r.Year)
+	b = opt(append(b, '\t'), "ine", r.INE)
+	return opt(append(b, '\t'), "email", r.Email)
+}
+
 // appendStudent appends a new student's row for copyStudentsSQL; an
 // optional column absent from the file (present) is empty: nothing is
 // stored yet. at is the time of the import as text.
@@ -361,16 +368,7 @@ func appendStudent(b []byte, r *roster.Student, present map[string]bool, id int6
 		}
 		return appendCopyText(dst, v)
 	}
-	b = appendCopyInt(b, id)
-	b = appendCopyText(append(b, '\t'), r.StudentNo)
-	b = appendCopyText(append(b, '\t'), r.LastName)
-	b = appendCopyText(append(b, '\t'), r.FirstName)
-	b = appendCopyDate(append(b, '\t'), r.BirthDate)
-	b = opt(append(b, '\t'), "program", r.Program)
-	b = opt(append(b, '\t'), "component", r.Component)
-	b = opt(append(b, '\t'), "year", r.Year)
-	b = opt(append(b, '\t'), "ine", r.INE)
-	b = opt(append(b, '\t'), "email", r.Email)
+	b = appendStudentData(append(appendCopyInt(b, id), '\t'), r, opt)
 	b = appendCopyText(append(b, '\t'), r.LoginBase)
 	b = appendCopyInt(append(b, '\t'), int64(seq))
 	b = appendCopyText(append(b, '\t'), login)

@@ -51,3 +51,17 @@ var linkTokenRE = regexp.MustCompile(`(` + regexp.QuoteMeta(linkPath) + `)[^\s"'
 func RedactLinks(text string) string {
 	return linkTokenRE.ReplaceAllString(text, "${1}[hidden]")
 }
+
+// PlausibleToken tells what cannot be a link's token (NewToken: unpadded
+// base64url) before the store is asked: a face can refuse it at once.
+func PlausibleToken(t string) bool {
+	if len(t) < 16 || len(t) > 128 {
+		return false
+	}
+	for _, b := range []byte(t) {
+		if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '-' || b == '_') {
+			return false
+		}
+	}
+	return true
+}

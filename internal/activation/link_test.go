@@ -35,6 +35,9 @@ func TestLinkBuiltParsedRedacted(t *testing.T) {
 	if got := RedactLinks("/verify/" + token + "%2F..%2Fx?y"); got != "/verify/[hidden]" {
 		t.Fatalf("a probing path keeps a part: %q", got)
 	}
+	if !PlausibleToken(token) || PlausibleToken("short") || PlausibleToken(token+"/..") {
+		t.Fatal("PlausibleToken misjudges a token")
+	}
 	if TokenFromInput("  ") != "" {
 		t.Fatal("blank input gives a token")
 	}

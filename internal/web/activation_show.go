@@ -60,26 +60,27 @@ func (s *Server) loginPage(r *http.Request) *page {
 
 // statePage picks the page of the step out's account is at.
 func (s *Server) statePage(r *http.Request, out *activation.Outcome) (string, *page) {
-	var name, title, step string
+	var name, title string
 	switch out.State {
 	case activation.StateAuthenticated:
-		name, title, step = "recovery", "recovery.title", "3"
+		name, title = "recovery", "recovery.title"
 	case activation.StateRecoveryPending:
-		name, title, step = "waiting", "waiting.recovery.title", "4"
+		name, title = "waiting", "waiting.recovery.title"
 	case activation.StateRecoveryVerified:
-		name, title, step = "charter", "charter.title", "5"
+		name, title = "charter", "charter.title"
 	case activation.StateCharterAccepted:
-		name, title, step = "mailbox", "mailbox.title", "6-1"
+		name, title = "mailbox", "mailbox.title"
 	case activation.StateRedirectPending:
-		name, title, step = "waiting", "waiting.redirect.title", "6-2"
+		name, title = "waiting", "waiting.redirect.title"
 	case activation.StateMailboxReady:
-		name, title, step = "password", "password.title", "7"
+		name, title = "password", "password.title"
 	case activation.StateActive:
-		name, title, step = "done", "done.title", "8"
+		name, title = "done", "done.title"
 	default:
 		return "login", s.loginPage(r)
 	}
-	p := s.newPage(r, title, step)
+	// "Step N of 8": the step the domain says the account is at.
+	p := s.newPage(r, title, out.State.StepNumber())
 	p.Out = out
 	switch name {
 	case "recovery":

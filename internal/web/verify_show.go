@@ -11,7 +11,7 @@ import (
 // students do). Only the button's POST uses the token.
 func (s *Server) verifyShow(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
-	if !plausibleToken(token) {
+	if !activation.PlausibleToken(token) {
 		s.linkRefused(w, r, &activation.Error{Code: activation.ETOKEN, Reason: activation.ReasonTokenUnknown})
 		return
 	}
@@ -27,19 +27,6 @@ func (s *Server) verifyShow(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(r, title, info.Step)
 	p.Link, p.Token = info, token
 	s.render(w, http.StatusOK, "verify", p)
-}
-
-// plausibleToken rejects what cannot be a token before asking the store.
-func plausibleToken(t string) bool {
-	if len(t) < 16 || len(t) > 128 {
-		return false
-	}
-	for _, b := range []byte(t) {
-		if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '-' || b == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 // linkRefused is the page of a link that cannot be used: unknown, used,

@@ -14,7 +14,7 @@ func (s *Server) verifySubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token := r.PathValue("token")
-	if !plausibleToken(token) {
+	if !activation.PlausibleToken(token) {
 		s.linkRefused(w, r, &activation.Error{Code: activation.ETOKEN, Reason: activation.ReasonTokenUnknown})
 		return
 	}
@@ -23,10 +23,7 @@ func (s *Server) verifySubmit(w http.ResponseWriter, r *http.Request) {
 		s.linkRefused(w, r, err)
 		return
 	}
-	step := "4"
-	if out.State == activation.StateMailboxReady || out.State == activation.StateActive {
-		step = "6-2"
-	}
+	step := out.Done[0] // the step the link confirmed: "4" or "6-2"
 	s.metrics.steps.WithLabelValues(step).Inc()
 	p := s.newPage(r, "verified.title", step)
 	p.Out = out

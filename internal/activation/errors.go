@@ -86,3 +86,54 @@ func ErrorMessage(err error) string {
 	}
 	return "internal error: " + err.Error()
 }
+
+// Reasons name, for a face that speaks several languages, which rule
+// refused an input. Error.Reason carries one of them; the English Message
+// stays the sentence for the command line.
+const (
+	ReasonAuthFailed          = "auth_failed"          // unknown login, wrong provisional password or locked (one answer for all)
+	ReasonProvisionalExpired  = "provisional_expired"  // the SCOL'PASS is past its validity
+	ReasonAlreadyActive       = "already_active"       // told only to the holder of the provisional password
+	ReasonSessionExpired      = "session_expired"      // no live session: back to steps 1-2
+	ReasonPasswordProvisional = "password_provisional" // new password contains the provisional one
+	ReasonPasswordTooShort    = "password_too_short"   // Param: the minimum length
+	ReasonPasswordTooLong     = "password_too_long"    // Param: the maximum length
+	ReasonPasswordClasses     = "password_classes"     // Param: the classes needed
+	ReasonPasswordFirstName   = "password_first_name"
+	ReasonPasswordLastName    = "password_last_name"
+	ReasonPasswordLogin       = "password_login"
+	ReasonPasswordWeak        = "password_weak"
+	ReasonEmailInvalid        = "email_invalid"    // Param: what is wrong, in English
+	ReasonEmailUniversity     = "email_university" // a university address (a redirect there would loop)
+	ReasonCharterRefused      = "charter_refused"
+	ReasonLinkCap             = "link_cap" // Param: the daily limit
+	ReasonTokenUnknown        = "token_unknown"
+	ReasonTokenUsed           = "token_used"
+	ReasonTokenReplaced       = "token_replaced"
+	ReasonTokenExpired        = "token_expired" // the activation went back to step 1 when it was waiting for that link
+	ReasonTokenMismatch       = "token_mismatch"
+	ReasonWrongStep           = "wrong_step"
+	ReasonConflict            = "conflict"
+)
+
+// Reason returns the Reason of the first domain error in err's chain ("" when
+// it has none).
+func Reason(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return ""
+}
+
+// ErrNoStudent is the answer to a login or student number no store knows.
+func ErrNoStudent(key string) error {
+	return Errorf(ENOTFOUND, "no student with login or student number %q", key)
+}
+
+// ErrChangedMeanwhile is a store's version-check refusal: another agent
+// changed a since it was read (ESTATE; nothing was changed).
+func ErrChangedMeanwhile(a *Account) error {
+	return &Error{Code: ESTATE, Reason: ReasonConflict,
+		Message: fmt.Sprintf("%s was changed by someone else meanwhile (now at step %s): nothing was changed, run the command again", a.Login, a.State.StepNumber())}
+}

@@ -139,7 +139,7 @@ func (s *Service) Reissue(ctx context.Context, key string, force bool, validFor 
 			Message: fmt.Sprintf("%s is active: a new SCOL'PASS would end its password; add --force to do it", s.Config.Identifier(a.Login))}
 	}
 	if len(res.Issued) == 0 {
-		return res, Errorf(ENOTFOUND, "no student with login or student number %q", key)
+		return res, ErrNoStudent(key)
 	}
 	return res, nil
 }

@@ -65,3 +65,8 @@ func PlausibleToken(t string) bool {
 	}
 	return true
 }
+
+// ErrUnknownLink is the answer to a token no store knows. Stores return it.
+func ErrUnknownLink() error {
+	return &Error{Code: ETOKEN, Reason: ReasonTokenUnknown, Message: "unknown link: check that it was copied whole, or ask for a new one"}
+}

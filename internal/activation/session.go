@@ -2,61 +2,8 @@ package activation
 
 import (
 	"context"
-	"errors"
-	"strings"
 	"time"
 )
-
-// Reasons name, for a face that speaks several languages, which rule
-// refused an input. Error.Reason carries one of them; the English Message
-// stays the sentence for the command line.
-const (
-	ReasonAuthFailed          = "auth_failed"          // unknown login, wrong provisional password or locked (one answer for all)
-	ReasonProvisionalExpired  = "provisional_expired"  // the SCOL'PASS is past its validity
-	ReasonAlreadyActive       = "already_active"       // told only to the holder of the provisional password
-	ReasonSessionExpired      = "session_expired"      // no live session: back to steps 1-2
-	ReasonPasswordProvisional = "password_provisional" // new password contains the provisional one
-	ReasonPasswordTooShort    = "password_too_short"   // Param: the minimum length
-	ReasonPasswordTooLong     = "password_too_long"    // Param: the maximum length
-	ReasonPasswordClasses     = "password_classes"     // Param: the classes needed
-	ReasonPasswordFirstName   = "password_first_name"
-	ReasonPasswordLastName    = "password_last_name"
-	ReasonPasswordLogin       = "password_login"
-	ReasonPasswordWeak        = "password_weak"
-	ReasonEmailInvalid        = "email_invalid"    // Param: what is wrong, in English
-	ReasonEmailUniversity     = "email_university" // a university address (a redirect there would loop)
-	ReasonCharterRefused      = "charter_refused"
-	ReasonLinkCap             = "link_cap" // Param: the daily limit
-	ReasonTokenUnknown        = "token_unknown"
-	ReasonTokenUsed           = "token_used"
-	ReasonTokenReplaced       = "token_replaced"
-	ReasonTokenExpired        = "token_expired" // the activation went back to step 1 when it was waiting for that link
-	ReasonTokenMismatch       = "token_mismatch"
-	ReasonWrongStep           = "wrong_step"
-	ReasonConflict            = "conflict"
-)
-
-// Reason returns the Reason of the first domain error in err's chain ("" when
-// it has none).
-func Reason(err error) string {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Reason
-	}
-	return ""
-}
-
-// Given is a fixed set of answers: the JSON answers of a script, the one
-// form a web page posts. A nil field is no answer (the run stops before
-// that step).
-type Given struct {
-	Provisional *string
-	Recovery    *string
-	Charter     *bool
-	RedirectTo  *string // "" : no redirect
-	KeepCopy    bool
-	NewPass     *string
-}
 
 // LinkInfo describes an emailed link without using it (what GET /verify
 // shows before the student presses the button).
@@ -119,7 +66,9 @@ func (s *Service) StartSession(ctx context.Context, identifier, provisional stri
 // an unknown login costs what a wrong password costs.
 var dummyProvisionalHash = HashProvisional("UNKNOWN-LOGIN-NO-ACCOUNT")
 
-func errSessionExpired() error {
+// ErrSessionExpired is the answer to a session that is unknown, ended or
+// expired: steps 1-2 again. Stores return it for a secret they do not know.
+func ErrSessionExpired() error {
 	return &Error{Code: EAUTH, Reason: ReasonSessionExpired,
 		Message: "the session expired: start again with the identifier and the provisional password (steps 1-2)"}
 }
@@ -129,20 +78,20 @@ func errSessionExpired() error {
 // it would have gone idle.
 func (s *Service) session(ctx context.Context, secret string, now time.Time, fn func(tx Tx, a *Account, ses *Session) error) error {
 	if len(secret) != SessionSecretLength {
-		return errSessionExpired()
+		return ErrSessionExpired()
 	}
 	return s.Store.UpdateBySession(ctx, HashToken(secret), now, func(tx Tx, a *Account, ses *Session) error {
 		if !ses.EndedAt.IsZero() {
 			if ses.EndReason == SessionActivated && a.State == StateActive && now.Before(ses.EndedAt.Add(s.Config.SessionIdle)) {
 				return fn(tx, a, ses)
 			}
-			return errSessionExpired()
+			return ErrSessionExpired()
 		}
 		if ses.ExpiredAt(now, s.Config.SessionIdle, s.Config.SessionLifetime) {
 			if err := tx.TouchSession(ses, SessionExpired); err != nil {
 				return err
 			}
-			return KeepChanges(errSessionExpired())
+			return KeepChanges(ErrSessionExpired())
 		}
 		switch a.State {
 		case StateImported, StateIssued:
@@ -150,7 +99,7 @@ func (s *Service) session(ctx context.Context, secret string, now time.Time, fn 
 			if err := tx.TouchSession(ses, SessionReset); err != nil {
 				return err
 			}
-			return KeepChanges(errSessionExpired())
+			return KeepChanges(ErrSessionExpired())
 		}
 		expired, err := s.expireStaleLink(tx, a, now)
 		if err != nil {
@@ -259,44 +208,4 @@ func (s *Service) InspectLink(ctx context.Context, input string, now time.Time) 
 		return nil
 	})
 	return info, err
-}
-
-// ProvisionalPassword implements Answers.
-func (g *Given) ProvisionalPassword(*Account) (string, bool, error) {
-	if g.Provisional == nil {
-		return "", false, nil
-	}
-	return *g.Provisional, true, nil
-}
-
-// RecoveryEmail implements Answers; an empty address is no answer.
-func (g *Given) RecoveryEmail(*Account) (string, bool, error) {
-	if g.Recovery == nil || *g.Recovery == "" {
-		return "", false, nil
-	}
-	return *g.Recovery, true, nil
-}
-
-// AcceptCharter implements Answers.
-func (g *Given) AcceptCharter(*Account, string) (bool, bool, error) {
-	if g.Charter == nil {
-		return false, false, nil
-	}
-	return *g.Charter, true, nil
-}
-
-// Redirect implements Answers.
-func (g *Given) Redirect(*Account, string) (string, bool, bool, error) {
-	if g.RedirectTo == nil {
-		return "", false, false, nil
-	}
-	return strings.TrimSpace(*g.RedirectTo), g.KeepCopy, true, nil
-}
-
-// NewPassword implements Answers.
-func (g *Given) NewPassword(*Account, func(string) error) (string, bool, error) {
-	if g.NewPass == nil {
-		return "", false, nil
-	}
-	return *g.NewPass, true, nil
 }

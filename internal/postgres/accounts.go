@@ -92,7 +92,7 @@ func (st *AccountStore) Load(ctx context.Context, key string) (*activation.Accou
 	var r accountRow
 	err := st.DB.GetContext(ctx, &r, accountSelect+` WHERE s.login = lower($1) OR s.student_no = $1 LIMIT 1`, key)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, activation.Errorf(activation.ENOTFOUND, "no student with login or student number %q", key)
+		return nil, activation.ErrNoStudent(key)
 	}
 	if err != nil {
 		return nil, mapError(err)
@@ -143,7 +143,7 @@ func (st *AccountStore) Update(ctx context.Context, studentID, version int64, no
 			return err
 		}
 		if version >= 0 && a.Version != version {
-			return activation.Errorf(activation.ESTATE, "%s was changed by someone else meanwhile (now at step %s): nothing was changed, run the command again", a.Login, a.State.StepNumber())
+			return activation.ErrChangedMeanwhile(a)
 		}
 		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: now}, a)
 	})
@@ -176,8 +176,7 @@ func (st *AccountStore) UpdateByToken(ctx context.Context, hash []byte, now time
 		var tr tokenRow
 		if err := tx.GetContext(ctx, &tr, tokenSelect+` WHERE token_hash = $1`, hash); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
-				return &activation.Error{Code: activation.ETOKEN, Reason: activation.ReasonTokenUnknown,
-					Message: "unknown link: check that it was copied whole, or ask for a new one"}
+				return activation.ErrUnknownLink()
 			}
 			return err
 		}
@@ -210,8 +209,7 @@ func (st *AccountStore) UpdateBySession(ctx context.Context, hash []byte, now ti
 		var sr sessionRow
 		if err := tx.GetContext(ctx, &sr, sessionSelect+` WHERE secret_hash = $1`, hash); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
-				return &activation.Error{Code: activation.EAUTH, Reason: activation.ReasonSessionExpired,
-					Message: "the session expired: start again with the identifier and the provisional password (steps 1-2)"}
+				return activation.ErrSessionExpired()
 			}
 			return err
 		}

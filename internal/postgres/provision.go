@@ -249,7 +249,7 @@ func (db *DB) QueueProvisionFor(ctx context.Context, logins []string, unqueued b
 			var state string
 			err := tx.GetContext(ctx, &state, `SELECT state FROM students WHERE login = lower($1) OR student_no = $1`, l)
 			if errors.Is(err, sql.ErrNoRows) {
-				return activation.Errorf(activation.ENOTFOUND, "no student with login or student number %q", l)
+				return activation.ErrNoStudent(l)
 			}
 			if err != nil {
 				return err

@@ -584,7 +584,7 @@ func (db *DB) FindStudent(ctx context.Context, key string) (Student, error) {
 		FROM students s
 		WHERE s.login = $1 OR s.student_no = $1 LIMIT 1`, key)
 	if err == sql.ErrNoRows {
-		return s, activation.Errorf(activation.ENOTFOUND, "no student with login or student number %q", key)
+		return s, activation.ErrNoStudent(key)
 	}
 	return s, mapError(err)
 }

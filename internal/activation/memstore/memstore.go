@@ -178,7 +178,7 @@ func (s *Store) Load(ctx context.Context, key string) (*activation.Account, erro
 			return cloneAccount(a), nil
 		}
 	}
-	return nil, activation.Errorf(activation.ENOTFOUND, "no student with login or student number %q", key)
+	return nil, activation.ErrNoStudent(key)
 }
 
 type snapshot struct {
@@ -238,7 +238,7 @@ func (s *Store) lock(id, version int64) (*activation.Account, error) {
 		return nil, activation.Errorf(activation.ENOTFOUND, "the account no longer exists")
 	}
 	if version >= 0 && a.Version != version {
-		return nil, activation.Errorf(activation.ESTATE, "%s was changed by someone else meanwhile (now at step %s): nothing was changed, run the command again", a.Login, a.State.StepNumber())
+		return nil, activation.ErrChangedMeanwhile(a)
 	}
 	return cloneAccount(a), nil
 }
@@ -267,8 +267,7 @@ func (s *Store) UpdateByToken(ctx context.Context, hash []byte, now time.Time, f
 				return fn(t, a, &c)
 			}
 		}
-		return &activation.Error{Code: activation.ETOKEN, Reason: activation.ReasonTokenUnknown,
-			Message: "unknown link: check that it was copied whole, or ask for a new one"}
+		return activation.ErrUnknownLink()
 	})
 }
 
@@ -285,8 +284,7 @@ func (s *Store) UpdateBySession(ctx context.Context, hash []byte, now time.Time,
 				return fn(t, a, &c)
 			}
 		}
-		return &activation.Error{Code: activation.EAUTH, Reason: activation.ReasonSessionExpired,
-			Message: "the session expired: start again with the identifier and the provisional password (steps 1-2)"}
+		return activation.ErrSessionExpired()
 	})
 }
 

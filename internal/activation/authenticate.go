@@ -1,0 +1,115 @@
+package activation
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+func errAuthFailed() *Error {
+	return &Error{Code: EAUTH, Reason: ReasonAuthFailed,
+		Message: "authentication failed: unknown identifier, wrong provisional password, or account temporarily locked"}
+}
+
+// authenticate checks the provisional password (steps 1-2) and counts
+// failures; MaxFailures in a row lock the account for LockFor. When
+// onSuccess is given it runs in the same transaction once the password is
+// accepted (to open a session).
+func (s *Service) authenticate(ctx context.Context, a *Account, pw string, now time.Time, onSuccess func(tx Tx, a *Account) error) error {
+	return s.Store.Update(ctx, a.StudentID, a.Version, now, func(tx Tx, cur *Account) error {
+		*a = *cur
+		if a.LockedAt(now) {
+			return errAuthFailed()
+		}
+		p := a.Provisional
+		matches := p != nil && VerifyProvisional(pw, p.Hash)
+		if matches && a.State == StateActive {
+			return &Error{Code: ESTATE, Reason: ReasonAlreadyActive,
+				Message: fmt.Sprintf("%s is already active (step 8): use reset --reissue for a forgotten password", s.Config.Identifier(a.Login))}
+		}
+		valid := matches && p.UsedAt.IsZero()
+		if valid && p.ExpiredAt(now) {
+			if err := tx.Audit(a, Event{Action: "authenticate", From: a.State, To: a.State, Outcome: "failed", Detail: "provisional password expired"}); err != nil {
+				return err
+			}
+			return KeepChanges(&Error{Code: EAUTH, Reason: ReasonProvisionalExpired, Param: p.ExpiresAt.In(Zone()).Format("02/01/2006"),
+				Message: fmt.Sprintf("the provisional password expired on %s: ask the scolarité office for a new SCOL'PASS (reset --reissue)", p.ExpiresAt.In(Zone()).Format("02/01/2006"))})
+		}
+		if !valid {
+			a.FailedAttempts++
+			detail := fmt.Sprintf("wrong provisional password (%d in a row)", a.FailedAttempts)
+			if a.FailedAttempts >= s.Config.MaxFailures {
+				a.LockedUntil = now.Add(s.Config.LockFor)
+				a.FailedAttempts = 0
+				detail += fmt.Sprintf("; locked until %s", a.LockedUntil.In(Zone()).Format("15:04"))
+			}
+			if err := tx.SaveAccount(a); err != nil {
+				return err
+			}
+			if err := tx.Audit(a, Event{Action: "authenticate", From: a.State, To: a.State, Outcome: "failed", Detail: detail}); err != nil {
+				return err
+			}
+			refusal := errAuthFailed()
+			refusal.lockout = a.LockedAt(now)
+			return KeepChanges(refusal)
+		}
+		a.FailedAttempts, a.LockedUntil = 0, time.Time{}
+		if _, err := s.expireStaleLink(tx, a, now); err != nil {
+			return err
+		}
+		if a.State == StateIssued {
+			if err := transition(tx, a, StateAuthenticated, now, "authenticate", "steps 1-2"); err != nil {
+				return err
+			}
+		} else if err := tx.SaveAccount(a); err != nil {
+			return err
+		}
+		if onSuccess != nil {
+			return onSuccess(tx, a)
+		}
+		return nil
+	})
+}
+
+// expireStaleLink is the guide's "past that time, start again at step 1":
+// an account waiting for a link that expired (or vanished) goes back to
+// issued, its links revoked. It reports whether it did.
+func (s *Service) expireStaleLink(tx Tx, a *Account, now time.Time) (bool, error) {
+	purpose := a.State.pendingPurpose()
+	if purpose == "" {
+		return false, nil
+	}
+	t, err := tx.PendingToken(a, purpose)
+	if err != nil {
+		return false, err
+	}
+	if t != nil && !t.ExpiredAt(now) {
+		return false, nil
+	}
+	return true, s.backToStep1(tx, a, now, "link-expired", "the emailed link expired: back to step 1", SessionExpired)
+}
+
+// backToStep1 revokes the account's links and sessions, forgets steps 3 to
+// 7 and moves it to issued.
+func (s *Service) backToStep1(tx Tx, a *Account, now time.Time, action, detail, sessionReason string) error {
+	if err := tx.RevokeTokens(a, ""); err != nil {
+		return err
+	}
+	if err := tx.EndSessions(a, sessionReason); err != nil {
+		return err
+	}
+	a.forgetProgress()
+	return transition(tx, a, StateIssued, now, action, detail)
+}
+
+// pendingPurpose is the purpose of the link an account in state s waits
+// for ("" when it waits for none).
+func (s State) pendingPurpose() string {
+	switch s {
+	case StateRecoveryPending:
+		return PurposeRecovery
+	case StateRedirectPending:
+		return PurposeRedirect
+	}
+	return ""
+}

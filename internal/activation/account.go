@@ -127,6 +127,16 @@ func (s *Session) ExpiredAt(now time.Time, idle, lifetime time.Duration) bool {
 	return !now.Before(s.LastSeenAt.Add(idle)) || !now.Before(s.CreatedAt.Add(lifetime))
 }
 
+// ShowsConfirmation is the step 8 grace of a session that ended: the
+// session whose step 7 activated the account may still show step 8,
+// read-only, until it would have gone idle — for that activation only. An
+// account activated again later (after reset --reissue) is another
+// activation: the old session stays ended.
+func (s *Session) ShowsConfirmation(a *Account, now time.Time, idle time.Duration) bool {
+	return s.EndReason == SessionActivated && a.State == StateActive &&
+		!a.ActivatedAt.After(s.EndedAt) && now.Before(s.EndedAt.Add(idle))
+}
+
 // forgetProgress is what going back to step 1 forgets: what steps 3 to 7
 // recorded. Issuing a SCOL'PASS forgets that too, and the lockout and the
 // final password (see issued).

@@ -24,7 +24,8 @@ type Answers interface {
 	AcceptCharter(a *Account, version string) (accept bool, ok bool, err error)
 	// Redirect returns the redirect address ("" for none) and whether to
 	// keep a copy; defaultTo is the recovery email. ok=false means no
-	// answer: no redirect.
+	// answer: the run stops before step 6-1 (it does not mean "no
+	// redirect", which is to == "" with ok=true).
 	Redirect(a *Account, defaultTo string) (to string, keepCopy bool, ok bool, err error)
 	// NewPassword returns the new password; check tells whether the policy
 	// accepts a candidate, so that a prompt can ask again.
@@ -104,11 +105,16 @@ type ActivateOptions struct {
 //     what is missing);
 //   - an EPAUSED error when an emailed link must be followed (the outcome
 //     says where it went and until when);
-//   - EAUTH for a wrong provisional password, an unknown login or a locked
-//     account (the same message for all three); ESTATE for an account with
-//     no SCOL'PASS, already active, or changed by someone else meanwhile;
-//     EPOLICY for an invalid email, a redirect loop, a refused charter or a
-//     password the policy refuses.
+//   - EAUTH for a wrong provisional password, an unknown login, a locked
+//     account or an account with no SCOL'PASS (ReasonAuthFailed, the same
+//     message for all four), or an expired SCOL'PASS given right
+//     (ReasonProvisionalExpired);
+//   - ESTATE for an account already active (ReasonAlreadyActive, told only
+//     to whoever gives its provisional password), at a step activate
+//     cannot continue from, or changed by someone else during a later step
+//     (ReasonConflict);
+//   - EPOLICY for an invalid email, a redirect loop, a refused charter, the
+//     daily link cap or a password the policy refuses.
 func (s *Service) ActivateWith(ctx context.Context, key string, ans Answers, opts ActivateOptions, now time.Time) (*Outcome, error) {
 	key = s.Config.LoginOf(key)
 	// Whether the account exists, has a SCOL'PASS, is locked or active is

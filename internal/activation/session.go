@@ -75,14 +75,14 @@ func ErrSessionExpired() error {
 
 // session finds the live session of secret, locks its account and runs fn.
 // A session ended by the activation still shows step 8 (read-only) until
-// it would have gone idle.
+// it would have gone idle (Session.ShowsConfirmation).
 func (s *Service) session(ctx context.Context, secret string, now time.Time, fn func(tx Tx, a *Account, ses *Session) error) error {
 	if len(secret) != SessionSecretLength {
 		return ErrSessionExpired()
 	}
 	return s.Store.UpdateBySession(ctx, HashToken(secret), now, func(tx Tx, a *Account, ses *Session) error {
 		if !ses.EndedAt.IsZero() {
-			if ses.EndReason == SessionActivated && a.State == StateActive && now.Before(ses.EndedAt.Add(s.Config.SessionIdle)) {
+			if ses.ShowsConfirmation(a, now, s.Config.SessionIdle) {
 				return fn(tx, a, ses)
 			}
 			return ErrSessionExpired()

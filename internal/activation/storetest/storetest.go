@@ -551,6 +551,47 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		wantCode(t, err, activation.EAUTH, activation.ReasonSessionExpired)
 	})
 
+	t.Run("a session ended by the activation stays ended after a re-issue and a new activation", func(t *testing.T) {
+		h, now := setup(t)
+		svc := h.Service
+		// activateOnWeb walks the site's steps with a session and returns it.
+		activateOnWeb := func(provisional string, at time.Time) string {
+			t.Helper()
+			sec, _, err := svc.StartSession(ctx, "jean.dupont", provisional, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.Continue(ctx, sec, &activation.Given{Recovery: ptr("jean@example.org")}, activation.ActivateOptions{}, at); activation.ErrorCode(err) != activation.EPAUSED {
+				t.Fatal(err)
+			}
+			if _, err := svc.VerifyToken(ctx, lastLink(t, h, "jean@example.org"), at); err != nil {
+				t.Fatal(err)
+			}
+			out, err := svc.Continue(ctx, sec, &activation.Given{Charter: ptr(true), RedirectTo: ptr(""), NewPass: ptr("Vert-Galet-Orage-73")}, activation.ActivateOptions{}, at)
+			if err != nil || out.State != activation.StateActive {
+				t.Fatalf("%+v %v", out, err)
+			}
+			return sec
+		}
+		old := activateOnWeb(pw, now)
+		if _, err := svc.Resume(ctx, old, now.Add(time.Minute)); err != nil {
+			t.Fatalf("step 8 right after the activation: %v", err)
+		}
+		var fresh string
+		_, err := svc.Reissue(ctx, "jean.dupont", true, 120*24*time.Hour, now.Add(2*time.Minute), func(sheets []activation.NewSheet) error {
+			fresh = sheets[0].Password
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		activateOnWeb(fresh, now.Add(3*time.Minute))
+		_, err = svc.Resume(ctx, old, now.Add(4*time.Minute))
+		wantCode(t, err, activation.EAUTH, activation.ReasonSessionExpired)
+		_, err = svc.Continue(ctx, old, &activation.Given{RedirectTo: ptr("")}, activation.ActivateOptions{}, now.Add(4*time.Minute))
+		wantCode(t, err, activation.EAUTH, activation.ReasonSessionExpired)
+	})
+
 	t.Run("a session waiting for an expired link goes back to step 1", func(t *testing.T) {
 		h, now := setup(t)
 		svc := h.Service

@@ -160,6 +160,13 @@ type Store interface {
 	// fn in one transaction. The transaction commits when fn returns nil or
 	// an error wrapped by KeepChanges, and rolls back otherwise.
 	Update(ctx context.Context, studentID, version int64, now time.Time, fn func(tx Tx, a *Account) error) error
+	// UpdateByKey locks the account whose login or student number is key
+	// and runs fn like Update, with no version check: whoever holds the
+	// lock decides on the account as it then stands. When no account has
+	// that key it runs fn with a nil account in a transaction of the same
+	// shape (a look-up that would lock, fn's audit of no account, a
+	// commit), so that an unknown key costs what a known one does.
+	UpdateByKey(ctx context.Context, key string, now time.Time, fn func(tx Tx, a *Account) error) error
 	// UpdateByToken finds the token whose hash is given (ETOKEN when
 	// unknown), locks its account and runs fn like Update.
 	UpdateByToken(ctx context.Context, hash []byte, now time.Time, fn func(tx Tx, a *Account, t *Token) error) error
@@ -182,6 +189,8 @@ type Store interface {
 type Tx interface {
 	// SaveAccount writes a's mutable fields and bumps its version.
 	SaveAccount(a *Account) error
+	// Audit records an event about a, or about no account when a is nil
+	// (steps 1-2 tried with an identifier no account has).
 	Audit(a *Account, e Event) error
 	SetProvisional(a *Account, p Provisional) error
 	CreateToken(a *Account, t Token, hash []byte) error

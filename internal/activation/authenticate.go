@@ -11,18 +11,42 @@ func errAuthFailed() *Error {
 		Message: "authentication failed: unknown identifier, wrong provisional password, or account temporarily locked"}
 }
 
-// authenticate checks the provisional password (steps 1-2) and counts
-// failures; MaxFailures in a row lock the account for LockFor. When
-// onSuccess is given it runs in the same transaction once the password is
-// accepted (to open a session).
-func (s *Service) authenticate(ctx context.Context, a *Account, pw string, now time.Time, onSuccess func(tx Tx, a *Account) error) error {
-	return s.Store.Update(ctx, a.StudentID, a.Version, now, func(tx Tx, cur *Account) error {
-		*a = *cur
-		if a.LockedAt(now) {
-			return errAuthFailed()
+// authenticate checks identifier and provisional password (steps 1-2)
+// under the account's lock and counts failures; MaxFailures in a row lock
+// the account for LockFor. When onSuccess is given it runs in the same
+// transaction once the password is accepted (to open a session). It
+// returns the account as it stands after the check (nil for an unknown
+// key).
+//
+// Every refusal costs the same whether the identifier exists or not: one
+// locking look-up by key, one hash check, an audit event, one commit
+// (Store.UpdateByKey). Attempts on one account wait for each other's lock
+// instead of failing on its version, so concurrent refusals each answer
+// as a refusal and each count once towards the lockout.
+func (s *Service) authenticate(ctx context.Context, key, pw string, now time.Time, onSuccess func(tx Tx, a *Account) error) (*Account, error) {
+	var acc *Account
+	err := s.Store.UpdateByKey(ctx, key, now, func(tx Tx, a *Account) error {
+		if a == nil {
+			VerifyProvisional(pw, dummyProvisionalHash)
+			if err := tx.Audit(nil, Event{Action: "authenticate", Outcome: "failed", Detail: "unknown identifier"}); err != nil {
+				return err
+			}
+			return KeepChanges(errAuthFailed())
 		}
+		acc = a
 		p := a.Provisional
-		matches := p != nil && VerifyProvisional(pw, p.Hash)
+		stored := dummyProvisionalHash
+		if p != nil {
+			stored = p.Hash
+		}
+		matches := VerifyProvisional(pw, stored) && p != nil
+		if a.LockedAt(now) {
+			if err := tx.Audit(a, Event{Action: "authenticate", From: a.State, To: a.State, Outcome: "refused",
+				Detail: "account locked until " + a.LockedUntil.In(Zone()).Format("15:04")}); err != nil {
+				return err
+			}
+			return KeepChanges(errAuthFailed())
+		}
 		if matches && a.State == StateActive {
 			return &Error{Code: ESTATE, Reason: ReasonAlreadyActive,
 				Message: fmt.Sprintf("%s is already active (step 8): use reset --reissue for a forgotten password", s.Config.Identifier(a.Login))}
@@ -36,22 +60,7 @@ func (s *Service) authenticate(ctx context.Context, a *Account, pw string, now t
 				Message: fmt.Sprintf("the provisional password expired on %s: ask the scolarité office for a new SCOL'PASS (reset --reissue)", p.ExpiresAt.In(Zone()).Format("02/01/2006"))})
 		}
 		if !valid {
-			a.FailedAttempts++
-			detail := fmt.Sprintf("wrong provisional password (%d in a row)", a.FailedAttempts)
-			if a.FailedAttempts >= s.Config.MaxFailures {
-				a.LockedUntil = now.Add(s.Config.LockFor)
-				a.FailedAttempts = 0
-				detail += fmt.Sprintf("; locked until %s", a.LockedUntil.In(Zone()).Format("15:04"))
-			}
-			if err := tx.SaveAccount(a); err != nil {
-				return err
-			}
-			if err := tx.Audit(a, Event{Action: "authenticate", From: a.State, To: a.State, Outcome: "failed", Detail: detail}); err != nil {
-				return err
-			}
-			refusal := errAuthFailed()
-			refusal.lockout = a.LockedAt(now)
-			return KeepChanges(refusal)
+			return s.countFailure(tx, a, now)
 		}
 		a.FailedAttempts, a.LockedUntil = 0, time.Time{}
 		if _, err := s.expireStaleLink(tx, a, now); err != nil {
@@ -69,6 +78,30 @@ func (s *Service) authenticate(ctx context.Context, a *Account, pw string, now t
 		}
 		return nil
 	})
+	return acc, err
+}
+
+// countFailure is the lockout rule: a wrong provisional password counts one
+// failure; the MaxFailures-th in a row locks the account for LockFor and
+// starts the count again. The refusal is kept (committed) and says whether
+// it locked the account.
+func (s *Service) countFailure(tx Tx, a *Account, now time.Time) error {
+	a.FailedAttempts++
+	detail := fmt.Sprintf("wrong provisional password (%d in a row)", a.FailedAttempts)
+	if a.FailedAttempts >= s.Config.MaxFailures {
+		a.LockedUntil = now.Add(s.Config.LockFor)
+		a.FailedAttempts = 0
+		detail += fmt.Sprintf("; locked until %s", a.LockedUntil.In(Zone()).Format("15:04"))
+	}
+	if err := tx.SaveAccount(a); err != nil {
+		return err
+	}
+	if err := tx.Audit(a, Event{Action: "authenticate", From: a.State, To: a.State, Outcome: "failed", Detail: detail}); err != nil {
+		return err
+	}
+	refusal := errAuthFailed()
+	refusal.lockout = a.LockedAt(now)
+	return KeepChanges(refusal)
 }
 
 // expireStaleLink is the guide's "past that time, start again at step 1":

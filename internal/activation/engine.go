@@ -131,10 +131,8 @@ func (s *Service) ActivateWith(ctx context.Context, key string, ans Answers, opt
 		return &Outcome{Login: s.Config.Identifier(key), Step: "1", NextStep: StateIssued.NextStep(), Done: []string{},
 			Message: "no provisional password given: nothing done"}, nil
 	}
-	if a == nil || a.LockedAt(now) {
-		return nil, errAuthFailed()
-	}
-	if err := s.authenticate(ctx, a, pw, now, nil); err != nil {
+	a, err = s.authenticate(ctx, key, pw, now, nil)
+	if err != nil {
 		return nil, err
 	}
 	return s.advance(ctx, a, ans, opts, pw, now, []string{"1-2"})

@@ -29,22 +29,12 @@ const SessionSecretLength = 43
 // of the account. The outcome says where the account stands, as Resume
 // does.
 func (s *Service) StartSession(ctx context.Context, identifier, provisional string, now time.Time) (string, *Outcome, error) {
-	key := s.Config.LoginOf(identifier)
-	a, err := s.Store.Load(ctx, key)
-	if err != nil && ErrorCode(err) != ENOTFOUND {
-		return "", nil, err
-	}
-	if a == nil || a.LockedAt(now) || key == "" {
-		// The same work as a wrong password, so that timing tells nothing.
-		VerifyProvisional(provisional, dummyProvisionalHash)
-		return "", nil, errAuthFailed()
-	}
 	secret, hash, err := NewToken()
 	if err != nil {
 		return "", nil, err
 	}
 	var out *Outcome
-	err = s.authenticate(ctx, a, provisional, now, func(tx Tx, a *Account) error {
+	_, err = s.authenticate(ctx, s.Config.LoginOf(identifier), provisional, now, func(tx Tx, a *Account) error {
 		if err := tx.EndSessions(a, SessionReplaced); err != nil {
 			return err
 		}

@@ -119,6 +119,23 @@ func lockAccount(ctx context.Context, tx *sqlx.Tx, studentID int64) (*activation
 	return r.account(), nil
 }
 
+// lockAccountByKey locks and loads the account whose login or student
+// number is key; nil when there is none (the look-up costs the same).
+func lockAccountByKey(ctx context.Context, tx *sqlx.Tx, key string) (*activation.Account, error) {
+	if _, err := tx.ExecContext(ctx, `SET LOCAL lock_timeout = '`+lockTimeout+`'`); err != nil {
+		return nil, err
+	}
+	var r accountRow
+	err := tx.GetContext(ctx, &r, accountSelect+` WHERE s.login = lower($1) OR s.student_no = $1 LIMIT 1 FOR UPDATE OF s`, key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r.account(), nil
+}
+
 func (st *AccountStore) run(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	tx, err := st.DB.BeginTxx(ctx, nil)
 	if err != nil {
@@ -144,6 +161,18 @@ func (st *AccountStore) Update(ctx context.Context, studentID, version int64, no
 		}
 		if version >= 0 && a.Version != version {
 			return activation.ErrChangedMeanwhile(a)
+		}
+		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: now}, a)
+	})
+}
+
+// UpdateByKey locks the account whose login or student number is key (nil
+// when none) and runs fn, without a version check.
+func (st *AccountStore) UpdateByKey(ctx context.Context, key string, now time.Time, fn func(tx activation.Tx, a *activation.Account) error) error {
+	return st.run(ctx, func(tx *sqlx.Tx) error {
+		a, err := lockAccountByKey(ctx, tx, key)
+		if err != nil {
+			return err
 		}
 		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: now}, a)
 	})
@@ -246,9 +275,13 @@ func (t *accountTx) SaveAccount(a *activation.Account) error {
 }
 
 func (t *accountTx) Audit(a *activation.Account, e activation.Event) error {
+	var studentID sql.NullInt64 // NULL: about no account
+	if a != nil {
+		studentID = sql.NullInt64{Int64: a.StudentID, Valid: true}
+	}
 	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO audit_events (at, clock, operator, channel, student_id, action, from_state, to_state, outcome, detail)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		t.now, t.actor.Clock, t.actor.Operator, t.actor.Channel, a.StudentID, e.Action,
+		t.now, t.actor.Clock, t.actor.Operator, t.actor.Channel, studentID, e.Action,
 		nullString(string(e.From)), nullString(string(e.To)), e.Outcome, e.Detail)
 	return err
 }

@@ -115,7 +115,8 @@ func (s *Store) Account(id int64) *activation.Account {
 	return nil
 }
 
-// Events returns the audit trail of an account, oldest first.
+// Events returns the audit trail of an account (0: the events about no
+// account), oldest first.
 func (s *Store) Events(id int64) []Event {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -254,6 +255,19 @@ func (s *Store) Update(ctx context.Context, studentID, version int64, now time.T
 	})
 }
 
+// UpdateByKey implements activation.Store: fn gets a nil account when no
+// login (any case) or student number is key.
+func (s *Store) UpdateByKey(ctx context.Context, key string, now time.Time, fn func(tx activation.Tx, a *activation.Account) error) error {
+	return s.run(now, func(t *tx) error {
+		for _, id := range s.order {
+			if a := s.accounts[id]; key != "" && (a.Login == strings.ToLower(key) || a.StudentNo == key) {
+				return fn(t, cloneAccount(a))
+			}
+		}
+		return fn(t, nil)
+	})
+}
+
 // UpdateByToken implements activation.Store.
 func (s *Store) UpdateByToken(ctx context.Context, hash []byte, now time.Time, fn func(tx activation.Tx, a *activation.Account, t *activation.Token) error) error {
 	return s.run(now, func(t *tx) error {
@@ -310,7 +324,11 @@ func (t *tx) SaveAccount(a *activation.Account) error {
 }
 
 func (t *tx) Audit(a *activation.Account, e activation.Event) error {
-	t.s.events = append(t.s.events, Event{Event: e, At: t.now, StudentID: a.StudentID, Actor: t.s.Actor})
+	var id int64 // 0: no account
+	if a != nil {
+		id = a.StudentID
+	}
+	t.s.events = append(t.s.events, Event{Event: e, At: t.now, StudentID: id, Actor: t.s.Actor})
 	return nil
 }
 

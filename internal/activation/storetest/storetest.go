@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -246,6 +247,66 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		}
 		if _, err := act(t, h2, activation.Given{}, now2); err != nil {
 			t.Fatalf("after unlock: %v", err)
+		}
+	})
+
+	t.Run("concurrent wrong passwords each answer as a refusal and count once", func(t *testing.T) {
+		const n = 16
+		h, now := setup(t)
+		h.Service.Config.MaxFailures = 1000
+		_, _, errUnknown := h.Service.StartSession(ctx, "nobody.here", "WRNG-WRNG-WRNG-WR", now)
+		wantCode(t, errUnknown, activation.EAUTH, activation.ReasonAuthFailed)
+		try := func(h Harness, login string, at time.Time) []error {
+			errs := make([]error, 2*n)
+			var wg sync.WaitGroup
+			for i := range errs {
+				wg.Go(func() {
+					if i%2 == 0 {
+						_, _, errs[i] = h.Service.StartSession(ctx, login, "WRNG-WRNG-WRNG-WR", at)
+					} else {
+						_, errs[i] = h.Service.ActivateWith(ctx, login, &activation.Given{Provisional: ptr("WRNG-WRNG-WRNG-WR")}, activation.ActivateOptions{}, at)
+					}
+				})
+			}
+			wg.Wait()
+			return errs
+		}
+		for _, login := range []string{"jean.dupont", "nobody.here"} {
+			for i, err := range try(h, login, now) {
+				wantCode(t, err, activation.EAUTH, activation.ReasonAuthFailed)
+				if activation.ErrorMessage(err) != activation.ErrorMessage(errUnknown) || activation.LockedOut(err) {
+					t.Fatalf("%s, attempt %d: %v (locked out: %v)", login, i, err, activation.LockedOut(err))
+				}
+			}
+		}
+		if a := wantState(t, h, "jean.dupont", activation.StateIssued); a.FailedAttempts != 2*n {
+			t.Fatalf("%d failures counted for %d attempts", a.FailedAttempts, 2*n)
+		}
+		// With the default lockout, the MaxFailures-th attempt locks the
+		// account (once); the later ones are refused as locked.
+		h, now = setup(t)
+		locks := 0
+		for _, err := range try(h, "jean.dupont", now) {
+			wantCode(t, err, activation.EAUTH, activation.ReasonAuthFailed)
+			if activation.LockedOut(err) {
+				locks++
+			}
+		}
+		a := wantState(t, h, "jean.dupont", activation.StateIssued)
+		if locks != 1 || !a.LockedAt(now) || a.FailedAttempts != 0 {
+			t.Fatalf("%d lockouts, account %+v", locks, a)
+		}
+		var failed, refused int
+		for _, act := range h.Actions(t, "jean.dupont") {
+			switch act {
+			case "authenticate:failed:issued>issued":
+				failed++
+			case "authenticate:refused:issued>issued":
+				refused++
+			}
+		}
+		if failed != h.Service.Config.MaxFailures || refused != 2*n-failed {
+			t.Fatalf("%d failures and %d refusals audited, want %d and %d: %v", failed, refused, h.Service.Config.MaxFailures, 2*n-h.Service.Config.MaxFailures, h.Actions(t, "jean.dupont"))
 		}
 	})
 

@@ -189,6 +189,10 @@ type Store interface {
 type Tx interface {
 	// SaveAccount writes a's mutable fields and bumps its version.
 	SaveAccount(a *Account) error
+	// CountUnknownIdentifier counts a failed steps 1-2 whose identifier no
+	// account has: the write that a wrong password's failure count is on an
+	// account, without keeping the identifier.
+	CountUnknownIdentifier(key string) error
 	// Audit records an event about a, or about no account when a is nil
 	// (steps 1-2 tried with an identifier no account has).
 	Audit(a *Account, e Event) error

@@ -19,7 +19,8 @@ func errAuthFailed() *Error {
 // key).
 //
 // Every refusal costs the same whether the identifier exists or not: one
-// locking look-up by key, one hash check, an audit event, one commit
+// locking look-up by key, one hash check, a failure counted (on the account,
+// or Tx.CountUnknownIdentifier), an audit event, one commit
 // (Store.UpdateByKey). Attempts on one account wait for each other's lock
 // instead of failing on its version, so concurrent refusals each answer
 // as a refusal and each count once towards the lockout.
@@ -28,6 +29,9 @@ func (s *Service) authenticate(ctx context.Context, key, pw string, now time.Tim
 	err := s.Store.UpdateByKey(ctx, key, now, func(tx Tx, a *Account) error {
 		if a == nil {
 			VerifyProvisional(pw, dummyProvisionalHash)
+			if err := tx.CountUnknownIdentifier(key); err != nil {
+				return err
+			}
 			if err := tx.Audit(nil, Event{Action: "authenticate", Outcome: "failed", Detail: "unknown identifier"}); err != nil {
 				return err
 			}

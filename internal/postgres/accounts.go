@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -271,6 +272,16 @@ func (t *accountTx) SaveAccount(a *activation.Account) error {
 		a.StudentID, string(a.State), a.StateSince, a.FailedAttempts, nullTime(a.LockedUntil), nullString(a.RecoveryEmail),
 		nullString(a.RedirectTo), a.KeepCopy, nullString(a.CharterVersion), nullTime(a.CharterAcceptedAt),
 		nullString(a.PasswordHash), nullTime(a.PasswordSetAt), nullTime(a.ActivatedAt))
+	return err
+}
+
+// CountUnknownIdentifier counts the failure in one of 256 rows picked by a
+// byte of the identifier's SHA-256: the identifier is not kept.
+func (t *accountTx) CountUnknownIdentifier(key string) error {
+	sum := sha256.Sum256([]byte(strings.ToLower(key)))
+	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO unknown_identifier_failures (bucket, failures, last_failed_at) VALUES ($1, 1, $2)
+		ON CONFLICT (bucket) DO UPDATE SET failures = unknown_identifier_failures.failures + 1,
+		last_failed_at = greatest(unknown_identifier_failures.last_failed_at, EXCLUDED.last_failed_at)`, int(sum[0]), t.now)
 	return err
 }
 

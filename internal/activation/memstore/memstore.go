@@ -65,6 +65,7 @@ type Store struct {
 	jobs     []Provision
 	charters []string
 	nextID   int64
+	unknown  int // failed steps 1-2 with an unknown identifier
 }
 
 // New returns an empty store whose charter in force is charter.
@@ -134,6 +135,14 @@ func (s *Store) Outbox() []Mail {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Mail(nil), s.outbox...)
+}
+
+// UnknownIdentifierFailures counts the failed steps 1-2 whose identifier
+// no account had.
+func (s *Store) UnknownIdentifierFailures() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.unknown
 }
 
 // Provisions returns every queued directory write, oldest first.
@@ -320,6 +329,11 @@ func (t *tx) SaveAccount(a *activation.Account) error {
 	c := cloneAccount(a)
 	c.Provisional = cur.Provisional // written by SetProvisional only
 	t.s.accounts[a.StudentID] = c
+	return nil
+}
+
+func (t *tx) CountUnknownIdentifier(string) error {
+	t.s.unknown++
 	return nil
 }
 

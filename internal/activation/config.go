@@ -16,8 +16,8 @@ type MailData struct {
 	ValidUntil          time.Time
 }
 
-// MailRenderer turns an email kind ("recovery_link", "redirect_link",
-// "activated") and its data into a subject and a body.
+// MailRenderer turns an email kind (MailKinds) and its data into a subject
+// and a body.
 type MailRenderer func(kind string, d MailData) (subject, body string, err error)
 
 // Config holds the rules an institution may tune. DefaultConfig gives the

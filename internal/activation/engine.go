@@ -42,15 +42,19 @@ type Confirmation struct {
 
 // Outcome is where an activation run (or a followed link) left an account.
 type Outcome struct {
-	Login          string        `json:"login"`
-	State          State         `json:"state,omitempty"`
-	Step           string        `json:"step"`
-	NextStep       string        `json:"next_step"`
-	Done           []string      `json:"done"`
-	LinkSentTo     string        `json:"link_sent_to,omitempty"`
-	LinkValidUntil *time.Time    `json:"link_valid_until,omitempty"`
-	Confirmation   *Confirmation `json:"confirmation,omitempty"`
-	Message        string        `json:"message"`
+	Login          string     `json:"login"`
+	State          State      `json:"state,omitempty"`
+	Step           string     `json:"step"`
+	NextStep       string     `json:"next_step"`
+	Done           []string   `json:"done"`
+	LinkSentTo     string     `json:"link_sent_to,omitempty"`
+	LinkValidUntil *time.Time `json:"link_valid_until,omitempty"`
+	// LinkSent says that this run emailed a new link (to LinkSentTo), as
+	// opposed to reporting one sent earlier that the account still waits
+	// for.
+	LinkSent     bool          `json:"-"`
+	Confirmation *Confirmation `json:"confirmation,omitempty"`
+	Message      string        `json:"message"`
 	// For faces that draw the next page (not part of the CLI's JSON).
 	RecoveryEmail string `json:"-"` // step 6-1's default redirect
 	Charter       string `json:"-"` // the charter version in force, at step 5
@@ -167,8 +171,7 @@ func (s *Service) advance(ctx context.Context, a *Account, ans Answers, opts Act
 			out := s.outcome(a, done)
 			var pe *pausedError
 			if errors.As(stepErr, &pe) {
-				out.LinkSentTo, out.LinkValidUntil = pe.to, &pe.until
-				out.Message = pe.Error()
+				pe.fill(out)
 			} else if stepErr == nil {
 				out.Message = "stopped before " + a.State.NextStep() + ": no answer for it"
 			}

@@ -12,6 +12,15 @@ type pausedError struct {
 	msg   string
 	to    string
 	until time.Time
+	sent  bool // this run emailed the link (sendLink), not an earlier one
+}
+
+// fill fills out with the pause: where the link went, until when,
+// and whether this run sent it (Outcome.LinkSent).
+func (p *pausedError) fill(out *Outcome) {
+	out.LinkSentTo, out.LinkValidUntil = p.to, &p.until
+	out.Message = p.msg
+	out.LinkSent = p.sent
 }
 
 func (p *pausedError) Error() string { return p.msg }
@@ -55,10 +64,7 @@ func (s *Service) sendLink(tx Tx, a *Account, purpose, to string, keepCopy bool,
 	if err := tx.CreateToken(a, Token{Purpose: purpose, Email: to, KeepCopy: keepCopy, IssuedAt: now, ExpiresAt: until}, hash); err != nil {
 		return nil, err
 	}
-	kind := "recovery_link"
-	if purpose == PurposeRedirect {
-		kind = "redirect_link"
-	}
+	kind := mailKindOfPurpose(purpose)
 	data := s.mailData(a)
 	data.Link, data.ValidUntil = s.Config.LinkFor(token), until
 	if purpose == PurposeRedirect {
@@ -67,7 +73,9 @@ func (s *Service) sendLink(tx Tx, a *Account, purpose, to string, keepCopy bool,
 	if err := s.queue(tx, a, kind, to, data); err != nil {
 		return nil, err
 	}
-	return s.paused(to, until, "step "+stepOfPurpose(purpose)), nil
+	pause := s.paused(to, until, "step "+stepOfPurpose(purpose))
+	pause.sent = true
+	return pause, nil
 }
 
 func (s *Service) mailData(a *Account) MailData {

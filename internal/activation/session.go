@@ -115,7 +115,7 @@ func (s *Service) view(tx Tx, a *Account) (*Outcome, error) {
 		if err != nil {
 			return nil, err
 		}
-		out.LinkSentTo, out.LinkValidUntil, out.Message = p.to, &p.until, p.msg
+		p.fill(out)
 	}
 	if a.State == StateRecoveryVerified {
 		v, err := tx.CharterInForce()

@@ -124,8 +124,7 @@ func (s *Service) SetRedirect(ctx context.Context, key, to string, keepCopy bool
 	}
 	out := s.outcome(a, []string{"6-1"})
 	if pause != nil {
-		out.LinkSentTo, out.LinkValidUntil = pause.to, &pause.until
-		out.Message = pause.Error()
+		pause.fill(out)
 		return out, pause
 	}
 	if a.RedirectTo == "" {

@@ -47,7 +47,7 @@ func (s *Service) stepPassword(ctx context.Context, a *Account, ans Answers, pro
 		if a.RecoveryEmail == "" {
 			return nil
 		}
-		return s.queue(tx, a, "activated", a.RecoveryEmail, s.mailData(a))
+		return s.queue(tx, a, MailActivated, a.RecoveryEmail, s.mailData(a))
 	})
 	if err != nil {
 		return true, err

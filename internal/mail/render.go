@@ -14,14 +14,15 @@ import (
 )
 
 // The kinds of email, one template file each: templates/mail/<kind>.txt.
+// The domain defines them (activation.MailKinds); these are their names here.
 const (
-	KindRecoveryLink = "recovery_link" // step 4: confirm the recovery address
-	KindRedirectLink = "redirect_link" // step 6-2: confirm the redirect address
-	KindActivated    = "activated"     // step 8: the account is active
+	KindRecoveryLink = activation.MailRecoveryLink // step 4: confirm the recovery address
+	KindRedirectLink = activation.MailRedirectLink // step 6-2: confirm the redirect address
+	KindActivated    = activation.MailActivated    // step 8: the account is active
 )
 
 // Kinds lists every kind of email, in the order of the guide.
-var Kinds = []string{KindRecoveryLink, KindRedirectLink, KindActivated}
+var Kinds = activation.MailKinds
 
 // DefaultUniversity is the name used when Data.University is empty.
 const DefaultUniversity = "Université de Montpellier"

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"slices"
 
 	"github.com/umontpellier/scolpass/internal/activation"
 	"github.com/umontpellier/scolpass/internal/web/form"
@@ -30,7 +29,7 @@ func (s *Server) step(w http.ResponseWriter, r *http.Request, ans *activation.Gi
 				s.metrics.steps.WithLabelValues(d).Inc()
 			}
 		}
-		if paused && (opts.Resend || slices.Contains(out.Done, "3") || slices.Contains(out.Done, "6-1")) {
+		if paused && out.LinkSent {
 			s.metrics.links.WithLabelValues(out.Step).Inc()
 		}
 	}

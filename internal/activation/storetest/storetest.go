@@ -172,7 +172,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 			t.Fatalf("active account: %+v", a)
 		}
 		mails := h.Mails(t)
-		if len(mails) != 2 || mails[1].Kind != "activated" {
+		if len(mails) != 2 || mails[1].Kind != activation.MailActivated {
 			t.Fatalf("mails: %+v", mails)
 		}
 		// Once active, the provisional password no longer opens anything.
@@ -307,6 +307,42 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		}
 		if failed != h.Service.Config.MaxFailures || refused != 2*n-failed {
 			t.Fatalf("%d failures and %d refusals audited, want %d and %d: %v", failed, refused, h.Service.Config.MaxFailures, 2*n-h.Service.Config.MaxFailures, h.Actions(t, "jean.dupont"))
+		}
+	})
+
+	t.Run("the outcome says whether this run emailed a link", func(t *testing.T) {
+		h, now := setup(t)
+		svc := h.Service
+		sec, _, err := svc.StartSession(ctx, "jean.dupont", pw, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cont := func(g activation.Given, opts activation.ActivateOptions) *activation.Outcome {
+			t.Helper()
+			out, err := svc.Continue(ctx, sec, &g, opts, now)
+			wantCode(t, err, activation.EPAUSED, "")
+			return out
+		}
+		if out := cont(activation.Given{Recovery: ptr("jean@example.org")}, activation.ActivateOptions{}); !out.LinkSent || out.LinkSentTo != "jean@example.org" {
+			t.Fatalf("step 3: %+v", out)
+		}
+		if out, err := svc.Resume(ctx, sec, now); err != nil || out.LinkSent || out.LinkSentTo != "jean@example.org" {
+			t.Fatalf("the waiting page: %+v %v", out, err)
+		}
+		if out := cont(activation.Given{Recovery: ptr("JEAN@example.org")}, activation.ActivateOptions{}); out.LinkSent {
+			t.Fatalf("the same address again sent a link: %+v", out)
+		}
+		if out := cont(activation.Given{}, activation.ActivateOptions{Resend: true}); !out.LinkSent {
+			t.Fatalf("resend: %+v", out)
+		}
+		if out := cont(activation.Given{Recovery: ptr("jean@example.net")}, activation.ActivateOptions{}); !out.LinkSent || out.LinkSentTo != "jean@example.net" {
+			t.Fatalf("another address: %+v", out)
+		}
+		if out, err := act(t, h, activation.Given{}, now); activation.ErrorCode(err) != activation.EPAUSED || out.LinkSent {
+			t.Fatalf("activate while waiting: %+v %v", out, err)
+		}
+		if n := len(h.Mails(t)); n != 3 {
+			t.Fatalf("%d emails, want the 3 runs that said they sent one", n)
 		}
 	})
 

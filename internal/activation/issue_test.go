@@ -3,6 +3,7 @@ package activation_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -56,7 +57,9 @@ func TestIssueRules(t *testing.T) {
 	if err != nil || len(res.Issued) != 2 || len(res.Skipped) != 1 || res.Skipped[0].StudentID != active.StudentID {
 		t.Fatalf("--all: %+v %v", res, err)
 	}
-	_ = other
+	if issued := []int64{res.Issued[0].StudentID, res.Issued[1].StudentID}; !slices.Contains(issued, other.StudentID) || !slices.Contains(issued, imported.StudentID) {
+		t.Fatalf("--all issued %v, want the L2MATH student and the L1INFO one again", issued)
+	}
 	// Unknown numbers are listed.
 	res, _ = svc.Issue(ctx, activation.IssueSelection{StudentNos: []string{"1", "999"}}, time.Hour, now, print)
 	if len(res.NotFound) != 1 || res.NotFound[0] != "999" {

@@ -14,7 +14,7 @@ import (
 // BenchmarkActivationPage is the page a QR code opens, with the access log
 // on.
 func BenchmarkActivationPage(b *testing.B) {
-	h, err := web.New(web.Options{Engine: webtest.New(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	h, err := web.New(web.Options{Engine: webtest.New().Service, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		b.Fatal(err)
 	}

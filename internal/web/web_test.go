@@ -16,17 +16,18 @@ import (
 	"time"
 
 	"github.com/umontpellier/scolpass/internal/activation"
+	"github.com/umontpellier/scolpass/internal/activation/memstore"
 	"github.com/umontpellier/scolpass/internal/web"
 	"github.com/umontpellier/scolpass/internal/web/webtest"
 )
 
-// now is the fake clock: a Tuesday morning in Paris.
+// now is the tests' clock: a Tuesday morning in Paris.
 var now = time.Date(2026, 9, 1, 9, 30, 0, 0, activation.Zone())
 
 type site struct {
 	t      *testing.T
 	h      http.Handler
-	fake   *webtest.Engine
+	env    *webtest.Env // the real service on the in-memory store
 	log    *bytes.Buffer
 	clock  time.Time
 	mu     sync.Mutex
@@ -37,9 +38,9 @@ type site struct {
 
 func newSite(t *testing.T, mod ...func(*web.Options)) *site {
 	t.Helper()
-	s := &site{t: t, fake: webtest.New(), log: &bytes.Buffer{}, clock: now, cookie: map[string]string{}, remote: "192.0.2.10:5555"}
-	s.fake.Add("jean.dupont", "Jean", "Dupont", "K7QM-X4TP-9CWD-3R")
-	o := web.Options{Engine: s.fake, Now: func() time.Time { s.mu.Lock(); defer s.mu.Unlock(); return s.clock },
+	s := &site{t: t, env: webtest.New(), log: &bytes.Buffer{}, clock: now, cookie: map[string]string{}, remote: "192.0.2.10:5555"}
+	s.env.AddIssued("jean.dupont", "Jean", "Dupont", "K7QM-X4TP-9CWD-3R", now)
+	o := web.Options{Engine: s.env.Service, Now: func() time.Time { s.mu.Lock(); defer s.mu.Unlock(); return s.clock },
 		Logger: slog.New(slog.NewTextHandler(&lockedWriter{w: s.log}, nil))}
 	for _, m := range mod {
 		m(&o)
@@ -123,6 +124,11 @@ func must(t *testing.T, r *resp, status int, contains ...string) {
 	}
 }
 
+// events is jean.dupont's audit trail.
+func (s *site) events() []memstore.Event {
+	return s.env.Store.Events(s.env.Account("jean.dupont").StudentID)
+}
+
 func (s *site) login() {
 	s.t.Helper()
 	r := s.follow("/activation/login", url.Values{"identifier": {"jean.dupont@etu.umontpellier.fr"}, "password": {"k7qm-x4tp-9cwd-3r"}})
@@ -141,13 +147,14 @@ func TestWholeFlowInFrench(t *testing.T) {
 	}
 	r = s.follow("/activation/recovery", url.Values{"email": {"jean@example.org"}})
 	must(t, r, 200, "Étape 4 sur 8", "jean@example.org", "01/09/2026 à 23:59")
-	link := s.fake.LastLink("jean@example.org")
+	link := s.env.LastLink("jean@example.org")
 
 	// The link, opened (by a mail scanner or the student): nothing happens.
-	other := &site{t: t, h: s.h, fake: s.fake, cookie: map[string]string{}, remote: "198.51.100.7:1"}
+	other := &site{t: t, h: s.h, env: s.env, cookie: map[string]string{}, remote: "198.51.100.7:1"}
+	events := len(s.events())
 	r = other.get("/verify/" + tokenOf(link))
 	must(t, r, 200, "Étape 4 sur 8", "jean@example.org", "jean.dupont@etu.umontpellier.fr", "Confirmer")
-	if s.fake.Calls["VerifyToken"] != 0 || s.fake.Account("jean.dupont").State != activation.StateRecoveryPending {
+	if len(s.events()) != events || s.env.Account("jean.dupont").State != activation.StateRecoveryPending {
 		t.Fatal("GET /verify acted")
 	}
 	// The button, on the phone (no session).
@@ -165,7 +172,7 @@ func TestWholeFlowInFrench(t *testing.T) {
 	must(t, r, 200, "Étape 6-1 sur 8", `value="jean@example.org"`)
 	r = s.follow("/activation/mailbox", url.Values{"redirect": {"yes"}, "redirect_to": {"jean.d@laposte.net"}, "keep_copy": {"yes"}})
 	must(t, r, 200, "Étape 6-2 sur 8", "jean.d@laposte.net")
-	link2 := s.fake.LastLink("jean.d@laposte.net")
+	link2 := s.env.LastLink("jean.d@laposte.net")
 	r = s.get("/verify/" + tokenOf(link2))
 	must(t, r, 200, "Étape 6-2 sur 8", "Une copie des mails sera conservée")
 	r = s.post("/verify/"+tokenOf(link2), nil)
@@ -178,7 +185,7 @@ func TestWholeFlowInFrench(t *testing.T) {
 	must(t, r, 422, "au moins 12 caractères", `href="#new_password"`)
 	r = s.follow("/activation/password", url.Values{"new_password": {"Vert-Galet-Orage-73"}, "confirm_password": {"Vert-Galet-Orage-73"}})
 	must(t, r, 200, "Étape 8 sur 8", "Votre compte informatique est à présent activé", "jean.dupont@etu.umontpellier.fr", "jean.d@laposte.net")
-	if a := s.fake.Account("jean.dupont"); a.State != activation.StateActive || a.NewPassword != "Vert-Galet-Orage-73" {
+	if a := s.env.Account("jean.dupont"); a.State != activation.StateActive || !strings.HasPrefix(a.PasswordHash, "$argon2id$") {
 		t.Fatalf("account %+v", a)
 	}
 	// A used link says so.
@@ -247,8 +254,7 @@ func TestSecurityHeaders(t *testing.T) {
 		}
 	}
 	s.login()
-	c := s.get("/activation")
-	_ = c
+	must(t, s.get("/activation"), 200, "Étape 3 sur 8")
 	req := httptest.NewRequest(http.MethodPost, "/activation/login", strings.NewReader("identifier=jean.dupont&password=K7QM-X4TP-9CWD-3R"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	rec := httptest.NewRecorder()
@@ -308,7 +314,7 @@ func TestErrorPages(t *testing.T) {
 	cross2.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	cross2.Header.Set("Origin", "https://evil.example")
 	check("cross-origin POST (Origin)", s.do(cross2), 403, "Requête refusée")
-	if s.fake.Calls["StartSession"] != 0 {
+	if len(s.events()) != 0 || s.env.Store.UnknownIdentifierFailures() != 0 {
 		t.Error("a refused request reached the service")
 	}
 	check("missing fields", s.post("/activation/login", url.Values{}), 422, `href="#identifier"`, `href="#password"`, "Il y a un problème")
@@ -319,10 +325,9 @@ func TestErrorPages(t *testing.T) {
 
 func TestRateLimits(t *testing.T) {
 	s := newSite(t, func(o *web.Options) { o.LoginRate = web.Rate{PerMinute: 6, Burst: 3} })
-	for i := range 3 {
+	for range 3 {
 		r := s.post("/activation/login", url.Values{"identifier": {"x.y"}, "password": {"AAAA"}})
 		must(t, r, 401)
-		_ = i
 	}
 	r := s.post("/activation/login", url.Values{"identifier": {"x.y"}, "password": {"AAAA"}})
 	must(t, r, 429, "Trop de tentatives")
@@ -369,10 +374,10 @@ func TestLinks(t *testing.T) {
 	s := newSite(t)
 	s.login()
 	s.follow("/activation/recovery", url.Values{"email": {"jean@example.org"}})
-	first := tokenOf(s.fake.LastLink("jean@example.org"))
+	first := tokenOf(s.env.LastLink("jean@example.org"))
 	r := s.follow("/activation/resend", nil)
 	must(t, r, 200, "Étape 4 sur 8")
-	second := tokenOf(s.fake.LastLink("jean@example.org"))
+	second := tokenOf(s.env.LastLink("jean@example.org"))
 	if first == second {
 		t.Fatal("no new link")
 	}
@@ -383,12 +388,12 @@ func TestLinks(t *testing.T) {
 	s.clock = time.Date(2026, 9, 2, 0, 0, 0, 0, activation.Zone())
 	s.mu.Unlock()
 	must(t, s.get("/verify/"+second), 410, "Lien expiré", "étape 1")
-	if st := s.fake.Account("jean.dupont").State; st != activation.StateRecoveryPending {
+	if st := s.env.Account("jean.dupont").State; st != activation.StateRecoveryPending {
 		t.Fatalf("GET changed the state to %s", st)
 	}
 	s.lang = "en"
 	must(t, s.post("/verify/"+second, nil), 410, "Link expired", "step 1")
-	if st := s.fake.Account("jean.dupont").State; st != activation.StateIssued {
+	if st := s.env.Account("jean.dupont").State; st != activation.StateIssued {
 		t.Fatalf("state %s after an expired link", st)
 	}
 }
@@ -423,7 +428,8 @@ func TestLogout(t *testing.T) {
 	}
 }
 
-type panicky struct{ webtest.Engine }
+// panicky is the service with a Resume that panics.
+type panicky struct{ web.Engine }
 
 func (p *panicky) Resume(context.Context, string, time.Time) (*activation.Outcome, error) {
 	panic("boom")
@@ -431,7 +437,7 @@ func (p *panicky) Resume(context.Context, string, time.Time) (*activation.Outcom
 
 func TestPanicIsAnErrorPage(t *testing.T) {
 	s := newSite(t)
-	p := &panicky{}
+	p := &panicky{Engine: s.env.Service}
 	h, err := web.New(web.Options{Engine: p, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -468,9 +474,10 @@ func TestStaticAssets(t *testing.T) {
 	must(t, s.get("/static/nope.css"), 404)
 }
 
-// hashCounter is a fake whose final step counts how many run at once.
+// hashCounter is the service with a final step that counts how many run
+// at once (and a Resume that puts every session at step 7).
 type hashCounter struct {
-	*webtest.Engine
+	web.Engine
 	mu       sync.Mutex
 	cur, max int
 }
@@ -492,7 +499,7 @@ func (h *hashCounter) Resume(ctx context.Context, secret string, now time.Time) 
 }
 
 func TestFinalStepsQueue(t *testing.T) {
-	hc := &hashCounter{Engine: webtest.New()}
+	hc := &hashCounter{Engine: webtest.New().Service}
 	h, err := web.New(web.Options{Engine: hc, HashSlots: 2, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -550,7 +557,7 @@ func TestCatalogues(t *testing.T) {
 }
 
 func TestFinalStepTooLongAQueueIsBusy(t *testing.T) {
-	hc := &hashCounter{Engine: webtest.New()}
+	hc := &hashCounter{Engine: webtest.New().Service}
 	h, err := web.New(web.Options{Engine: hc, HashSlots: 1, HashWait: 5 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -583,4 +590,95 @@ func TestFinalStepTooLongAQueueIsBusy(t *testing.T) {
 	if busy == 0 {
 		t.Fatal("no request was told the site is busy")
 	}
+}
+
+// TestSessionIdleBoundary: the session ends 30 minutes after the last
+// request, at that instant (the domain's rule, not a copy of it).
+func TestSessionIdleBoundary(t *testing.T) {
+	s := newSite(t)
+	s.login()
+	idle := s.env.Service.Config.SessionIdle
+	s.mu.Lock()
+	s.clock = s.clock.Add(idle - time.Second)
+	s.mu.Unlock()
+	must(t, s.get("/activation"), 200, "Étape 3 sur 8")
+	s.mu.Lock()
+	s.clock = s.clock.Add(idle)
+	s.mu.Unlock()
+	must(t, s.get("/activation"), 401, "session a expiré")
+}
+
+// TestConcurrentWrongLoginsLookLikeAnUnknownLogin: wrong passwords sent
+// at once for an existing login all get the page an unknown login gets
+// (never "changed meanwhile"), and each counts once towards the lockout.
+func TestConcurrentWrongLoginsLookLikeAnUnknownLogin(t *testing.T) {
+	const n = 16
+	s := newSite(t, func(o *web.Options) { o.LoginRate = web.Rate{PerMinute: 1e6, Burst: 1e6} })
+	s.env.Service.Config.MaxFailures = 1000
+	send := func(login string) []*resp {
+		out := make([]*resp, n)
+		var wg sync.WaitGroup
+		for i := range out {
+			wg.Go(func() {
+				c := &site{t: t, h: s.h, env: s.env, cookie: map[string]string{}, remote: "192.0.2.10:5555"}
+				out[i] = c.post("/activation/login", url.Values{"identifier": {login}, "password": {"AAAA-BBBB-CCCC-DD"}})
+			})
+		}
+		wg.Wait()
+		return out
+	}
+	unknown := send("nobody.here")
+	for i, r := range send("jean.dupont") {
+		must(t, r, 401)
+		if strings.ReplaceAll(r.body, "jean.dupont", "nobody.here") != unknown[i].body || unknown[i].StatusCode != 401 {
+			t.Fatalf("attempt %d: the existing login's answer differs from the unknown one's:\n%s\n----\n%s", i, r.body, unknown[i].body)
+		}
+	}
+	if a := s.env.Account("jean.dupont"); a.FailedAttempts != n {
+		t.Fatalf("%d failures counted for %d wrong passwords", a.FailedAttempts, n)
+	}
+	if u := s.env.Store.UnknownIdentifierFailures(); u != n {
+		t.Fatalf("%d unknown-identifier failures counted for %d attempts", u, n)
+	}
+}
+
+// TestEndedSessionStaysEndedAfterReissue: the cookie of a session that
+// ended at the activation does not come back to life when the account is
+// re-issued and activated again (step 8 of the new activation is not
+// shown to the old cookie).
+func TestEndedSessionStaysEndedAfterReissue(t *testing.T) {
+	s := newSite(t)
+	activate := func(c *site, pw string) {
+		t.Helper()
+		r := c.follow("/activation/login", url.Values{"identifier": {"jean.dupont"}, "password": {pw}})
+		must(t, r, 200, "Étape 3 sur 8")
+		c.follow("/activation/recovery", url.Values{"email": {"jean@example.org"}})
+		must(t, c.post("/verify/"+tokenOf(s.env.LastLink("jean@example.org")), nil), 200)
+		c.follow("/activation/charter", url.Values{"accept": {"yes"}})
+		c.follow("/activation/mailbox", url.Values{})
+		r = c.follow("/activation/password", url.Values{"new_password": {"Vert-Galet-Orage-73"}, "confirm_password": {"Vert-Galet-Orage-73"}})
+		must(t, r, 200, "Étape 8 sur 8")
+	}
+	activate(s, "K7QM-X4TP-9CWD-3R")
+	old := s.cookie["__Host-scolpass"]
+	var fresh string
+	// Five minutes later the helpdesk re-issues; the student activates again
+	// at once, on another device.
+	s.mu.Lock()
+	s.clock = s.clock.Add(5 * time.Minute)
+	s.mu.Unlock()
+	_, err := s.env.Service.Reissue(context.Background(), "jean.dupont", true, 120*24*time.Hour, s.clock, func(sheets []activation.NewSheet) error {
+		fresh = sheets[0].Password
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	s.clock = s.clock.Add(time.Minute)
+	s.mu.Unlock()
+	other := &site{t: t, h: s.h, env: s.env, cookie: map[string]string{}, remote: "198.51.100.7:1"}
+	activate(other, fresh)
+	s.cookie = map[string]string{"__Host-scolpass": old}
+	must(t, s.get("/activation"), 401, "session a expiré")
 }

@@ -690,7 +690,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 	})
 
 	t.Run("a session waiting for an expired link goes back to step 1", func(t *testing.T) {
-		h, now := setup(t)
+		h, _ := setup(t)
 		svc := h.Service
 		sec, _, _ := svc.StartSession(ctx, "jean.dupont", pw, Paris(t, "2026-09-14 23:50:00"))
 		_, err := svc.Continue(ctx, sec, &activation.Given{Recovery: ptr("jean@example.org")}, activation.ActivateOptions{}, Paris(t, "2026-09-14 23:55:00"))
@@ -700,7 +700,6 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		wantState(t, h, "jean.dupont", activation.StateIssued)
 		_, err = svc.Resume(ctx, sec, Paris(t, "2026-09-15 00:00:01"))
 		wantCode(t, err, activation.EAUTH, activation.ReasonSessionExpired)
-		_ = now
 	})
 	runProvision(t, newHarness)
 }

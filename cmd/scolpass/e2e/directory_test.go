@@ -1,4 +1,4 @@
-package web_test
+package e2e
 
 import (
 	"net/url"

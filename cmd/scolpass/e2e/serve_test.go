@@ -1,8 +1,7 @@
-package web_test
+package e2e
 
 import (
 	"context"
-	"database/sql"
 	"io"
 	"net/http"
 	"net/url"
@@ -18,43 +17,6 @@ import (
 
 // These tests run the real scolpass serve on a real PostgreSQL with the
 // in-process SMTP server (make test starts the database).
-
-func (s *stack) state(login string) string {
-	s.t.Helper()
-	db, err := sql.Open("postgres", s.DBURL)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer db.Close()
-	var st string
-	if err := db.QueryRow(`SELECT state FROM students WHERE login = $1`, login).Scan(&st); err != nil {
-		s.t.Fatal(err)
-	}
-	return st
-}
-
-func (s *stack) query(q string, args ...any) []string {
-	s.t.Helper()
-	db, err := sql.Open("postgres", s.DBURL)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer db.Close()
-	rows, err := db.Query(q, args...)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v sql.NullString
-		if err := rows.Scan(&v); err != nil {
-			s.t.Fatal(err)
-		}
-		out = append(out, v.String)
-	}
-	return out
-}
 
 func TestServeWholeFlow(t *testing.T) {
 	s := newStack(t)

@@ -1,4 +1,4 @@
-package web_test
+package e2e
 
 import (
 	"bufio"
@@ -10,18 +10,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/umontpellier/scolpass/internal/cli"
 )
-
-// TestMain lets this test binary be scolpass itself, for the test that
-// runs serve as a process of its own.
-func TestMain(m *testing.M) {
-	if os.Getenv("SCOLPASS_TEST_AS_CLI") == "1" {
-		os.Exit(int(cli.Main()))
-	}
-	os.Exit(m.Run())
-}
 
 // TestServeProcessDrainsOnSIGTERM: a request in flight when SIGTERM comes
 // is answered, then serve exits 0.

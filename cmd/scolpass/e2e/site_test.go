@@ -1,8 +1,9 @@
-package web_test
+package e2e
 
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"io"
 	"net"
 	"net/http"
@@ -15,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	_ "github.com/lib/pq"
 
 	"github.com/umontpellier/scolpass/internal/cli"
 	"github.com/umontpellier/scolpass/internal/mail/smtptest"
@@ -304,4 +307,61 @@ func (c *client) submit(path string, form url.Values) *resp {
 		return c.get(r.Header.Get("Location"))
 	}
 	return r
+}
+
+// state is the account's state as PostgreSQL holds it.
+func (s *stack) state(login string) string {
+	s.t.Helper()
+	db, err := sql.Open("postgres", s.DBURL)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer db.Close()
+	var st string
+	if err := db.QueryRow(`SELECT state FROM students WHERE login = $1`, login).Scan(&st); err != nil {
+		s.t.Fatal(err)
+	}
+	return st
+}
+
+func (s *stack) query(q string, args ...any) []string {
+	s.t.Helper()
+	db, err := sql.Open("postgres", s.DBURL)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(q, args...)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v sql.NullString
+		if err := rows.Scan(&v); err != nil {
+			s.t.Fatal(err)
+		}
+		out = append(out, v.String)
+	}
+	return out
+}
+
+// resp is an answer with its body read.
+type resp struct {
+	*http.Response
+	body string
+}
+
+// must checks an answer's status and that its body contains each string.
+func must(t testing.TB, r *resp, status int, contains ...string) {
+	t.Helper()
+	if r.StatusCode != status {
+		t.Fatalf("status %d, want %d; body:\n%s", r.StatusCode, status, r.body)
+	}
+	for _, c := range contains {
+		if !strings.Contains(r.body, c) {
+			t.Fatalf("page lacks %q; body:\n%s", c, r.body)
+		}
+	}
 }

@@ -174,6 +174,21 @@ type Store interface {
 	// ReasonSessionExpired when unknown), locks its account and runs fn
 	// like Update.
 	UpdateBySession(ctx context.Context, hash []byte, now time.Time, fn func(tx Tx, a *Account, s *Session) error) error
+	// View runs fn on the account as it stands, in a read-only snapshot:
+	// nothing is locked, fn writes nothing (ENOTFOUND when the account is
+	// gone).
+	View(ctx context.Context, studentID int64, fn func(r Reader, a *Account) error) error
+	// ViewBySession finds the session whose secret hash is given (EAUTH
+	// ReasonSessionExpired when unknown) and runs fn with its account like
+	// View.
+	ViewBySession(ctx context.Context, hash []byte, fn func(r Reader, a *Account, s *Session) error) error
+	// ViewByToken finds the token whose hash is given (ETOKEN when unknown)
+	// and runs fn with its account like View.
+	ViewByToken(ctx context.Context, hash []byte, fn func(r Reader, a *Account, t *Token) error) error
+	// SeeSession records a request of the session at now (its idle time
+	// starts again) without locking its account; a session ended meanwhile
+	// stays ended.
+	SeeSession(ctx context.Context, sessionID int64, now time.Time) error
 	// IssueBatch selects the accounts matching sel's filters (student
 	// numbers, programmes, components, years; not its rules), locks them
 	// and calls fn with them, in student order. In the same transaction it
@@ -184,9 +199,20 @@ type Store interface {
 	IssueBatch(ctx context.Context, sel IssueSelection, now time.Time, fn func(accounts []*Account) ([]*Account, error)) error
 }
 
+// Reader is what a step may read without writing (Store.View and the
+// like), and inside its transaction.
+type Reader interface {
+	// PendingToken returns the newest unused, unrevoked token of that
+	// purpose, or nil.
+	PendingToken(a *Account, purpose string) (*Token, error)
+	// CharterInForce returns the newest published charter version.
+	CharterInForce() (string, error)
+}
+
 // Tx is what a step may do inside its transaction; times are the
 // transaction's now.
 type Tx interface {
+	Reader
 	// SaveAccount writes a's mutable fields and bumps its version.
 	SaveAccount(a *Account) error
 	// CountUnknownIdentifier counts a failed steps 1-2 whose identifier no
@@ -202,9 +228,6 @@ type Tx interface {
 	// when purpose is "").
 	RevokeTokens(a *Account, purpose string) error
 	UseToken(t *Token) error
-	// PendingToken returns the newest unused, unrevoked token of that
-	// purpose, or nil.
-	PendingToken(a *Account, purpose string) (*Token, error)
 	// CountTokensSince counts the links created for the account since t.
 	CountTokensSince(a *Account, t time.Time) (int, error)
 	QueueEmail(a *Account, e Email) error
@@ -212,8 +235,6 @@ type Tx interface {
 	// applied after commit (see Service.provision): the job names the
 	// account and why, never a password.
 	QueueProvision(a *Account, reason string) error
-	// CharterInForce returns the newest published charter version.
-	CharterInForce() (string, error)
 	// CreateSession opens a session of the account under the secret's hash.
 	CreateSession(a *Account, hash []byte) error
 	// EndSessions ends every live session of the account.

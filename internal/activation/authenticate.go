@@ -112,18 +112,23 @@ func (s *Service) countFailure(tx Tx, a *Account, now time.Time) error {
 // an account waiting for a link that expired (or vanished) goes back to
 // issued, its links revoked. It reports whether it did.
 func (s *Service) expireStaleLink(tx Tx, a *Account, now time.Time) (bool, error) {
+	if stale, err := linkStale(tx, a, now); err != nil || !stale {
+		return false, err
+	}
+	return true, s.backToStep1(tx, a, now, "link-expired", "the emailed link expired: back to step 1", SessionExpired)
+}
+
+// linkStale reports whether a waits for a link that expired (or vanished).
+func linkStale(r Reader, a *Account, now time.Time) (bool, error) {
 	purpose := a.State.pendingPurpose()
 	if purpose == "" {
 		return false, nil
 	}
-	t, err := tx.PendingToken(a, purpose)
+	t, err := r.PendingToken(a, purpose)
 	if err != nil {
 		return false, err
 	}
-	if t != nil && !t.ExpiredAt(now) {
-		return false, nil
-	}
-	return true, s.backToStep1(tx, a, now, "link-expired", "the emailed link expired: back to step 1", SessionExpired)
+	return t == nil || t.ExpiredAt(now), nil
 }
 
 // backToStep1 revokes the account's links and sessions, forgets steps 3 to

@@ -139,27 +139,40 @@ func (s *Service) ActivateWith(ctx context.Context, key string, ans Answers, opt
 	if err != nil {
 		return nil, err
 	}
-	return s.advance(ctx, a, ans, opts, pw, now, []string{"1-2"})
+	return s.advance(ctx, a, ans, opts, pw, now, []string{"1-2"}, s.lockVersion)
+}
+
+// lockFn runs fn under a's lock in one transaction that commits once: the
+// transaction of one step. It refuses (ESTATE conflict) when a changed
+// since it was read.
+type lockFn func(ctx context.Context, a *Account, now time.Time, fn func(tx Tx, cur *Account) error) error
+
+// lockVersion is the lock of a step run by the command line.
+func (s *Service) lockVersion(ctx context.Context, a *Account, now time.Time, fn func(tx Tx, cur *Account) error) error {
+	return s.Store.Update(ctx, a.StudentID, a.Version, now, fn)
 }
 
 // advance runs the steps after 1-2 as far as the answers allow.
 // provisional is the provisional password when the run was authenticated by
 // it ("" for a session).
-func (s *Service) advance(ctx context.Context, a *Account, ans Answers, opts ActivateOptions, provisional string, now time.Time, done []string) (*Outcome, error) {
+// Each step that moves the account takes its lock once (lock) and commits
+// once; what a step only reads (the charter in force, a pending link) is
+// read without a lock.
+func (s *Service) advance(ctx context.Context, a *Account, ans Answers, opts ActivateOptions, provisional string, now time.Time, done []string, lock lockFn) (*Outcome, error) {
 	for {
 		var stepErr error
 		var stop bool
 		switch a.State {
 		case StateAuthenticated, StateRecoveryPending:
-			stop, stepErr = s.stepRecovery(ctx, a, ans, opts.Resend, now, &done)
+			stop, stepErr = s.stepRecovery(ctx, a, ans, opts.Resend, now, &done, lock)
 		case StateRecoveryVerified:
-			stop, stepErr = s.stepCharter(ctx, a, ans, now, &done)
+			stop, stepErr = s.stepCharter(ctx, a, ans, now, &done, lock)
 		case StateCharterAccepted:
-			stop, stepErr = s.stepMailbox(ctx, a, ans, now, &done)
+			stop, stepErr = s.stepMailbox(ctx, a, ans, now, &done, lock)
 		case StateRedirectPending:
-			stop, stepErr = s.stepRedirectPending(ctx, a, opts.Resend, now)
+			stop, stepErr = s.stepRedirectPending(ctx, a, opts.Resend, now, lock)
 		case StateMailboxReady:
-			stop, stepErr = s.stepPassword(ctx, a, ans, provisional, now, &done)
+			stop, stepErr = s.stepPassword(ctx, a, ans, provisional, now, &done, lock)
 		case StateActive:
 			out := s.outcome(a, done)
 			out.Message = "account active"
@@ -176,7 +189,7 @@ func (s *Service) advance(ctx context.Context, a *Account, ans Answers, opts Act
 				out.Message = "stopped before " + a.State.NextStep() + ": no answer for it"
 			}
 			if stepErr == nil && a.State == StateRecoveryVerified {
-				if err := s.readCharter(ctx, a, now, out); err != nil {
+				if err := s.readCharter(ctx, a, out); err != nil {
 					return out, err
 				}
 			}

@@ -95,11 +95,11 @@ func (s *Service) queue(tx Tx, a *Account, kind, to string, data MailData) error
 }
 
 // waitingForLink reports the pending link of a paused account.
-func (s *Service) waitingForLink(ctx context.Context, a *Account, purpose string, now time.Time) (bool, error) {
+func (s *Service) waitingForLink(ctx context.Context, a *Account, purpose string) (bool, error) {
 	var pause *pausedError
-	err := s.Store.Update(ctx, a.StudentID, a.Version, now, func(tx Tx, cur *Account) error {
+	err := s.Store.View(ctx, a.StudentID, func(r Reader, cur *Account) error {
 		*a = *cur
-		p, err := s.pendingPause(tx, a, purpose, " still waiting")
+		p, err := s.pendingPause(r, a, purpose, " still waiting")
 		pause = p
 		return err
 	})
@@ -110,8 +110,8 @@ func (s *Service) waitingForLink(ctx context.Context, a *Account, purpose string
 }
 
 // pendingPause describes the link an account waits for.
-func (s *Service) pendingPause(tx Tx, a *Account, purpose, suffix string) (*pausedError, error) {
-	t, err := tx.PendingToken(a, purpose)
+func (s *Service) pendingPause(r Reader, a *Account, purpose, suffix string) (*pausedError, error) {
+	t, err := r.PendingToken(a, purpose)
 	if err != nil {
 		return nil, err
 	}

@@ -63,9 +63,46 @@ func ErrSessionExpired() error {
 		Message: "the session expired: start again with the identifier and the provisional password (steps 1-2)"}
 }
 
-// session finds the live session of secret, locks its account and runs fn.
-// A session ended by the activation still shows step 8 (read-only) until
-// it would have gone idle (Session.ShowsConfirmation).
+// sessionStanding is where a session stands at an instant.
+type sessionStanding int
+
+const (
+	sessionLive         sessionStanding = iota // stands for steps 1-2
+	sessionConfirmation                        // ended by the activation it did: shows step 8, read-only
+	sessionOver                                // ended: steps 1-2 again
+	sessionToEnd                               // over by the rules (idle, too old, account restarted, its link expired) but not recorded yet
+)
+
+// standing is the session rule at now, read without writing: the idle
+// timeout and lifetime (Session.ExpiredAt), the step 8 grace
+// (Session.ShowsConfirmation), an account restarted or re-issued since, a
+// link waited for that expired.
+func (s *Service) standing(r Reader, a *Account, ses *Session, now time.Time) (sessionStanding, error) {
+	if !ses.EndedAt.IsZero() {
+		if ses.ShowsConfirmation(a, now, s.Config.SessionIdle) {
+			return sessionConfirmation, nil
+		}
+		return sessionOver, nil
+	}
+	if ses.ExpiredAt(now, s.Config.SessionIdle, s.Config.SessionLifetime) {
+		return sessionToEnd, nil
+	}
+	switch a.State {
+	case StateImported, StateIssued:
+		return sessionToEnd, nil
+	}
+	if stale, err := linkStale(r, a, now); err != nil || stale {
+		return sessionToEnd, err
+	}
+	return sessionLive, nil
+}
+
+// session finds the live session of secret, locks its account and runs fn,
+// in one transaction that records what the session rule decides: a
+// session over ends, an account whose link expired goes back to step 1,
+// a live session's idle time starts again. A session ended by the
+// activation still shows step 8 (read-only) until it would have gone idle
+// (Session.ShowsConfirmation).
 func (s *Service) session(ctx context.Context, secret string, now time.Time, fn func(tx Tx, a *Account, ses *Session) error) error {
 	if len(secret) != SessionSecretLength {
 		return ErrSessionExpired()
@@ -108,23 +145,51 @@ func (s *Service) session(ctx context.Context, secret string, now time.Time, fn 
 
 // view is where the account stands, with what the next page needs: the
 // pending link, the charter in force, the confirmation.
-func (s *Service) view(tx Tx, a *Account) (*Outcome, error) {
+func (s *Service) view(r Reader, a *Account) (*Outcome, error) {
 	out := s.outcome(a, nil)
 	if purpose := a.State.pendingPurpose(); purpose != "" {
-		p, err := s.pendingPause(tx, a, purpose, "")
+		p, err := s.pendingPause(r, a, purpose, "")
 		if err != nil {
 			return nil, err
 		}
 		p.fill(out)
 	}
 	if a.State == StateRecoveryVerified {
-		v, err := tx.CharterInForce()
+		v, err := r.CharterInForce()
 		if err != nil {
 			return nil, err
 		}
 		out.Charter = v
 	}
 	return out, nil
+}
+
+// look reads where the session of secret and its account stand, without
+// a lock; fn, when given, runs on the same read for a session that is live
+// or shows step 8.
+func (s *Service) look(ctx context.Context, secret string, now time.Time, fn func(r Reader, a *Account) error) (sessionStanding, *Session, *Account, error) {
+	if len(secret) != SessionSecretLength {
+		return sessionOver, nil, nil, ErrSessionExpired()
+	}
+	var st sessionStanding
+	var seen *Session
+	var acc *Account
+	err := s.Store.ViewBySession(ctx, HashToken(secret), func(r Reader, a *Account, ses *Session) error {
+		var err error
+		st, err = s.standing(r, a, ses, now)
+		if err != nil {
+			return err
+		}
+		seen, acc = ses, a
+		if fn != nil && (st == sessionLive || st == sessionConfirmation) {
+			return fn(r, a)
+		}
+		return nil
+	})
+	if err == nil && st == sessionOver {
+		err = ErrSessionExpired()
+	}
+	return st, seen, acc, err
 }
 
 // Resume returns where the account of a live session stands (the outcome's
@@ -135,14 +200,34 @@ func (s *Service) view(tx Tx, a *Account) (*Outcome, error) {
 // Reason ReasonSessionExpired; a session whose account waited for a link
 // that expired gives ETOKEN ReasonTokenExpired (the account is back at step
 // 1).
+//
+// It reads without locking the account: a page shown changes nothing but
+// the session's idle time (Store.SeeSession). Only a session found over by
+// the rules takes the lock, to record it.
 func (s *Service) Resume(ctx context.Context, secret string, now time.Time) (*Outcome, error) {
 	var out *Outcome
-	err := s.session(ctx, secret, now, func(tx Tx, a *Account, _ *Session) error {
-		o, err := s.view(tx, a)
+	st, seen, _, err := s.look(ctx, secret, now, func(r Reader, a *Account) error {
+		o, err := s.view(r, a)
 		out = o
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	switch st {
+	case sessionToEnd:
+		err = s.session(ctx, secret, now, func(tx Tx, a *Account, _ *Session) error {
+			o, err := s.view(tx, a)
+			out = o
+			return err
+		})
+		return out, err
+	case sessionLive:
+		if err := s.Store.SeeSession(ctx, seen.ID, now); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // Continue runs the steps from where the account stands, as far as ans
@@ -150,16 +235,43 @@ func (s *Service) Resume(ctx context.Context, secret string, now time.Time) (*Ou
 // step 7 that activates the account ends its sessions; the one that did it
 // still shows step 8 until it would have gone idle. Errors as ActivateWith,
 // plus those of Resume.
+//
+// The session and its account are read without a lock; each step that
+// moves the account then checks the session, refreshes its idle time and
+// does its work in one transaction: a form that answers one step locks the
+// account once and commits once.
 func (s *Service) Continue(ctx context.Context, secret string, ans Answers, opts ActivateOptions, now time.Time) (*Outcome, error) {
-	var acc *Account
-	err := s.session(ctx, secret, now, func(tx Tx, a *Account, _ *Session) error {
-		acc = a
-		return nil
-	})
+	st, seen, acc, err := s.look(ctx, secret, now, nil)
 	if err != nil {
 		return nil, err
 	}
-	return s.advance(ctx, acc, ans, opts, "", now, nil)
+	if st == sessionToEnd {
+		// Over by the rules: record it (the answer is the session's end).
+		if err := s.session(ctx, secret, now, func(tx Tx, a *Account, _ *Session) error {
+			acc = a
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+	}
+	locked := false
+	lock := func(ctx context.Context, a *Account, now time.Time, fn func(tx Tx, cur *Account) error) error {
+		locked = true
+		return s.session(ctx, secret, now, func(tx Tx, cur *Account, _ *Session) error {
+			if cur.Version != a.Version {
+				return ErrChangedMeanwhile(cur)
+			}
+			return fn(tx, cur)
+		})
+	}
+	out, err := s.advance(ctx, acc, ans, opts, "", now, nil, lock)
+	if !locked && st == sessionLive {
+		// No step moved the account: the request still counts.
+		if serr := s.Store.SeeSession(ctx, seen.ID, now); serr != nil && err == nil {
+			return out, serr
+		}
+	}
+	return out, err
 }
 
 // EndSession ends a session (log out). Unknown or ended sessions are
@@ -180,8 +292,8 @@ func (s *Service) EndSession(ctx context.Context, secret string, now time.Time) 
 	return err
 }
 
-// InspectLink tells what a link would confirm without using it or changing
-// anything. ETOKEN (with a Reason) for an unknown, used, replaced, expired or
+// InspectLink tells what a link would confirm without using it, changing
+// anything or locking anything. ETOKEN (with a Reason) for an unknown, used, replaced, expired or
 // mismatched link: the same verdict VerifyToken would give.
 func (s *Service) InspectLink(ctx context.Context, input string, now time.Time) (*LinkInfo, error) {
 	token := TokenFromInput(input)
@@ -189,7 +301,7 @@ func (s *Service) InspectLink(ctx context.Context, input string, now time.Time) 
 		return nil, &Error{Code: ETOKEN, Reason: ReasonTokenUnknown, Message: "no token given"}
 	}
 	var info *LinkInfo
-	err := s.Store.UpdateByToken(ctx, HashToken(token), now, func(tx Tx, a *Account, t *Token) error {
+	err := s.Store.ViewByToken(ctx, HashToken(token), func(_ Reader, a *Account, t *Token) error {
 		if err := s.linkProblem(a, t, now); err != nil {
 			return err
 		}

@@ -6,21 +6,22 @@ import (
 	"time"
 )
 
-// readCharter fills the charter version in force into out.
-func (s *Service) readCharter(ctx context.Context, a *Account, now time.Time, out *Outcome) error {
-	return s.Store.Update(ctx, a.StudentID, -1, now, func(tx Tx, cur *Account) error {
-		v, err := tx.CharterInForce()
+// readCharter fills the charter version in force into out (a read: no
+// lock).
+func (s *Service) readCharter(ctx context.Context, a *Account, out *Outcome) error {
+	return s.Store.View(ctx, a.StudentID, func(r Reader, cur *Account) error {
+		v, err := r.CharterInForce()
 		out.Charter = v
 		return err
 	})
 }
 
 // stepCharter is step 5: the charter version in force must be accepted.
-func (s *Service) stepCharter(ctx context.Context, a *Account, ans Answers, now time.Time, done *[]string) (bool, error) {
+func (s *Service) stepCharter(ctx context.Context, a *Account, ans Answers, now time.Time, done *[]string, lock lockFn) (bool, error) {
 	var version string
-	err := s.Store.Update(ctx, a.StudentID, a.Version, now, func(tx Tx, cur *Account) error {
+	err := s.Store.View(ctx, a.StudentID, func(r Reader, cur *Account) error {
 		*a = *cur
-		v, err := tx.CharterInForce()
+		v, err := r.CharterInForce()
 		version = v
 		return err
 	})
@@ -35,7 +36,7 @@ func (s *Service) stepCharter(ctx context.Context, a *Account, ans Answers, now 
 		return true, &Error{Code: EPOLICY, Reason: ReasonCharterRefused, Param: version,
 			Message: fmt.Sprintf("the IT charter (version %s) must be accepted to go on (step 5)", version)}
 	}
-	err = s.Store.Update(ctx, a.StudentID, a.Version, now, func(tx Tx, cur *Account) error {
+	err = lock(ctx, a, now, func(tx Tx, cur *Account) error {
 		*a = *cur
 		if a.State != StateRecoveryVerified {
 			return stateRefusal(a, "step 5")

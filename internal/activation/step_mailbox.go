@@ -9,15 +9,15 @@ import (
 
 // stepRedirectPending waits for the 6-2 link, or with resend sends a new one
 // to the same address.
-func (s *Service) stepRedirectPending(ctx context.Context, a *Account, resend bool, now time.Time) (bool, error) {
+func (s *Service) stepRedirectPending(ctx context.Context, a *Account, resend bool, now time.Time, lock lockFn) (bool, error) {
 	if !resend {
-		return s.waitingForLink(ctx, a, PurposeRedirect, now)
+		return s.waitingForLink(ctx, a, PurposeRedirect)
 	}
 	var to string
 	var keep bool
-	err := s.Store.Update(ctx, a.StudentID, a.Version, now, func(tx Tx, cur *Account) error {
+	err := s.Store.View(ctx, a.StudentID, func(r Reader, cur *Account) error {
 		*a = *cur
-		t, err := tx.PendingToken(a, PurposeRedirect)
+		t, err := r.PendingToken(a, PurposeRedirect)
 		if err != nil || t == nil {
 			return err
 		}
@@ -28,9 +28,9 @@ func (s *Service) stepRedirectPending(ctx context.Context, a *Account, resend bo
 		return true, err
 	}
 	if to == "" {
-		return s.waitingForLink(ctx, a, PurposeRedirect, now)
+		return s.waitingForLink(ctx, a, PurposeRedirect)
 	}
-	pause, err := s.setRedirectOn(ctx, a, to, keep, now)
+	pause, err := s.setRedirectOn(ctx, a, to, keep, now, lock)
 	if err != nil {
 		return true, err
 	}
@@ -38,7 +38,7 @@ func (s *Service) stepRedirectPending(ctx context.Context, a *Account, resend bo
 }
 
 // stepMailbox is step 6-1 (and 6-2's sending).
-func (s *Service) stepMailbox(ctx context.Context, a *Account, ans Answers, now time.Time, done *[]string) (bool, error) {
+func (s *Service) stepMailbox(ctx context.Context, a *Account, ans Answers, now time.Time, done *[]string, lock lockFn) (bool, error) {
 	to, keep, ok, err := ans.Redirect(a, a.RecoveryEmail)
 	if err != nil {
 		return true, err
@@ -46,7 +46,7 @@ func (s *Service) stepMailbox(ctx context.Context, a *Account, ans Answers, now 
 	if !ok {
 		return true, nil
 	}
-	pause, err := s.setRedirectOn(ctx, a, to, keep, now)
+	pause, err := s.setRedirectOn(ctx, a, to, keep, now, lock)
 	if err != nil {
 		return true, err
 	}
@@ -61,7 +61,7 @@ func (s *Service) stepMailbox(ctx context.Context, a *Account, ans Answers, now 
 // or a later change). to == "" removes the redirect. An address that
 // differs from the recovery email gets its own link (6-2) and the returned
 // pause is non-nil.
-func (s *Service) setRedirectOn(ctx context.Context, a *Account, to string, keepCopy bool, now time.Time) (*pausedError, error) {
+func (s *Service) setRedirectOn(ctx context.Context, a *Account, to string, keepCopy bool, now time.Time, lock lockFn) (*pausedError, error) {
 	if to != "" {
 		norm, err := s.checkExternalAddress(to, "redirect address")
 		if err != nil {
@@ -70,7 +70,7 @@ func (s *Service) setRedirectOn(ctx context.Context, a *Account, to string, keep
 		to = norm
 	}
 	var pause *pausedError
-	err := s.Store.Update(ctx, a.StudentID, a.Version, now, func(tx Tx, cur *Account) error {
+	err := lock(ctx, a, now, func(tx Tx, cur *Account) error {
 		*a = *cur
 		switch a.State {
 		case StateCharterAccepted, StateRedirectPending, StateMailboxReady, StateActive:
@@ -118,7 +118,7 @@ func (s *Service) SetRedirect(ctx context.Context, key, to string, keepCopy bool
 	if err != nil {
 		return nil, err
 	}
-	pause, err := s.setRedirectOn(ctx, a, to, keepCopy, now)
+	pause, err := s.setRedirectOn(ctx, a, to, keepCopy, now, s.lockVersion)
 	if err != nil {
 		return nil, err
 	}

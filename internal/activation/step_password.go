@@ -7,7 +7,7 @@ import (
 
 // stepPassword is step 7, then 8. The policy refuses the provisional
 // password: the one typed at steps 1-2 when known, else the stored one.
-func (s *Service) stepPassword(ctx context.Context, a *Account, ans Answers, provisional string, now time.Time, done *[]string) (bool, error) {
+func (s *Service) stepPassword(ctx context.Context, a *Account, ans Answers, provisional string, now time.Time, done *[]string, lock lockFn) (bool, error) {
 	pc := PasswordContext{FirstName: a.FirstName, LastName: a.LastName, LoginLocal: a.Login, Provisional: provisional}
 	if a.Provisional != nil {
 		pc.ProvisionalHash = a.Provisional.Hash
@@ -23,7 +23,7 @@ func (s *Service) stepPassword(ctx context.Context, a *Account, ans Answers, pro
 	if err != nil {
 		return true, err
 	}
-	err = s.Store.Update(ctx, a.StudentID, a.Version, now, func(tx Tx, cur *Account) error {
+	err = lock(ctx, a, now, func(tx Tx, cur *Account) error {
 		*a = *cur
 		if a.State != StateMailboxReady {
 			return stateRefusal(a, "step 7")

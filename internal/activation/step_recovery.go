@@ -10,7 +10,7 @@ import (
 // stepRecovery is step 3 and the sending of step 4's link. While that link
 // is pending, another address, or a resend, sends a new link that replaces
 // it; otherwise the run waits for the link.
-func (s *Service) stepRecovery(ctx context.Context, a *Account, ans Answers, resend bool, now time.Time, done *[]string) (bool, error) {
+func (s *Service) stepRecovery(ctx context.Context, a *Account, ans Answers, resend bool, now time.Time, done *[]string, lock lockFn) (bool, error) {
 	addr, ok, err := ans.RecoveryEmail(a)
 	if err != nil {
 		return true, err
@@ -21,7 +21,7 @@ func (s *Service) stepRecovery(ctx context.Context, a *Account, ans Answers, res
 		detail = "new link sent to "
 		if !ok || strings.EqualFold(strings.TrimSpace(addr), a.RecoveryEmail) {
 			if !resend {
-				return s.waitingForLink(ctx, a, PurposeRecovery, now)
+				return s.waitingForLink(ctx, a, PurposeRecovery)
 			}
 			addr, ok = a.RecoveryEmail, true
 		}
@@ -34,7 +34,7 @@ func (s *Service) stepRecovery(ctx context.Context, a *Account, ans Answers, res
 		return true, err
 	}
 	var pause *pausedError
-	err = s.Store.Update(ctx, a.StudentID, a.Version, now, func(tx Tx, cur *Account) error {
+	err = lock(ctx, a, now, func(tx Tx, cur *Account) error {
 		*a = *cur
 		if a.State != from {
 			return stateRefusal(a, "step 3")

@@ -230,6 +230,11 @@ type sessionRow struct {
 	EndReason  sql.NullString `db:"end_reason"`
 }
 
+func (r *sessionRow) session() *activation.Session {
+	return &activation.Session{ID: r.ID, StudentID: r.StudentID, CreatedAt: r.CreatedAt, LastSeenAt: r.LastSeenAt,
+		EndedAt: nt(r.EndedAt), EndReason: r.EndReason.String}
+}
+
 const sessionSelect = `SELECT id, student_id, created_at, last_seen_at, ended_at, end_reason FROM web_sessions`
 
 // UpdateBySession finds the session by its secret's hash, locks its account
@@ -251,10 +256,89 @@ func (st *AccountStore) UpdateBySession(ctx context.Context, hash []byte, now ti
 		if err := tx.GetContext(ctx, &sr, sessionSelect+` WHERE id = $1`, sr.ID); err != nil {
 			return err
 		}
-		s := &activation.Session{ID: sr.ID, StudentID: sr.StudentID, CreatedAt: sr.CreatedAt, LastSeenAt: sr.LastSeenAt,
-			EndedAt: nt(sr.EndedAt), EndReason: sr.EndReason.String}
-		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: now}, a, s)
+		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: now}, a, sr.session())
 	})
+}
+
+// view runs fn in a read-only REPEATABLE READ transaction: one snapshot,
+// no lock taken, nothing written.
+func (st *AccountStore) view(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := st.DB.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return mapError(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if err := fn(tx); err != nil {
+		return mapError(err)
+	}
+	return mapError(tx.Commit())
+}
+
+func loadAccount(ctx context.Context, tx *sqlx.Tx, studentID int64) (*activation.Account, error) {
+	var r accountRow
+	if err := tx.GetContext(ctx, &r, accountSelect+` WHERE s.id = $1`, studentID); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, activation.Errorf(activation.ENOTFOUND, "the account no longer exists")
+		}
+		return nil, err
+	}
+	return r.account(), nil
+}
+
+// View runs fn on the account without locking it.
+func (st *AccountStore) View(ctx context.Context, studentID int64, fn func(r activation.Reader, a *activation.Account) error) error {
+	return st.view(ctx, func(tx *sqlx.Tx) error {
+		a, err := loadAccount(ctx, tx, studentID)
+		if err != nil {
+			return err
+		}
+		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor}, a)
+	})
+}
+
+// ViewBySession finds the session by its secret's hash and runs fn with
+// its account, without locking either.
+func (st *AccountStore) ViewBySession(ctx context.Context, hash []byte, fn func(r activation.Reader, a *activation.Account, s *activation.Session) error) error {
+	return st.view(ctx, func(tx *sqlx.Tx) error {
+		var sr sessionRow
+		if err := tx.GetContext(ctx, &sr, sessionSelect+` WHERE secret_hash = $1`, hash); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return activation.ErrSessionExpired()
+			}
+			return err
+		}
+		a, err := loadAccount(ctx, tx, sr.StudentID)
+		if err != nil {
+			return err
+		}
+		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor}, a, sr.session())
+	})
+}
+
+// ViewByToken finds the token by its hash and runs fn with its account,
+// without locking either.
+func (st *AccountStore) ViewByToken(ctx context.Context, hash []byte, fn func(r activation.Reader, a *activation.Account, t *activation.Token) error) error {
+	return st.view(ctx, func(tx *sqlx.Tx) error {
+		var tr tokenRow
+		if err := tx.GetContext(ctx, &tr, tokenSelect+` WHERE token_hash = $1`, hash); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return activation.ErrUnknownLink()
+			}
+			return err
+		}
+		a, err := loadAccount(ctx, tx, tr.StudentID)
+		if err != nil {
+			return err
+		}
+		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor}, a, tr.token())
+	})
+}
+
+// SeeSession records a request of a live session: one statement on the
+// session's row, the account not locked.
+func (st *AccountStore) SeeSession(ctx context.Context, sessionID int64, now time.Time) error {
+	_, err := st.DB.ExecContext(ctx, `UPDATE web_sessions SET last_seen_at = $2 WHERE id = $1 AND ended_at IS NULL AND last_seen_at < $2`, sessionID, now)
+	return mapError(err)
 }
 
 type accountTx struct {

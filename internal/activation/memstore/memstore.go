@@ -66,6 +66,17 @@ type Store struct {
 	charters []string
 	nextID   int64
 	unknown  int // failed steps 1-2 with an unknown identifier
+
+	transactions int // locking transactions run
+}
+
+// Transactions counts the locking transactions run so far (Update,
+// UpdateByKey, UpdateByToken, UpdateBySession, IssueBatch; not View and
+// the like, nor SeeSession): how often steps lock an account.
+func (s *Store) Transactions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.transactions
 }
 
 // New returns an empty store whose charter in force is charter.
@@ -234,6 +245,7 @@ func (s *Store) restore(sn snapshot) {
 func (s *Store) run(now time.Time, fn func(tx *tx) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.transactions++
 	sn := s.snapshot()
 	err := fn(&tx{s: s, now: now})
 	if !activation.ShouldCommit(err) {
@@ -309,6 +321,71 @@ func (s *Store) UpdateBySession(ctx context.Context, hash []byte, now time.Time,
 		}
 		return activation.ErrSessionExpired()
 	})
+}
+
+// view runs fn with the store as it stands; fn only reads (it gets an
+// activation.Reader).
+func (s *Store) view(fn func(t *tx) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return fn(&tx{s: s})
+}
+
+// View implements activation.Store.
+func (s *Store) View(ctx context.Context, studentID int64, fn func(r activation.Reader, a *activation.Account) error) error {
+	return s.view(func(t *tx) error {
+		a, err := s.lock(studentID, -1)
+		if err != nil {
+			return err
+		}
+		return fn(t, a)
+	})
+}
+
+// ViewBySession implements activation.Store.
+func (s *Store) ViewBySession(ctx context.Context, hash []byte, fn func(r activation.Reader, a *activation.Account, ses *activation.Session) error) error {
+	return s.view(func(t *tx) error {
+		for _, x := range s.sessions {
+			if bytes.Equal(x.hash, hash) {
+				a, err := s.lock(x.StudentID, -1)
+				if err != nil {
+					return err
+				}
+				c := x.Session
+				return fn(t, a, &c)
+			}
+		}
+		return activation.ErrSessionExpired()
+	})
+}
+
+// ViewByToken implements activation.Store.
+func (s *Store) ViewByToken(ctx context.Context, hash []byte, fn func(r activation.Reader, a *activation.Account, t *activation.Token) error) error {
+	return s.view(func(t *tx) error {
+		for _, tk := range s.tokens {
+			if bytes.Equal(tk.hash, hash) {
+				a, err := s.lock(tk.StudentID, -1)
+				if err != nil {
+					return err
+				}
+				c := tk.Token
+				return fn(t, a, &c)
+			}
+		}
+		return activation.ErrUnknownLink()
+	})
+}
+
+// SeeSession implements activation.Store.
+func (s *Store) SeeSession(ctx context.Context, sessionID int64, now time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, x := range s.sessions {
+		if x.ID == sessionID && x.EndedAt.IsZero() && now.After(x.LastSeenAt) {
+			x.LastSeenAt = now
+		}
+	}
+	return nil
 }
 
 // tx implements activation.Tx.

@@ -250,7 +250,7 @@ func runProvisionRun(cmd *cobra.Command, env *Env, opts *provisionRunOptions) er
 	}
 	if opts.Watch {
 		fmt.Fprintf(env.Stderr, "applying directory jobs every %s; Ctrl-C stops\n", opts.Every)
-		wait, err := env.startProvisioning(ctx, db, *dir, cfg.MailDomain, opts.Every, func(s directory.Summary, err error) {
+		wait, err := env.startProvisioning(ctx, db, *dir, cfg, opts.Every, func(s directory.Summary, err error) {
 			if err != nil {
 				fmt.Fprintf(env.Stderr, "provision: %s\n", messageOf(err))
 				return
@@ -263,7 +263,7 @@ func runProvisionRun(cmd *cobra.Command, env *Env, opts *provisionRunOptions) er
 		wait() // until interrupted: the normal end of --watch
 		return nil
 	}
-	r, err := env.runner(db, *dir, cfg.MailDomain)
+	r, err := env.runner(db, *dir, cfg)
 	if err != nil {
 		return err
 	}

@@ -100,7 +100,7 @@ func reissue(cmd *cobra.Command, env *Env, run *accountRun, login string, opts *
 	if err := target.check(); err != nil {
 		return err
 	}
-	if err := finishLeftSheets(cmd.Context(), env, run.db, target.dir()); err != nil {
+	if err := finishLeftSheets(cmd.Context(), env, run.store, target.dir()); err != nil {
 		return err
 	}
 	p := run.sheetPrinter(env, target)

@@ -93,7 +93,10 @@ type silentError struct{ code ExitCode }
 
 func (e *silentError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
-// Env is what commands share: streams, global flags, clock and database.
+// Env is the factory every command's constructor takes (the cli/cli
+// way): the IO streams, the environment, the clock and the store, and the
+// global flags once parsed. Main fills it for the process (PostgreSQL, the
+// system clock); a test gives buffers, an in-memory store and a fixed clock.
 type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
@@ -101,6 +104,12 @@ type Env struct {
 	Operator       string
 	Output         string
 	Getenv         func(string) string
+	// Clock is the current time when SCOLPASS_NOW is unset (nil: the
+	// system clock).
+	Clock func() time.Time
+	// OpenStore opens the store of the account commands (nil: PostgreSQL
+	// at --database-url, checked to be migrated).
+	OpenStore func(ctx context.Context) (Store, error)
 
 	db     *postgres.DB
 	csvSep rune // field separator of -o csv where a command lets people choose it
@@ -263,6 +272,9 @@ func (env *Env) now() (time.Time, error) {
 			return time.Time{}, usagef("SCOLPASS_NOW=%q is not an RFC 3339 time (e.g. 2026-09-01T09:30:00+02:00)", v)
 		}
 		return t, nil
+	}
+	if env.Clock != nil {
+		return env.Clock(), nil
 	}
 	return time.Now(), nil
 }

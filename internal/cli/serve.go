@@ -192,7 +192,7 @@ func runServe(ctx context.Context, env *Env, o *ServeOptions) error {
 		dir, derr := env.directoryConfig()
 		if derr != nil {
 			log.Error("directory writes off: bad SCOLPASS_LDAP_* settings (jobs stay queued for scolpass provision run)", "err", messageOf(derr))
-		} else if wait, err := env.startProvisioning(ctx, db, *dir, cfg.MailDomain, o.ProvisionEvery, func(sum directory.Summary, err error) {
+		} else if wait, err := env.startProvisioning(ctx, db, *dir, cfg, o.ProvisionEvery, func(sum directory.Summary, err error) {
 			if err != nil {
 				log.Error("directory", "err", messageOf(err))
 			}

@@ -64,14 +64,16 @@ func (m *memStore) issue(t *testing.T, a *activation.Account, pw string, now tim
 }
 
 func (m *memStore) accounts() []*activation.Account {
-	var out []*activation.Account
-	for id := int64(1); ; id++ {
-		a := m.Store.Account(id)
-		if a == nil {
-			return out
-		}
-		out = append(out, a)
+	var ids []int64
+	for id := range m.students {
+		ids = append(ids, id)
 	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	out := make([]*activation.Account, len(ids))
+	for i, id := range ids {
+		out[i] = m.Store.Account(id)
+	}
+	return out
 }
 
 func (m *memStore) Details(ctx context.Context, key string) (*postgres.StudentDetails, error) {

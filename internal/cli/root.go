@@ -26,16 +26,16 @@ type ExitCode int
 
 // The exit codes of the product contract (SPEC §4).
 const (
-	ExitOK         ExitCode = 0
-	ExitError      ExitCode = 1
-	ExitUsage      ExitCode = 2
-	ExitPaused     ExitCode = 3
-	ExitPartial    ExitCode = 4
-	ExitNotFound   ExitCode = 5
-	ExitRefused    ExitCode = 6
-	ExitAuth       ExitCode = 7
-	ExitToken      ExitCode = 8
-	ExitPolicy     ExitCode = 9
+	ExitOK       ExitCode = 0
+	ExitError    ExitCode = 1
+	ExitUsage    ExitCode = 2
+	ExitPaused   ExitCode = 3
+	ExitPartial  ExitCode = 4
+	ExitNotFound ExitCode = 5
+	ExitRefused  ExitCode = 6
+	ExitAuth     ExitCode = 7
+	ExitToken    ExitCode = 8
+	ExitPolicy   ExitCode = 9
 )
 
 // exitCodes says what each exit code means: --help prints this table and

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/umontpellier/scolpass/internal/activation"
 )
 
 // openPTY returns the two ends of a new pseudo-terminal.
@@ -149,4 +151,84 @@ func waitNoEcho(t *testing.T, tty *os.File) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	t.Fatal("the password prompt never turned echo off")
+}
+
+// TestAssistedToStep8 takes an account from step 5 to step 8 at the
+// terminal: the charter shown and accepted, the redirect to the recovery
+// address offered by default, a password the policy refuses, two that
+// differ, then the confirmation.
+func TestAssistedToStep8(t *testing.T) {
+	ctx := context.Background()
+	st := newMemStore()
+	a := st.add("1", "Anne", "Alpha", "anne.alpha", "L1INFO", "", testNow)
+	st.issue(t, a, testPW, testNow)
+	acc := st.Account(a.StudentID)
+	acc.State, acc.RecoveryEmail = "recovery_verified", "anne@example.org"
+	if err := st.Store.Update(ctx, a.StudentID, -1, testNow, func(tx activation.Tx, _ *activation.Account) error { return tx.SaveAccount(acc) }); err != nil {
+		t.Fatal(err)
+	}
+	master, slave := openPTY(t)
+	var scr screen
+	go func() {
+		b := make([]byte, 4096)
+		for {
+			n, err := master.Read(b)
+			scr.mu.Lock()
+			scr.buf.Write(b[:n])
+			scr.mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	var stdout bytes.Buffer
+	env := &Env{Stdin: slave, Stdout: &stdout, Stderr: slave, Getenv: func(k string) string {
+		return map[string]string{"SCOLPASS_ARGON2_MEMORY_KIB": "1024", "SCOLPASS_ARGON2_TIME": "1", "SCOLPASS_ARGON2_THREADS": "1"}[k]
+	}, Clock: func() time.Time { return testNow }, OpenStore: func(context.Context) (Store, error) { return st, nil }}
+	code := make(chan ExitCode, 1)
+	go func() { code <- Run(ctx, env, []string{"activate", "anne.alpha"}) }()
+
+	at := scr.waitFor(t, "mot de passe provisoire: ", 0)
+	waitNoEcho(t, slave)
+	typeLine(master, testPW)
+	at = scr.waitFor(t, "IT charter, version 2026-09", at)
+	at = scr.waitFor(t, "accepte la charte ? [y/N]: ", at)
+	typeLine(master, "oui")
+	at = scr.waitFor(t, "rediriger les mails ? [y/N]: ", at)
+	typeLine(master, "y")
+	at = scr.waitFor(t, "Redirect address [anne@example.org]: ", at)
+	typeLine(master, "")
+	at = scr.waitFor(t, "conserver une copie ? [y/N]: ", at)
+	typeLine(master, "")
+	at = scr.waitFor(t, "at least 12 characters, 3 kinds", at)
+	for _, step := range []struct{ prompt, answer string }{
+		{"nouveau mot de passe: ", "short"},
+		{"nouveau mot de passe: ", "Vert-Galet-Orage-73"},
+		{"confirmez: ", "Vert-Galet-Orage-74"},
+		{"nouveau mot de passe: ", "Vert-Galet-Orage-73"},
+		{"confirmez: ", "Vert-Galet-Orage-73"},
+	} {
+		at = scr.waitFor(t, step.prompt, at)
+		waitNoEcho(t, slave)
+		typeLine(master, step.answer)
+	}
+	var got ExitCode
+	select {
+	case got = <-code:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("activate did not finish; the terminal shows:\n%s", scr.String())
+	}
+	if got != ExitOK {
+		t.Fatalf("exit code %d, want 0; terminal:\n%s\nstdout:\n%s", got, scr.String(), stdout.String())
+	}
+	scr.waitFor(t, "the two passwords differ; again", 0)
+	if !strings.Contains(stdout.String(), "Step 8") || !strings.Contains(stdout.String(), "anne@example.org (no copy kept") {
+		t.Errorf("stdout lacks the confirmation:\n%s", stdout.String())
+	}
+	if strings.Contains(scr.String(), "Vert-Galet") || strings.Contains(scr.String(), testPW) {
+		t.Errorf("a password was echoed:\n%s", scr.String())
+	}
+	if got := st.Account(a.StudentID); got.State != activation.StateActive || got.RedirectTo != "anne@example.org" || got.KeepCopy {
+		t.Errorf("account: %+v", got)
+	}
 }

@@ -168,7 +168,7 @@ func runProvisionList(cmd *cobra.Command, env *Env, status, login string) error 
 		}
 		return writeJSON(env.Stdout, out)
 	}
-	f := func(t time.Time) string { return t.In(activation.Zone()).Format("02/01/2006 15:04") }
+	f := activation.ParisTime
 	g := grid{Header: []string{"ID", "CREATED", "LOGIN", "REASON", "STATUS", "ATTEMPTS", "WHEN"}}
 	for _, j := range jobs {
 		when := ""
@@ -204,7 +204,7 @@ func runProvisionShow(cmd *cobra.Command, env *Env, id int64) error {
 	if env.Output == "json" {
 		return writeJSON(env.Stdout, toProvisionJSON(*j))
 	}
-	f := func(t time.Time) string { return t.In(activation.Zone()).Format("02/01/2006 15:04:05") }
+	f := activation.ParisSeconds
 	w := env.Stdout
 	fmt.Fprintf(w, "ID:       %d\nLogin:    %s\nReason:   %s\nCreated:  %s\nStatus:   %s (%d attempt(s))\n",
 		j.ID, j.Login, j.Reason, f(j.CreatedAt), j.Status(), j.Attempts)

@@ -56,7 +56,9 @@ func TestIssueRules(t *testing.T) {
 	if err != nil || len(res.Issued) != 2 || len(res.Skipped) != 1 || res.Skipped[0].StudentID != active.StudentID {
 		t.Fatalf("--all: %+v %v", res, err)
 	}
-	_ = other
+	if a := st.Account(other.StudentID); a.State != activation.StateIssued || a.Provisional == nil {
+		t.Fatalf("--all left %s of another programme unissued: %+v", a.Login, a)
+	}
 	// Unknown numbers are listed.
 	res, _ = svc.Issue(ctx, activation.IssueSelection{StudentNos: []string{"1", "999"}}, time.Hour, now, print)
 	if len(res.NotFound) != 1 || res.NotFound[0] != "999" {

@@ -247,8 +247,7 @@ func TestSecurityHeaders(t *testing.T) {
 		}
 	}
 	s.login()
-	c := s.get("/activation")
-	_ = c
+	s.get("/activation")
 	req := httptest.NewRequest(http.MethodPost, "/activation/login", strings.NewReader("identifier=jean.dupont&password=K7QM-X4TP-9CWD-3R"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	rec := httptest.NewRecorder()
@@ -319,10 +318,9 @@ func TestErrorPages(t *testing.T) {
 
 func TestRateLimits(t *testing.T) {
 	s := newSite(t, func(o *web.Options) { o.LoginRate = web.Rate{PerMinute: 6, Burst: 3} })
-	for i := range 3 {
+	for range 3 {
 		r := s.post("/activation/login", url.Values{"identifier": {"x.y"}, "password": {"AAAA"}})
 		must(t, r, 401)
-		_ = i
 	}
 	r := s.post("/activation/login", url.Values{"identifier": {"x.y"}, "password": {"AAAA"}})
 	must(t, r, 429, "Trop de tentatives")

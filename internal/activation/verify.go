@@ -23,12 +23,12 @@ func (s *Service) linkProblem(a *Account, t *Token, now time.Time) error {
 	switch {
 	case !t.UsedAt.IsZero():
 		return &Error{Code: ETOKEN, Reason: ReasonTokenUsed,
-			Message: fmt.Sprintf("%s was already used on %s", link, t.UsedAt.In(Zone()).Format("02/01/2006 15:04"))}
+			Message: fmt.Sprintf("%s was already used on %s", link, ParisTime(t.UsedAt))}
 	case !t.RevokedAt.IsZero():
 		return &Error{Code: ETOKEN, Reason: ReasonTokenReplaced,
 			Message: link + " is no longer valid: a newer link was sent or the activation was restarted"}
 	case t.ExpiredAt(now):
-		msg := fmt.Sprintf("%s expired at %s (Paris time)", link, t.ExpiresAt.In(Zone()).Format("02/01/2006 15:04"))
+		msg := fmt.Sprintf("%s expired at %s (Paris time)", link, ParisTime(t.ExpiresAt))
 		if a.State.pendingPurpose() == t.Purpose {
 			msg += ": the activation goes back to step 1 (identifier and provisional password)"
 		}

@@ -69,15 +69,11 @@ type answerFile struct {
 	NewPass     *string `json:"new_password"`
 }
 
-// given turns the document into the domain's answers. An absent
-// redirect_to is an answer: no redirect (README).
+// given turns the document into the domain's answers; what an absent
+// redirect_to means is the domain's rule (activation.RedirectAnswer).
 func (f *answerFile) given() *activation.Given {
-	g := &activation.Given{Provisional: f.Provisional, Recovery: f.Recovery, Charter: f.Charter, RedirectTo: f.RedirectTo, NewPass: f.NewPass}
-	if g.RedirectTo == nil {
-		g.RedirectTo = new(string)
-	}
-	g.KeepCopy = f.KeepCopy != nil && *f.KeepCopy
-	return g
+	return &activation.Given{Provisional: f.Provisional, Recovery: f.Recovery, Charter: f.Charter,
+		RedirectTo: activation.RedirectAnswer(f.RedirectTo), KeepCopy: f.KeepCopy != nil && *f.KeepCopy, NewPass: f.NewPass}
 }
 
 func readAnswers(env *Env, name string) (*answerFile, error) {
@@ -148,7 +144,7 @@ func printOutcome(env *Env, out *activation.Outcome) error {
 	}
 	fmt.Fprintf(w, "Account:     %s\nState:       %s (step %s)\nNext:        %s\n", termSafe(out.Login), out.State, out.Step, out.NextStep)
 	if out.LinkSentTo != "" {
-		fmt.Fprintf(w, "Link sent to %s, valid until %s (Paris time)\n", termSafe(out.LinkSentTo), out.LinkValidUntil.In(activation.Zone()).Format("02/01/2006 15:04"))
+		fmt.Fprintf(w, "Link sent to %s, valid until %s (Paris time)\n", termSafe(out.LinkSentTo), activation.ParisTime(*out.LinkValidUntil))
 	}
 	if c := out.Confirmation; c != nil {
 		fmt.Fprintf(w, "\nStep 8 — your account is active / votre compte est activé\n")

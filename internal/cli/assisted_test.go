@@ -15,10 +15,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/umontpellier/scolpass/internal/activation"
-	"github.com/umontpellier/scolpass/internal/login"
-	"github.com/umontpellier/scolpass/internal/postgres"
-	"github.com/umontpellier/scolpass/internal/postgres/pgtest"
-	"github.com/umontpellier/scolpass/internal/roster"
 )
 
 // openPTY returns the two ends of a new pseudo-terminal.
@@ -73,23 +69,11 @@ func (s *screen) waitFor(t *testing.T, text string, from int) int {
 // TestAssistedActivation runs activate at a real (pseudo-)terminal as a
 // helpdesk agent does: prompts step by step, passwords not echoed.
 func TestAssistedActivation(t *testing.T) {
-	url := pgtest.NewDatabase(t)
-	db := pgtest.Open(t, url)
 	ctx := context.Background()
-	now := time.Date(2026, 9, 1, 10, 0, 0, 0, activation.Zone())
-	actor := activation.Actor{Operator: "test", Channel: "bulk", Clock: "system"}
-	base, _ := login.Derive("Anne", "Alpha")
-	if _, err := db.ImportStudents(ctx, []roster.Student{{Line: 2, StudentNo: "1", FirstName: "Anne", LastName: "Alpha", LoginBase: base}}, postgres.ImportOptions{}, actor, now); err != nil {
-		t.Fatal(err)
-	}
-	var provisional string
-	svc := &activation.Service{Store: &postgres.AccountStore{DB: db, Actor: actor}, Config: activation.DefaultConfig()}
-	if _, err := svc.Issue(ctx, activation.IssueSelection{All: true}, 30*24*time.Hour, now, func(s []activation.NewSheet) error {
-		provisional = s[0].Password
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	now := testNow
+	st := newMemStore()
+	provisional := testPW
+	st.issue(t, st.add("1", "Anne", "Alpha", "anne.alpha", "L1INFO", "", now), provisional, now)
 
 	master, slave := openPTY(t)
 	var scr screen
@@ -107,8 +91,8 @@ func TestAssistedActivation(t *testing.T) {
 	}()
 	var stdout bytes.Buffer
 	env := &Env{Stdin: slave, Stdout: &stdout, Stderr: slave, Getenv: func(k string) string {
-		return map[string]string{"DATABASE_URL": url, "SCOLPASS_NOW": now.Format(time.RFC3339)}[k]
-	}}
+		return map[string]string{"SCOLPASS_NOW": now.Format(time.RFC3339)}[k]
+	}, OpenStore: func(context.Context) (Store, error) { return st, nil }}
 	code := make(chan ExitCode, 1)
 	go func() { code <- Run(ctx, env, []string{"activate", "anne.alpha", "--operator", "agent.desk"}) }()
 
@@ -126,21 +110,27 @@ func TestAssistedActivation(t *testing.T) {
 	if got != ExitPaused {
 		t.Errorf("exit code %d, want %d (paused at step 4); terminal:\n%s", got, ExitPaused, scr.String())
 	}
+	// The recovery email typed is echoed (the terminal may show it after
+	// the command has ended).
+	scr.waitFor(t, "anne@example.org", at)
 	if strings.Contains(scr.String(), provisional) || strings.Contains(stdout.String(), provisional) {
 		t.Errorf("the provisional password was echoed:\n%s", scr.String())
-	}
-	if !strings.Contains(scr.String(), "anne@example.org") {
-		t.Errorf("the recovery email typed should be echoed:\n%s", scr.String())
 	}
 	if !strings.Contains(stdout.String(), "Link sent to anne@example.org") {
 		t.Errorf("stdout lacks where the link went:\n%s", stdout.String())
 	}
-	var channel, operator string
-	if err := db.QueryRowContext(ctx, `SELECT channel, operator FROM audit_events WHERE action = 'recovery-email'`).Scan(&channel, &operator); err != nil {
-		t.Fatal(err)
+	var seen bool
+	for _, e := range st.Events(1) {
+		if e.Action != "recovery-email" {
+			continue
+		}
+		seen = true
+		if e.Actor.Channel != "helpdesk" || e.Actor.Operator != "agent.desk" {
+			t.Errorf("audit says channel %q operator %q, want helpdesk and agent.desk", e.Actor.Channel, e.Actor.Operator)
+		}
 	}
-	if channel != "helpdesk" || operator != "agent.desk" {
-		t.Errorf("audit says channel %q operator %q, want helpdesk and agent.desk", channel, operator)
+	if !seen {
+		t.Error("no recovery-email event in the audit trail")
 	}
 }
 
@@ -161,4 +151,84 @@ func waitNoEcho(t *testing.T, tty *os.File) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	t.Fatal("the password prompt never turned echo off")
+}
+
+// TestAssistedToStep8 takes an account from step 5 to step 8 at the
+// terminal: the charter shown and accepted, the redirect to the recovery
+// address offered by default, a password the policy refuses, two that
+// differ, then the confirmation.
+func TestAssistedToStep8(t *testing.T) {
+	ctx := context.Background()
+	st := newMemStore()
+	a := st.add("1", "Anne", "Alpha", "anne.alpha", "L1INFO", "", testNow)
+	st.issue(t, a, testPW, testNow)
+	acc := st.Account(a.StudentID)
+	acc.State, acc.RecoveryEmail = "recovery_verified", "anne@example.org"
+	if err := st.Store.Update(ctx, a.StudentID, -1, testNow, func(tx activation.Tx, _ *activation.Account) error { return tx.SaveAccount(acc) }); err != nil {
+		t.Fatal(err)
+	}
+	master, slave := openPTY(t)
+	var scr screen
+	go func() {
+		b := make([]byte, 4096)
+		for {
+			n, err := master.Read(b)
+			scr.mu.Lock()
+			scr.buf.Write(b[:n])
+			scr.mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	var stdout bytes.Buffer
+	env := &Env{Stdin: slave, Stdout: &stdout, Stderr: slave, Getenv: func(k string) string {
+		return map[string]string{"SCOLPASS_ARGON2_MEMORY_KIB": "1024", "SCOLPASS_ARGON2_TIME": "1", "SCOLPASS_ARGON2_THREADS": "1"}[k]
+	}, Clock: func() time.Time { return testNow }, OpenStore: func(context.Context) (Store, error) { return st, nil }}
+	code := make(chan ExitCode, 1)
+	go func() { code <- Run(ctx, env, []string{"activate", "anne.alpha"}) }()
+
+	at := scr.waitFor(t, "mot de passe provisoire: ", 0)
+	waitNoEcho(t, slave)
+	typeLine(master, testPW)
+	at = scr.waitFor(t, "IT charter, version 2026-09", at)
+	at = scr.waitFor(t, "accepte la charte ? [y/N]: ", at)
+	typeLine(master, "oui")
+	at = scr.waitFor(t, "rediriger les mails ? [y/N]: ", at)
+	typeLine(master, "y")
+	at = scr.waitFor(t, "Redirect address [anne@example.org]: ", at)
+	typeLine(master, "")
+	at = scr.waitFor(t, "conserver une copie ? [y/N]: ", at)
+	typeLine(master, "")
+	at = scr.waitFor(t, "at least 12 characters, 3 kinds", at)
+	for _, step := range []struct{ prompt, answer string }{
+		{"nouveau mot de passe: ", "short"},
+		{"nouveau mot de passe: ", "Vert-Galet-Orage-73"},
+		{"confirmez: ", "Vert-Galet-Orage-74"},
+		{"nouveau mot de passe: ", "Vert-Galet-Orage-73"},
+		{"confirmez: ", "Vert-Galet-Orage-73"},
+	} {
+		at = scr.waitFor(t, step.prompt, at)
+		waitNoEcho(t, slave)
+		typeLine(master, step.answer)
+	}
+	var got ExitCode
+	select {
+	case got = <-code:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("activate did not finish; the terminal shows:\n%s", scr.String())
+	}
+	if got != ExitOK {
+		t.Fatalf("exit code %d, want 0; terminal:\n%s\nstdout:\n%s", got, scr.String(), stdout.String())
+	}
+	scr.waitFor(t, "the two passwords differ; again", 0)
+	if !strings.Contains(stdout.String(), "Step 8") || !strings.Contains(stdout.String(), "anne@example.org (no copy kept") {
+		t.Errorf("stdout lacks the confirmation:\n%s", stdout.String())
+	}
+	if strings.Contains(scr.String(), "Vert-Galet") || strings.Contains(scr.String(), testPW) {
+		t.Errorf("a password was echoed:\n%s", scr.String())
+	}
+	if got := st.Account(a.StudentID); got.State != activation.StateActive || got.RedirectTo != "anne@example.org" || got.KeepCopy {
+		t.Errorf("account: %+v", got)
+	}
 }

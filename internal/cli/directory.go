@@ -96,13 +96,14 @@ func (env *Env) directoryConfig() (*directory.Config, error) {
 	return c, nil
 }
 
-// runner sets up the job runner on the database for cfg.
-func (env *Env) runner(db *postgres.DB, cfg directory.Config, mailDomain string) (*directory.Runner, error) {
+// runner sets up the job runner on the database for cfg; an account's
+// university mailbox is its identifier (activation.Config.Identifier).
+func (env *Env) runner(db *postgres.DB, cfg directory.Config, ids activation.Config) (*directory.Runner, error) {
 	w, err := directory.NewWriter(cfg)
 	if err != nil {
 		return nil, usagef("%v", err)
 	}
-	r := &directory.Runner{DB: db, Writer: w, Mailbox: func(login string) string { return login + "@" + mailDomain }}
+	r := &directory.Runner{DB: db, Writer: w, Mailbox: ids.Identifier}
 	if env.Getenv("SCOLPASS_NOW") != "" {
 		now, err := env.now()
 		if err != nil {
@@ -116,8 +117,8 @@ func (env *Env) runner(db *postgres.DB, cfg directory.Config, mailDomain string)
 // provisionAfter tries, right after a step committed, the directory jobs
 // it queued for the account: best effort, never failing the command; what
 // is not written now is retried by `scolpass provision run`.
-func (env *Env) provisionAfter(ctx context.Context, db *postgres.DB, cfg directory.Config, mailDomain, login string) {
-	r, err := env.runner(db, cfg, mailDomain)
+func (env *Env) provisionAfter(ctx context.Context, db *postgres.DB, cfg directory.Config, ids activation.Config, login string) {
+	r, err := env.runner(db, cfg, ids)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "directory: %s\n", messageOf(err))
 		return
@@ -142,7 +143,7 @@ func reportJob(env *Env, j *postgres.ProvisionJob) {
 		fmt.Fprintf(env.Stderr, "directory: %s REFUSED for good (job %d): %s\n", j.Login, j.ID, j.LastError.String)
 	default:
 		fmt.Fprintf(env.Stderr, "directory: %s not written yet (job %d, attempt %d), retry after %s: %s\n", j.Login, j.ID, j.Attempts,
-			j.NextAttemptAt.In(activation.Zone()).Format("02/01/2006 15:04"), j.LastError.String)
+			activation.ParisTime(j.NextAttemptAt), j.LastError.String)
 	}
 }
 
@@ -177,7 +178,7 @@ func describeDirectory(j *postgres.ProvisionJob, active bool) *directoryStatus {
 }
 
 func (d *directoryStatus) String() string {
-	f := func(t time.Time) string { return t.In(activation.Zone()).Format("02/01/2006 15:04") }
+	f := activation.ParisTime
 	switch d.Status {
 	case "done":
 		if d.DN == "" {
@@ -211,9 +212,9 @@ func messageOf(err error) string {
 // when set, hears each run's summary and database error; jobs not written
 // are told on stderr. It returns a function that waits for the loop to
 // end once ctx is done.
-func (env *Env) startProvisioning(ctx context.Context, db *postgres.DB, cfg directory.Config, mailDomain string, every time.Duration,
+func (env *Env) startProvisioning(ctx context.Context, db *postgres.DB, cfg directory.Config, ids activation.Config, every time.Duration,
 	onRun func(directory.Summary, error)) (wait func(), err error) {
-	r, err := env.runner(db, cfg, mailDomain)
+	r, err := env.runner(db, cfg, ids)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/umontpellier/scolpass/internal/activation"
 	"github.com/umontpellier/scolpass/internal/postgres"
 	"github.com/umontpellier/scolpass/internal/roster"
 )
@@ -124,30 +125,34 @@ func runImport(cmd *cobra.Command, env *Env, opts *importOptions) error {
 	// The file is read on its own goroutine and its rows handed over in
 	// batches, so that an import into an empty table writes them while the
 	// rest of the file is read.
-	batches := make(chan []roster.Student, 8)
+	// The store takes the domain's import records: each row the reader
+	// accepts becomes one (records), handed over 1,000 at a time.
+	batches := make(chan []activation.ImportRecord, 8)
 	type parsed struct {
-		res *roster.Result
-		err error
+		res     *roster.Result
+		records []activation.ImportRecord
+		err     error
 	}
 	done := make(chan parsed, 1)
 	go func() {
-		var batch []roster.Student
+		var records []activation.ImportRecord
+		sent := 0
 		res, err := roster.ReadEach(in, now, func(s roster.Student) {
-			if batch = append(batch, s); len(batch) == 1000 {
-				batches <- batch
-				batch = nil
+			if records = append(records, activation.ImportRecord(s)); len(records)-sent == 1000 {
+				batches <- records[sent:len(records):len(records)]
+				sent = len(records)
 			}
 		})
-		if len(batch) > 0 {
-			batches <- batch
+		if len(records) > sent {
+			batches <- records[sent:len(records):len(records)]
 		}
 		close(batches)
-		done <- parsed{res, err}
+		done <- parsed{res, records, err}
 	}()
 	var res *roster.Result
 	var p parsed
 	waited := false
-	finish := func() ([]roster.Student, postgres.ImportOptions, error) {
+	finish := func() ([]activation.ImportRecord, postgres.ImportOptions, error) {
 		if !waited {
 			p, waited = <-done, true
 		}
@@ -156,7 +161,7 @@ func runImport(cmd *cobra.Command, env *Env, opts *importOptions) error {
 		}
 		res = p.res
 		dry := opts.DryRun || (opts.Strict && len(res.Rejected) > 0)
-		return res.Students, postgres.ImportOptions{DryRun: dry, Columns: res.Columns}, nil
+		return p.records, postgres.ImportOptions{DryRun: dry, Columns: res.Columns}, nil
 	}
 	fileError := func(err error) error {
 		var fe *roster.FileError

@@ -17,7 +17,6 @@ import (
 	"github.com/umontpellier/scolpass/internal/activation"
 	"github.com/umontpellier/scolpass/internal/login"
 	"github.com/umontpellier/scolpass/internal/passpdf"
-	"github.com/umontpellier/scolpass/internal/postgres"
 )
 
 type issueOptions struct {
@@ -126,7 +125,7 @@ func runIssue(cmd *cobra.Command, env *Env, opts *issueOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := finishLeftSheets(cmd.Context(), env, run.db, target.dir()); err != nil {
+	if err := finishLeftSheets(cmd.Context(), env, run.store, target.dir()); err != nil {
 		return err
 	}
 	sel := activation.IssueSelection{StudentNos: opts.Students, Programs: opts.Programs, Components: opts.Components, Years: opts.Years, All: opts.All}
@@ -284,7 +283,7 @@ func (p *sheetPrinter) finish(err error) error {
 // password is in force is moved into place (or beside a file that took its
 // name); one whose batch was never stored, or whose student was re-issued
 // since, holds no working password and is removed. Every file is named.
-func finishLeftSheets(ctx context.Context, env *Env, db *postgres.DB, dir string) error {
+func finishLeftSheets(ctx context.Context, env *Env, db Store, dir string) error {
 	left, err := passpdf.FindPending(dir)
 	if err != nil || len(left) == 0 {
 		return nil // an unreadable directory is reported by the run itself
@@ -373,7 +372,7 @@ func printIssue(env *Env, rep issueReport, target sheetTarget) error {
 			where = target.Dir
 		}
 		fmt.Fprintf(env.Stderr, "%d SCOL'PASS issued (batch %s), expiring %s: %s\n", len(rep.Issued), rep.Batch,
-			rep.Issued[0].ExpiresAt.In(activation.Zone()).Format("02/01/2006"), where)
+			activation.ParisDate(*rep.Issued[0].ExpiresAt), where)
 	}
 	for _, s := range rep.Skipped {
 		fmt.Fprintf(env.Stderr, "skipped %s %s %s (%s): account already active, use reset --reissue\n", termSafeText(s.StudentNo), termSafeText(s.FirstName), termSafeText(s.LastName), s.Login)

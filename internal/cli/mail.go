@@ -124,7 +124,7 @@ func runMailList(cmd *cobra.Command, env *Env, status, login string) error {
 	}
 	g := grid{Header: []string{"ID", "CREATED", "KIND", "LOGIN", "TO", "STATUS", "ATTEMPTS"}}
 	for _, m := range msgs {
-		g.Rows = append(g.Rows, []string{strconv.FormatInt(m.ID, 10), m.CreatedAt.In(activation.Zone()).Format("02/01/2006 15:04"),
+		g.Rows = append(g.Rows, []string{strconv.FormatInt(m.ID, 10), activation.ParisTime(m.CreatedAt),
 			m.Kind, m.Login.String, m.To, m.Status(), strconv.Itoa(m.Attempts)})
 	}
 	if env.Output == "csv" {
@@ -156,7 +156,7 @@ func runMailShow(cmd *cobra.Command, env *Env, id int64) error {
 	w := env.Stdout
 	fmt.Fprintf(w, "ID:       %d\nKind:     %s\nLogin:    %s\nTo:       %s\nSubject:  %s\nCreated:  %s\nStatus:   %s (%d attempt(s))\n",
 		m.ID, termSafe(m.Kind), termSafe(m.Login.String), termSafe(m.To), termSafe(m.Subject),
-		m.CreatedAt.In(activation.Zone()).Format("02/01/2006 15:04"), m.Status(), m.Attempts)
+		activation.ParisTime(m.CreatedAt), m.Status(), m.Attempts)
 	if m.LastError.Valid {
 		fmt.Fprintf(w, "Error:    %s\n", termSafe(m.LastError.String))
 	}

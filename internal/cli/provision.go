@@ -168,7 +168,7 @@ func runProvisionList(cmd *cobra.Command, env *Env, status, login string) error 
 		}
 		return writeJSON(env.Stdout, out)
 	}
-	f := func(t time.Time) string { return t.In(activation.Zone()).Format("02/01/2006 15:04") }
+	f := activation.ParisTime
 	g := grid{Header: []string{"ID", "CREATED", "LOGIN", "REASON", "STATUS", "ATTEMPTS", "WHEN"}}
 	for _, j := range jobs {
 		when := ""
@@ -204,7 +204,7 @@ func runProvisionShow(cmd *cobra.Command, env *Env, id int64) error {
 	if env.Output == "json" {
 		return writeJSON(env.Stdout, toProvisionJSON(*j))
 	}
-	f := func(t time.Time) string { return t.In(activation.Zone()).Format("02/01/2006 15:04:05") }
+	f := activation.ParisSeconds
 	w := env.Stdout
 	fmt.Fprintf(w, "ID:       %d\nLogin:    %s\nReason:   %s\nCreated:  %s\nStatus:   %s (%d attempt(s))\n",
 		j.ID, j.Login, j.Reason, f(j.CreatedAt), j.Status(), j.Attempts)
@@ -250,7 +250,7 @@ func runProvisionRun(cmd *cobra.Command, env *Env, opts *provisionRunOptions) er
 	}
 	if opts.Watch {
 		fmt.Fprintf(env.Stderr, "applying directory jobs every %s; Ctrl-C stops\n", opts.Every)
-		wait, err := env.startProvisioning(ctx, db, *dir, cfg.MailDomain, opts.Every, func(s directory.Summary, err error) {
+		wait, err := env.startProvisioning(ctx, db, *dir, cfg, opts.Every, func(s directory.Summary, err error) {
 			if err != nil {
 				fmt.Fprintf(env.Stderr, "provision: %s\n", messageOf(err))
 				return
@@ -263,7 +263,7 @@ func runProvisionRun(cmd *cobra.Command, env *Env, opts *provisionRunOptions) er
 		wait() // until interrupted: the normal end of --watch
 		return nil
 	}
-	r, err := env.runner(db, *dir, cfg.MailDomain)
+	r, err := env.runner(db, *dir, cfg)
 	if err != nil {
 		return err
 	}

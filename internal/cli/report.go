@@ -146,11 +146,11 @@ func runReport(cmd *cobra.Command, env *Env, opts *reportOptions) error {
 			return err
 		}
 	}
-	ce, err := env.setup(ctx)
+	se, err := env.storeSetup(ctx)
 	if err != nil {
 		return err
 	}
-	now, db := ce.now, ce.db
+	now, db := se.now, se.store
 	filter := postgres.ReportFilter{Programs: opts.Programs, Components: opts.Components, Years: opts.Years}
 	if stuck > 0 {
 		// A call list of tens of thousands of rows spends a quarter of its
@@ -303,7 +303,7 @@ func printStuck(env *Env, list []postgres.StuckAccount, now time.Time) error {
 			link += " (" + *s.LinkTo + ")"
 		}
 		g.Rows = append(g.Rows, []string{s.Login, s.LastName + " " + s.FirstName, s.Program,
-			activation.State(s.State).StepNumber() + " " + s.State, s.Since.In(activation.Zone()).Format("02/01/2006 15:04"), link, yesNo(s.Locked)})
+			activation.State(s.State).StepNumber() + " " + s.State, activation.ParisTime(s.Since), link, yesNo(s.Locked)})
 	}
 	if env.Output == "csv" {
 		return writeCSVSep(env.Stdout, g, true, env.csvSep)

@@ -21,7 +21,7 @@ type resetOptions struct {
 func newResetCmd(env *Env) *cobra.Command {
 	opts := &resetOptions{}
 	cmd := &cobra.Command{
-		Use:   "reset LOGIN (--unlock | --restart | --reissue [--out FILE.pdf] [--force])",
+		Use:   "reset LOGIN (--unlock | --restart | --reissue [--out FILE.pdf] [--force] [--valid-for 120d])",
 		Short: "Unlock, restart from step 1, or re-issue a SCOL'PASS",
 		Long: `Helpdesk actions on one account:
   --unlock    lift a lock after too many wrong provisional passwords
@@ -100,7 +100,7 @@ func reissue(cmd *cobra.Command, env *Env, run *accountRun, login string, opts *
 	if err := target.check(); err != nil {
 		return err
 	}
-	if err := finishLeftSheets(cmd.Context(), env, run.db, target.dir()); err != nil {
+	if err := finishLeftSheets(cmd.Context(), env, run.store, target.dir()); err != nil {
 		return err
 	}
 	p := run.sheetPrinter(env, target)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"os/user"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,28 +26,45 @@ type ExitCode int
 
 // The exit codes of the product contract (SPEC §4).
 const (
-	ExitOK         ExitCode = 0
-	ExitError      ExitCode = 1
-	ExitUsage      ExitCode = 2
-	ExitPaused     ExitCode = 3
-	ExitPartial    ExitCode = 4
-	ExitNotFound   ExitCode = 5
-	ExitRefused    ExitCode = 6
-	ExitAuth       ExitCode = 7
-	ExitToken      ExitCode = 8
-	ExitPolicy     ExitCode = 9
-	exitCodesUsage          = `Exit codes:
-  0  ok
-  1  unexpected error (database unreachable, schema not migrated, …)
-  2  usage error
-  3  paused: waiting for an emailed link to be followed
-  4  partial: some rows or items were rejected
-  5  not found
-  6  refused by the state machine (wrong step, already active, conflict)
-  7  authentication failed or account locked
-  8  token invalid, already used or expired
-  9  input rejected by policy (password policy, invalid email)`
+	ExitOK       ExitCode = 0
+	ExitError    ExitCode = 1
+	ExitUsage    ExitCode = 2
+	ExitPaused   ExitCode = 3
+	ExitPartial  ExitCode = 4
+	ExitNotFound ExitCode = 5
+	ExitRefused  ExitCode = 6
+	ExitAuth     ExitCode = 7
+	ExitToken    ExitCode = 8
+	ExitPolicy   ExitCode = 9
 )
+
+// exitCodes says what each exit code means: --help prints this table and
+// the README's "Exit codes" table holds the same rows (TestREADMEExitCodes).
+var exitCodes = []struct {
+	Code    ExitCode
+	Meaning string
+}{
+	{ExitOK, "ok (for activate: active, or stopped where the answers ran out; next_step says which)"},
+	{ExitError, "unexpected error (database unreachable, schema not migrated, SMTP down)"},
+	{ExitUsage, "usage error (bad flag, unreadable file, a file that is not a student list)"},
+	{ExitPaused, "paused: waiting for an emailed link (step 4 or 6-2)"},
+	{ExitPartial, "partial: some rows or items rejected (import, issue, mail send, provision run)"},
+	{ExitNotFound, "not found"},
+	{ExitRefused, "refused by the state machine (wrong step, already active, conflict with another agent)"},
+	{ExitAuth, "authentication failed or account locked (same message for an unknown login)"},
+	{ExitToken, "token unknown, already used, replaced or expired"},
+	{ExitPolicy, "input rejected by policy (password policy, invalid or university email, charter refused, link cap)"},
+}
+
+// exitCodesUsage is the exit-code section of --help.
+func exitCodesUsage() string {
+	var b strings.Builder
+	b.WriteString("Exit codes:")
+	for _, c := range exitCodes {
+		fmt.Fprintf(&b, "\n  %d  %s", c.Code, c.Meaning)
+	}
+	return b.String()
+}
 
 // exitCodeFor is the one place where errors become exit codes.
 func exitCodeFor(err error) ExitCode {
@@ -93,7 +111,10 @@ type silentError struct{ code ExitCode }
 
 func (e *silentError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
-// Env is what commands share: streams, global flags, clock and database.
+// Env is the factory every command's constructor takes (the cli/cli
+// way): the IO streams, the environment, the clock and the store, and the
+// global flags once parsed. Main fills it for the process (PostgreSQL, the
+// system clock); a test gives buffers, an in-memory store and a fixed clock.
 type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
@@ -101,6 +122,12 @@ type Env struct {
 	Operator       string
 	Output         string
 	Getenv         func(string) string
+	// Clock is the current time when SCOLPASS_NOW is unset (nil: the
+	// system clock).
+	Clock func() time.Time
+	// OpenStore opens the store of the account commands (nil: PostgreSQL
+	// at --database-url, checked to be migrated).
+	OpenStore func(ctx context.Context) (Store, error)
 
 	db     *postgres.DB
 	csvSep rune // field separator of -o csv where a command lets people choose it
@@ -160,7 +187,7 @@ in bulk, at the helpdesk, or from scripts, on PostgreSQL.
 Database: --database-url, else DATABASE_URL, else libpq's PG* variables.
 Time: SCOLPASS_NOW (RFC 3339), when set, is used as the current time.
 
-` + exitCodesUsage,
+` + exitCodesUsage(),
 		Example: `  scolpass migrate
   scolpass import-students apogee-export.csv
   scolpass issue-scolpass --program L1INFO --out l1info.pdf
@@ -263,6 +290,9 @@ func (env *Env) now() (time.Time, error) {
 			return time.Time{}, usagef("SCOLPASS_NOW=%q is not an RFC 3339 time (e.g. 2026-09-01T09:30:00+02:00)", v)
 		}
 		return t, nil
+	}
+	if env.Clock != nil {
+		return env.Clock(), nil
 	}
 	return time.Now(), nil
 }

@@ -41,7 +41,9 @@ type ServeOptions struct {
 func newServeCmd(env *Env) *cobra.Command {
 	o := &ServeOptions{}
 	cmd := &cobra.Command{
-		Use:   "serve",
+		Use: `serve [--listen ADDR] [--trusted-proxy CIDR]… [--no-mail | --mail-every 3s]
+               [--no-provision | --provision-every 5s] [--login-rate 30] [--link-rate 10]
+               [--db-conns 16] [--hash-slots N] [--drain 30s]`,
 		Short: "Serve the student activation site (the address on the sheet and the emailed links)",
 		Long: `Serve the 8 steps of the activation guide as web pages, in French and English:
 the activation page printed on the SCOL'PASS (the path of SCOLPASS_ACTIVATION_URL,
@@ -192,7 +194,7 @@ func runServe(ctx context.Context, env *Env, o *ServeOptions) error {
 		dir, derr := env.directoryConfig()
 		if derr != nil {
 			log.Error("directory writes off: bad SCOLPASS_LDAP_* settings (jobs stay queued for scolpass provision run)", "err", messageOf(derr))
-		} else if wait, err := env.startProvisioning(ctx, db, *dir, cfg.MailDomain, o.ProvisionEvery, func(sum directory.Summary, err error) {
+		} else if wait, err := env.startProvisioning(ctx, db, *dir, cfg, o.ProvisionEvery, func(sum directory.Summary, err error) {
 			if err != nil {
 				log.Error("directory", "err", messageOf(err))
 			}

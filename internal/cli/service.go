@@ -10,12 +10,12 @@ import (
 )
 
 // accountRun is what a command acting on accounts needs: the activation
-// service on the database (its store records who acts, for the audit) and
-// the clock.
+// service on the store (which records who acts, for the audit), the clock
+// and the store's other views.
 type accountRun struct {
-	svc *activation.Service
-	now time.Time
-	db  *postgres.DB
+	svc   *activation.Service
+	now   time.Time
+	store Store
 }
 
 // cmdEnv is what a command working on the database needs: the
@@ -48,15 +48,16 @@ func (env *Env) setup(ctx context.Context) (*cmdEnv, error) {
 // accountService sets up the activation service for one command run
 // through channel.
 func (env *Env) accountService(ctx context.Context, channel string) (*accountRun, error) {
-	ce, err := env.setup(ctx)
+	se, err := env.storeSetup(ctx)
 	if err != nil {
 		return nil, err
 	}
-	cfg, db := ce.cfg, ce.db
+	cfg := se.cfg
 	// Provisioning on (cfg.Provision): the steps queue directory jobs,
 	// tried right after the command's commit. A directory setting in error
 	// does not stop the step: its job waits for provision run.
-	if cfg.Provision {
+	if pg, ok := se.store.(pgStore); ok && cfg.Provision {
+		db := pg.DB
 		dir, derr := env.directoryConfig()
 		env.afterCommit = func(login string) {
 			if derr != nil {
@@ -66,13 +67,13 @@ func (env *Env) accountService(ctx context.Context, channel string) (*accountRun
 				fmt.Fprintf(env.Stderr, "directory: not written now (%s): the job stays queued for scolpass provision run\n", messageOf(derr))
 				return
 			}
-			env.provisionAfter(ctx, db, *dir, cfg.MailDomain, cfg.LoginOf(login))
+			env.provisionAfter(ctx, db, *dir, cfg, cfg.LoginOf(login))
 		}
 	}
 	return &accountRun{
-		svc: &activation.Service{Store: &postgres.AccountStore{DB: ce.db, Actor: env.actor(channel)}, Config: ce.cfg},
-		now: ce.now,
-		db:  ce.db,
+		svc:   &activation.Service{Store: se.store.Accounts(env.actor(channel)), Config: cfg},
+		now:   se.now,
+		store: se.store,
 	}, nil
 }
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -96,15 +97,34 @@ func tp(t time.Time) *time.Time {
 
 func runShow(cmd *cobra.Command, env *Env, key string) error {
 	ctx := cmd.Context()
-	ce, err := env.setup(ctx)
+	se, err := env.storeSetup(ctx)
 	if err != nil {
 		return err
 	}
-	cfg, now := ce.cfg, ce.now
-	d, err := ce.db.Details(ctx, cfg.LoginOf(key))
+	d, err := se.store.Details(ctx, se.cfg.LoginOf(key))
 	if err != nil {
 		return err
 	}
+	out := showOf(se.cfg, d, se.now)
+	// In the directory? Told when provisioning is on, or was once.
+	job, err := se.store.DirectoryStatus(ctx, d.Account.StudentID)
+	if err != nil {
+		return err
+	}
+	if env.provisioning() || job != nil {
+		out.Directory = describeDirectory(job, d.Account.State == activation.StateActive)
+	}
+	switch env.Output {
+	case "json":
+		return writeJSON(env.Stdout, out)
+	case "csv":
+		return writeCSV(env.Stdout, historyGrid(d.History), false)
+	}
+	return printShow(env.Stdout, d, out, se.now)
+}
+
+// showOf is the -o json form of a student's details at now.
+func showOf(cfg activation.Config, d *postgres.StudentDetails, now time.Time) showJSON {
 	s, acc := d.Student, d.Account
 	out := showJSON{StudentNo: s.StudentNo, LastName: s.LastName, FirstName: s.FirstName, BirthDate: d.BirthDate,
 		Program: s.Program, Component: s.Component, Year: s.Year, INE: s.INE, Email: s.Email,
@@ -113,7 +133,8 @@ func runShow(cmd *cobra.Command, env *Env, key string) error {
 		Locked: acc.LockedAt(now), FailedAttempts: acc.FailedAttempts,
 		RecoveryEmail: acc.RecoveryEmail, RedirectTo: acc.RedirectTo, KeepCopy: acc.KeepCopy,
 		CharterVersion: acc.CharterVersion, CharterInForce: d.CharterInForce,
-		ActivatedAt: tp(acc.ActivatedAt), Links: []linkJSON{}, History: []eventJSON{}}
+		CharterOutdated: activation.CharterNeedsReacceptance(acc.CharterVersion, d.CharterInForce),
+		ActivatedAt:     tp(acc.ActivatedAt), Links: []linkJSON{}, History: []eventJSON{}}
 	for _, l := range d.Links {
 		out.Links = append(out.Links, linkJSON{Purpose: l.Purpose, Email: l.Email, IssuedAt: l.IssuedAt, ExpiresAt: l.ExpiresAt, UsedAt: l.UsedAt, RevokedAt: l.RevokedAt})
 	}
@@ -127,78 +148,94 @@ func runShow(cmd *cobra.Command, env *Env, key string) error {
 	if acc.Provisional != nil {
 		out.IssuedAt, out.ExpiresAt = tp(acc.Provisional.IssuedAt), tp(acc.Provisional.ExpiresAt)
 	}
-	out.CharterOutdated = acc.CharterVersion != "" && d.CharterInForce != "" && acc.CharterVersion != d.CharterInForce
-	// In the directory? Told when provisioning is on, or was once.
-	job, err := ce.db.DirectoryStatus(ctx, acc.StudentID)
-	if err != nil {
-		return err
+	return out
+}
+
+// printShow writes show's table form: the account, field by field, then
+// its history.
+func printShow(w io.Writer, d *postgres.StudentDetails, out showJSON, now time.Time) error {
+	rows := append(studentRows(d), accountRows(d, out, now)...)
+	rows = append(rows, linkRows(d.Links, now)...)
+	for _, r := range rows {
+		fmt.Fprintf(w, "%-16s %s\n", r[0]+":", termSafe(r[1]))
 	}
-	if env.provisioning() || job != nil {
-		out.Directory = describeDirectory(job, acc.State == activation.StateActive)
-	}
-	switch env.Output {
-	case "json":
-		return writeJSON(env.Stdout, out)
-	case "csv":
-		return writeCSV(env.Stdout, historyGrid(d.History), false)
-	}
-	w := env.Stdout
-	paris := activation.Zone()
-	f := func(t time.Time) string { return t.In(paris).Format("02/01/2006 15:04") }
-	rows := [][]string{
+	fmt.Fprintln(w, "\nHistory:")
+	return printHistory(w, d.History)
+}
+
+// studentRows are the student's data as imported.
+func studentRows(d *postgres.StudentDetails) [][2]string {
+	s := d.Student
+	rows := [][2]string{
 		{"Name", s.FirstName + " " + s.LastName},
 		{"Student number", s.StudentNo},
 		{"Programme", strings.TrimSpace(fmt.Sprintf("%s  (component %s, year %s)", s.Program, s.Component, s.Year))},
 	}
 	if d.BirthDate != "" {
-		rows = append(rows, []string{"Birth date", s.BirthDate.Time.Format("02/01/2006")})
+		// A birth date is a calendar day, stored without a zone.
+		rows = append(rows, [2]string{"Birth date", s.BirthDate.Time.Format("02/01/2006")})
 	}
 	if s.INE != "" {
-		rows = append(rows, []string{"INE", s.INE})
+		rows = append(rows, [2]string{"INE", s.INE})
 	}
 	if s.Email != "" {
-		rows = append(rows, []string{"Personal email", s.Email})
+		rows = append(rows, [2]string{"Personal email", s.Email})
 	}
-	rows = append(rows,
-		[]string{"Identifier", out.Identifier},
-		[]string{"State", fmt.Sprintf("%s (step %s) since %s", acc.State, out.Step, f(acc.StateSince))},
-		[]string{"Next", out.NextStep},
-		[]string{"Imported", f(s.CreatedAt)},
-	)
-	if acc.Provisional != nil {
-		status := "valid until " + acc.Provisional.ExpiresAt.In(paris).Format("02/01/2006")
-		if !acc.Provisional.UsedAt.IsZero() {
-			status = "used " + f(acc.Provisional.UsedAt)
-		} else if acc.Provisional.ExpiredAt(now) {
-			status = "EXPIRED on " + acc.Provisional.ExpiresAt.In(paris).Format("02/01/2006")
+	return rows
+}
+
+// accountRows are where the account stands: state, SCOL'PASS, lock,
+// addresses, charter, activation, directory.
+func accountRows(d *postgres.StudentDetails, out showJSON, now time.Time) [][2]string {
+	f := activation.ParisTime
+	acc := d.Account
+	rows := [][2]string{
+		{"Identifier", out.Identifier},
+		{"State", fmt.Sprintf("%s (step %s) since %s", acc.State, out.Step, f(acc.StateSince))},
+		{"Next", out.NextStep},
+		{"Imported", f(d.Student.CreatedAt)},
+	}
+	if p := acc.Provisional; p != nil {
+		status := "valid until " + activation.ParisDate(p.ExpiresAt)
+		if !p.UsedAt.IsZero() {
+			status = "used " + f(p.UsedAt)
+		} else if p.ExpiredAt(now) {
+			status = "EXPIRED on " + activation.ParisDate(p.ExpiresAt)
 		}
-		rows = append(rows, []string{"SCOL'PASS", "issued " + f(acc.Provisional.IssuedAt) + ", " + status})
+		rows = append(rows, [2]string{"SCOL'PASS", "issued " + f(p.IssuedAt) + ", " + status})
 	}
 	if out.Locked {
-		rows = append(rows, []string{"LOCKED", "until " + f(acc.LockedUntil) + " (reset --unlock lifts it)"})
+		rows = append(rows, [2]string{"LOCKED", "until " + f(acc.LockedUntil) + " (reset --unlock lifts it)"})
 	} else if acc.FailedAttempts > 0 {
-		rows = append(rows, []string{"Failed attempts", strconv.Itoa(acc.FailedAttempts)})
+		rows = append(rows, [2]string{"Failed attempts", strconv.Itoa(acc.FailedAttempts)})
 	}
 	if acc.RecoveryEmail != "" {
-		rows = append(rows, []string{"Recovery email", acc.RecoveryEmail})
+		rows = append(rows, [2]string{"Recovery email", acc.RecoveryEmail})
 	}
 	if acc.RedirectTo != "" {
-		rows = append(rows, []string{"Redirect", fmt.Sprintf("%s (keep a copy: %s)", acc.RedirectTo, yesNo(acc.KeepCopy))})
+		rows = append(rows, [2]string{"Redirect", fmt.Sprintf("%s (keep a copy: %s)", acc.RedirectTo, yesNo(acc.KeepCopy))})
 	}
 	if acc.CharterVersion != "" {
 		c := acc.CharterVersion + " accepted " + f(acc.CharterAcceptedAt)
 		if out.CharterOutdated {
 			c += " — NEEDS RE-ACCEPTANCE of version " + d.CharterInForce
 		}
-		rows = append(rows, []string{"IT charter", c})
+		rows = append(rows, [2]string{"IT charter", c})
 	}
 	if !acc.ActivatedAt.IsZero() {
-		rows = append(rows, []string{"Activated", f(acc.ActivatedAt)})
+		rows = append(rows, [2]string{"Activated", f(acc.ActivatedAt)})
 	}
 	if out.Directory != nil {
-		rows = append(rows, []string{"Directory", out.Directory.String()})
+		rows = append(rows, [2]string{"Directory", out.Directory.String()})
 	}
-	for _, l := range d.Links {
+	return rows
+}
+
+// linkRows are the emailed links and what became of each.
+func linkRows(links []postgres.LinkInfo, now time.Time) [][2]string {
+	f := activation.ParisTime
+	var rows [][2]string
+	for _, l := range links {
 		status := "pending until " + f(l.ExpiresAt)
 		switch {
 		case l.UsedAt != nil:
@@ -208,15 +245,17 @@ func runShow(cmd *cobra.Command, env *Env, key string) error {
 		case (&activation.Token{ExpiresAt: l.ExpiresAt}).ExpiredAt(now):
 			status = "EXPIRED " + f(l.ExpiresAt)
 		}
-		rows = append(rows, []string{"Link (" + l.Purpose + ")", fmt.Sprintf("to %s, sent %s, %s", l.Email, f(l.IssuedAt), status)})
+		rows = append(rows, [2]string{"Link (" + l.Purpose + ")", fmt.Sprintf("to %s, sent %s, %s", l.Email, f(l.IssuedAt), status)})
 	}
-	for _, r := range rows {
-		fmt.Fprintf(w, "%-16s %s\n", r[0]+":", termSafe(r[1]))
-	}
-	fmt.Fprintln(w, "\nHistory:")
-	g := historyGrid(d.History)
-	for i, e := range d.History {
-		g.Rows[i][0] = e.At.In(paris).Format("02/01/2006 15:04:05")
+	return rows
+}
+
+// printHistory lists the audit events in Paris time; an event made under
+// SCOLPASS_NOW is starred and the clock named below.
+func printHistory(w io.Writer, h []postgres.AuditEvent) error {
+	g := historyGrid(h)
+	for i, e := range h {
+		g.Rows[i][0] = activation.ParisSeconds(e.At)
 		if e.Clock != "system" {
 			g.Rows[i][0] += " *"
 		}
@@ -224,7 +263,7 @@ func runShow(cmd *cobra.Command, env *Env, key string) error {
 	if err := writeList(w, g); err != nil {
 		return err
 	}
-	for _, e := range d.History {
+	for _, e := range h {
 		if e.Clock != "system" {
 			fmt.Fprintf(w, "* time set by %s\n", termSafe(e.Clock))
 			break

@@ -1,18 +1,19 @@
 // Package login derives the SCOL'PASS identifier ("prenom.nom") of a student
-// from the first and last name found in the student file, and numbers
-// homonyms (jean.dupont, jean.dupont2, jean.dupont3, …).
+// from the first and last name found in the student file. Homonyms sharing
+// that base are numbered by the domain (activation.Homonyms: jean.dupont,
+// jean.dupont2, jean.dupont3, …).
 //
 // The functions are pure: the same names always give the same login, which
 // is what lets the import keep a login stable across re-imports.
 //
 // A login base only ever contains the ASCII letters a–z, hyphens and one dot
 // between the two parts. It never ends with a digit, so a homonym suffix
-// added by WithSuffix can never collide with another student's base.
+// added by activation.LoginWithSuffix can never collide with another
+// student's base.
 package login
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -93,31 +94,6 @@ func Derive(firstName, lastName string) (string, error) {
 	first = shorten(first, MaxBaseLen-1-min(len(last), minLastLen))
 	last = shorten(last, MaxBaseLen-1-len(first))
 	return first + "." + last, nil
-}
-
-// WithSuffix returns the login of the n-th student sharing a base: the base
-// itself for n <= 1, then base+"2", base+"3", … (jean.dupont, jean.dupont2).
-// It is the only place where the homonym suffix rule is written: the
-// database stores the base, the number and this login.
-func WithSuffix(base string, n int) string {
-	if n <= 1 {
-		return base
-	}
-	return base + strconv.Itoa(n)
-}
-
-// Homonyms hands out homonym numbers: for each login base, the highest
-// number already taken (0 or absent: none). Next gives the number after it,
-// so that students sharing a base are numbered 1, 2, 3, … in the order they
-// come, after those taken before, without gaps.
-type Homonyms map[string]int
-
-// Next takes the next number of base and returns it with the login it gives
-// (WithSuffix).
-func (h Homonyms) Next(base string) (login string, n int) {
-	n = h[base] + 1
-	h[base] = n
-	return WithSuffix(base, n), n
 }
 
 // appendFirstGivenName folds the first element of a list of given names

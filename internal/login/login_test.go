@@ -2,7 +2,6 @@ package login
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 )
@@ -198,41 +197,6 @@ func FuzzDerive(f *testing.F) {
 			t.Fatalf("Derive(%q, %q) gave %q then %q", first, last, got, again)
 		}
 	})
-}
-
-func TestWithSuffix(t *testing.T) {
-	tests := []struct {
-		n    int
-		want string
-	}{
-		{-1, "jean.dupont"},
-		{0, "jean.dupont"},
-		{1, "jean.dupont"},
-		{2, "jean.dupont2"},
-		{3, "jean.dupont3"},
-		{10, "jean.dupont10"},
-	}
-	for _, tt := range tests {
-		if got := WithSuffix("jean.dupont", tt.n); got != tt.want {
-			t.Errorf("WithSuffix(jean.dupont, %d) = %q, want %q", tt.n, got, tt.want)
-		}
-	}
-}
-
-func TestHomonymsNext(t *testing.T) {
-	h := Homonyms{"jean.dupont": 2} // jean.dupont and jean.dupont2 already taken
-	var got []string
-	for _, base := range []string{"jean.dupont", "anne.roy", "jean.dupont", "anne.roy", "jean.dupont"} {
-		l, n := h.Next(base)
-		if l != WithSuffix(base, n) {
-			t.Errorf("Next(%q) = %q, %d: the login is not WithSuffix of the number", base, l, n)
-		}
-		got = append(got, l)
-	}
-	want := "[jean.dupont3 anne.roy jean.dupont4 anne.roy2 jean.dupont5]"
-	if fmt.Sprint(got) != want {
-		t.Errorf("logins = %v, want %s", got, want)
-	}
 }
 
 func BenchmarkDerive(b *testing.B) {

@@ -17,13 +17,13 @@ import (
 	"strings"
 	"sync"
 	"time"
-	_ "time/tzdata" // dates are printed in Europe/Paris whatever the host has installed
 	"unicode"
 
 	"github.com/jung-kurt/gofpdf"
 	qrcode "github.com/skip2/go-qrcode"
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/umontpellier/scolpass/internal/activation"
 	"github.com/umontpellier/scolpass/templates"
 )
 
@@ -46,7 +46,6 @@ type Renderer struct {
 
 	sheet  *sheetTexts
 	report *reportTexts
-	paris  *time.Location
 
 	// The guide's steps laid out once, French and English: normally, and
 	// compact for a sheet whose long name or programme leaves less room.
@@ -86,9 +85,6 @@ func newRenderer(fsys fs.FS) (*Renderer, error) {
 	}
 	if r.report, err = loadReportTexts(fsys); err != nil {
 		return nil, err
-	}
-	if r.paris, err = time.LoadLocation("Europe/Paris"); err != nil {
-		return nil, fmt.Errorf("loading time zone Europe/Paris: %w", err)
 	}
 
 	// Lay out the fixed texts once, with the real font metrics; this also
@@ -200,6 +196,4 @@ func clean(s string) string {
 }
 
 // date formats t as dd/mm/yyyy in Europe/Paris.
-func (r *Renderer) date(t time.Time) string {
-	return t.In(r.paris).Format("02/01/2006")
-}
+func (r *Renderer) date(t time.Time) string { return activation.ParisDate(t) }

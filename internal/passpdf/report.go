@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/jung-kurt/gofpdf"
+
+	"github.com/umontpellier/scolpass/internal/activation"
 )
 
 // ReportGroup is one line of the activation report: a programme, component,
@@ -129,7 +131,7 @@ func (rw *reportWriter) newPage(first bool) {
 	// Right: date and grouping.
 	when := "—"
 	if !rw.rep.GeneratedAt.IsZero() {
-		when = rw.rep.GeneratedAt.In(rw.r.paris).Format("02/01/2006 15:04")
+		when = activation.ParisTime(rw.rep.GeneratedAt)
 	}
 	gw := pairWidth(pdf, t.generated, "", 8, 7.5)
 	pair(pdf, repRight-gw, repMargin+3, t.generated, "", 8, 7.5)

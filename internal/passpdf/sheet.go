@@ -184,35 +184,49 @@ func pairWidth(pdf *gofpdf.Fpdf, b bilingual, style string, size, sizeEN float64
 }
 
 // drawSheet lays out one SCOL'PASS page: the student's data, placed around
-// the document's templates of fixed texts.
+// the document's templates of fixed texts, from the top down.
 func (r *Renderer) drawSheet(d *sheetDoc, s *Sheet, qrName string) error {
-	t, pdf := r.sheet, d.pdf
+	pdf := d.pdf
 	pdf.AddPage()
 	pdf.UseTemplate(d.fixed)
 	ink(pdf, inkBlack)
 	pdf.SetDrawColor(0, 0, 0)
+	r.drawHeader(pdf, s)
+	y := drawName(pdf, s)
+	y = r.drawDetails(pdf, s, qrName, y)
+	y = r.drawPassword(pdf, s, y)
+	return r.drawGuide(d, y)
+}
 
-	// Header: university and caption on the left, date of issue on the right.
+// drawHeader draws the university and the date of issue.
+func (r *Renderer) drawHeader(pdf *gofpdf.Fpdf, s *Sheet) {
 	university := clean(s.University)
 	shrinkToFit(pdf, fontSans, "B", 13, contentWidth-55, university)
 	pdf.Text(marginL, 21, university)
 	issued := r.date(s.IssuedAt)
 	pdf.SetFont(fontSans, "B", 11)
 	pdf.Text(rightX-pdf.GetStringWidth(issued), 26.5, issued)
+}
 
-	// Name: as large as fits, wrapped at 11 pt, never cut.
+// drawName draws the student's name, as large as fits, wrapped at 11 pt,
+// never cut; it returns the y below it.
+func drawName(pdf *gofpdf.Fpdf, s *Sheet) float64 {
 	y := nameLabelY
-	name := displayName(s)
-	size, lines := fitText(pdf, fontSans, "B", 18, 11, contentWidth, name, false)
+	size, lines := fitText(pdf, fontSans, "B", 18, 11, contentWidth, displayName(s), false)
 	lh := size * ptToMM * 1.2
 	y += 1.5
 	for _, l := range lines {
 		y += lh
 		pdf.Text(marginL, y, l)
 	}
-	y += 3
+	return y + 3
+}
 
-	// Student's details, with the QR code of the activation page on the right.
+// drawDetails draws the student's details from y, one ruled row each, with
+// the QR code of the activation page on the right; it returns the y below
+// both.
+func (r *Renderer) drawDetails(pdf *gofpdf.Fpdf, s *Sheet, qrName string, y float64) float64 {
+	t := r.sheet
 	pdf.SetLineWidth(0.2)
 	pdf.SetDrawColor(inkRule, inkRule, inkRule)
 	pdf.Line(marginL, y, rowsRight, y)
@@ -224,53 +238,62 @@ func (r *Renderer) drawSheet(d *sheetDoc, s *Sheet, qrName string) error {
 	ink(pdf, inkEN)
 	pdf.Text(rightX-qrSize/2-pdf.GetStringWidth(t.qrCaption.en)/2, qrY+qrSize+6.6, t.qrCaption.en)
 	ink(pdf, inkBlack)
-	row := func(label bilingual, draw func(y float64) float64) {
-		h := 8.5
-		if pairWidth(pdf, label, "", 8.5, 7.5) <= labelWidth-3 {
-			pair(pdf, marginL, y+5.6, label, "", 8.5, 7.5)
-		} else { // too wide for one line: English under French
-			pdf.SetFont(fontSans, "", 8.5)
-			pdf.Text(marginL, y+5.6, label.fr)
-			pdf.SetFont(fontSans, "", 7.5)
-			ink(pdf, inkEN)
-			pdf.Text(marginL, y+9, label.en)
-			h = 11
-		}
-		ink(pdf, inkBlack)
-		end := draw(y)
-		y = max(y+h, end+2.7)
+	for _, v := range []struct {
+		label         bilingual
+		font, style   string
+		size, least   float64
+		value         string
+		breakAnywhere bool
+	}{
+		{t.studentNo, fontSans, "B", 13, 8, s.StudentNo, true},
+		{t.program, fontSans, "", 11, 8.5, s.Program, false},
+		{t.login, fontMono, "B", 12, 7, s.Login, true},
+		{t.activation, fontMono, "B", 10.5, 7, s.ActivationURL, true},
+	} {
+		h := detailLabel(pdf, v.label, y)
+		size, ls := fitText(pdf, v.font, v.style, v.size, v.least, valueWidth, clean(v.value), v.breakAnywhere)
+		y = max(y+h, drawValue(pdf, y, size, ls)+2.7)
 		pdf.Line(marginL, y, rowsRight, y)
 	}
-	// drawValue draws a value that may have been wrapped.
-	drawValue := func(y, size float64, ls []string) float64 {
-		b := y + 5.8
-		for i, l := range ls {
-			if i > 0 {
-				b += size * ptToMM * 1.25
-			}
-			pdf.Text(valueX, b, l)
-		}
-		return b
-	}
-	row(t.studentNo, func(y float64) float64 {
-		size, ls := fitText(pdf, fontSans, "B", 13, 8, valueWidth, clean(s.StudentNo), true)
-		return drawValue(y, size, ls)
-	})
-	row(t.program, func(y float64) float64 {
-		size, ls := fitText(pdf, fontSans, "", 11, 8.5, valueWidth, clean(s.Program), false)
-		return drawValue(y, size, ls)
-	})
-	row(t.login, func(y float64) float64 {
-		size, ls := fitText(pdf, fontMono, "B", 12, 7, valueWidth, clean(s.Login), true)
-		return drawValue(y, size, ls)
-	})
-	row(t.activation, func(y float64) float64 {
-		size, ls := fitText(pdf, fontMono, "B", 10.5, 7, valueWidth, clean(s.ActivationURL), true)
-		return drawValue(y, size, ls)
-	})
+	return max(y, qrY+qrSize+6.6)
+}
 
-	// Provisional password, boxed, with its expiry.
-	y = max(y, qrY+qrSize+6.6) + 4.5
+// detailLabel draws a row's label from y, English beside French or, too
+// wide for one line, under it; it returns the row's least height.
+func detailLabel(pdf *gofpdf.Fpdf, label bilingual, y float64) float64 {
+	h := 8.5
+	if pairWidth(pdf, label, "", 8.5, 7.5) <= labelWidth-3 {
+		pair(pdf, marginL, y+5.6, label, "", 8.5, 7.5)
+	} else {
+		pdf.SetFont(fontSans, "", 8.5)
+		pdf.Text(marginL, y+5.6, label.fr)
+		pdf.SetFont(fontSans, "", 7.5)
+		ink(pdf, inkEN)
+		pdf.Text(marginL, y+9, label.en)
+		h = 11
+	}
+	ink(pdf, inkBlack)
+	return h
+}
+
+// drawValue draws a row's value, maybe wrapped, in the font fitText set;
+// it returns its last baseline.
+func drawValue(pdf *gofpdf.Fpdf, y, size float64, ls []string) float64 {
+	b := y + 5.8
+	for i, l := range ls {
+		if i > 0 {
+			b += size * ptToMM * 1.25
+		}
+		pdf.Text(valueX, b, l)
+	}
+	return b
+}
+
+// drawPassword draws the provisional password, boxed, with its expiry,
+// below y; it returns the y below the box.
+func (r *Renderer) drawPassword(pdf *gofpdf.Fpdf, s *Sheet, y float64) float64 {
+	t := r.sheet
+	y += 4.5
 	password := s.Password // printed exactly as given
 	pwSize, pwLines := fitText(pdf, fontMono, "B", 24, 10, contentWidth-16, password, true)
 	pwLH := pwSize * ptToMM * 1.2
@@ -292,9 +315,12 @@ func (r *Renderer) drawSheet(d *sheetDoc, s *Sheet, qrName string) error {
 	}
 	vw := pairWidth(pdf, validity, "B", 9, 8.5)
 	pair(pdf, marginL+(contentWidth-vw)/2, y+boxH-3.8, validity, "B", 9, 8.5)
-	y += boxH + 6
+	return y + boxH + 6
+}
 
-	// The guide in short: French, then English.
+// drawGuide places the guide in short (French, then English) from y, in
+// its compact form when the full one does not fit above the footer.
+func (r *Renderer) drawGuide(d *sheetDoc, y float64) error {
 	steps, tpl := r.steps, d.steps
 	if y+steps.height > r.footerTop()-3 {
 		steps, tpl = r.stepsCompact, d.stepsCompact
@@ -302,7 +328,7 @@ func (r *Renderer) drawSheet(d *sheetDoc, s *Sheet, qrName string) error {
 	if y+steps.height > r.footerTop()-3 {
 		return errors.New("the name, programme, login or address is too long to fit the sheet on one page")
 	}
-	pdf.UseTemplateScaled(tpl, gofpdf.PointType{X: 0, Y: y}, gofpdf.SizeType{Wd: pageW, Ht: pageH})
+	d.pdf.UseTemplateScaled(tpl, gofpdf.PointType{X: 0, Y: y}, gofpdf.SizeType{Wd: pageW, Ht: pageH})
 	return nil
 }
 

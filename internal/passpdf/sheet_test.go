@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image"
-	_ "image/png"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -276,33 +276,72 @@ func TestRendererIsReusableAndCachesTheQRCode(t *testing.T) {
 	}
 }
 
-// TestWriteSamples writes sample PDFs and PNGs for people to look at:
-// PASSPDF_SAMPLES=/tmp/passpdf go test -run Samples ./internal/passpdf/
+// TestWriteSamples renders sample sheets (the tricky names, an ordinary
+// one, a long one) and a report, and checks that poppler turns every page
+// into an image with ink on it: one page a sheet, none blank. To look at
+// them: PASSPDF_SAMPLES=/tmp/passpdf go test -run Samples ./internal/passpdf/
 func TestWriteSamples(t *testing.T) {
 	dir := os.Getenv("PASSPDF_SAMPLES")
 	if dir == "" {
-		t.Skip("set PASSPDF_SAMPLES to a directory to write sample documents")
+		dir = t.TempDir()
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	sheets := append(trickySheets(), sheet("Jean", "Dupont", "21001234", "jean.dupont@etu.umontpellier.fr", "K7QM-X4TP-9CWD"), longSheet())
-	write := func(name string, b []byte) {
+	// write writes a document and checks its page images: pages of them
+	// (any number but none when pages is 0), none blank.
+	write := func(name string, b []byte, pages int) {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, b, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if out, err := exec.Command(tool(t, "pdftoppm"), "-r", "60", "-png", p, strings.TrimSuffix(p, ".pdf")).CombinedOutput(); err != nil {
+		prefix := strings.TrimSuffix(p, ".pdf")
+		if out, err := exec.Command(tool(t, "pdftoppm"), "-r", "30", "-png", p, prefix).CombinedOutput(); err != nil {
 			t.Fatalf("pdftoppm: %v\n%s", err, out)
 		}
-		fmt.Println("wrote", p)
+		pngs, _ := filepath.Glob(prefix + "-*.png")
+		if len(pngs) != pages && !(pages == 0 && len(pngs) > 0) {
+			t.Errorf("%s: %d page images, want %d", name, len(pngs), pages)
+		}
+		for _, png := range pngs {
+			if !hasInk(t, png) {
+				t.Errorf("%s is blank", png)
+			}
+		}
+		if os.Getenv("PASSPDF_SAMPLES") != "" {
+			fmt.Println("wrote", p)
+		}
 	}
-	write("sheets.pdf", render(t, sheets))
+	write("sheets.pdf", render(t, sheets), len(sheets))
 	var buf bytes.Buffer
 	if err := renderer(t).WriteReport(&buf, sampleReport(14)); err != nil {
 		t.Fatal(err)
 	}
-	write("report.pdf", buf.Bytes())
+	write("report.pdf", buf.Bytes(), 0) // as many pages as its groups need
+}
+
+// hasInk reports whether the PNG image has a pixel that is not white.
+func hasInk(t *testing.T, path string) bool {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if r, g, bl, _ := img.At(x, y).RGBA(); r < 0xc000 || g < 0xc000 || bl < 0xc000 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func TestRendererIsSafeForConcurrentUse(t *testing.T) {

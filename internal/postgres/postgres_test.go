@@ -12,7 +12,6 @@ import (
 	"github.com/umontpellier/scolpass/internal/login"
 	"github.com/umontpellier/scolpass/internal/postgres"
 	"github.com/umontpellier/scolpass/internal/postgres/pgtest"
-	"github.com/umontpellier/scolpass/internal/roster"
 )
 
 var (
@@ -21,12 +20,12 @@ var (
 	t0    = time.Date(2026, 9, 1, 10, 0, 0, 0, activation.Zone())
 )
 
-func student(line int, no, first, last string) roster.Student {
+func student(line int, no, first, last string) activation.ImportRecord {
 	base, err := login.Derive(first, last)
 	if err != nil {
 		panic(err)
 	}
-	return roster.Student{Line: line, StudentNo: no, FirstName: first, LastName: last, LoginBase: base, Program: "L1INFO"}
+	return activation.ImportRecord{Line: line, StudentNo: no, FirstName: first, LastName: last, LoginBase: base, Program: "L1INFO"}
 }
 
 func logins(t *testing.T, db *postgres.DB) map[string]string {
@@ -48,12 +47,12 @@ func logins(t *testing.T, db *postgres.DB) map[string]string {
 func TestHomonymsAcrossImports(t *testing.T) {
 	db := pgtest.New(t)
 	opt := postgres.ImportOptions{Columns: []string{"program"}}
-	first := []roster.Student{student(2, "1", "Jean", "Dupont"), student(3, "2", "Jean", "DUPONT")}
+	first := []activation.ImportRecord{student(2, "1", "Jean", "Dupont"), student(3, "2", "Jean", "DUPONT")}
 	if _, err := db.ImportStudents(ctx, first, opt, actor, t0); err != nil {
 		t.Fatal(err)
 	}
 	// Second import: the same two again (any order) and a third homonym.
-	second := []roster.Student{student(2, "3", "Jean", "Dupont"), student(3, "2", "Jean", "Dupont"), student(4, "1", "Jean", "Dupont")}
+	second := []activation.ImportRecord{student(2, "3", "Jean", "Dupont"), student(3, "2", "Jean", "Dupont"), student(4, "1", "Jean", "Dupont")}
 	sum, err := db.ImportStudents(ctx, second, opt, actor, t0)
 	if err != nil {
 		t.Fatal(err)
@@ -74,11 +73,11 @@ func TestImportKeepsSpecialCharacters(t *testing.T) {
 	opt := postgres.ImportOptions{Columns: []string{"program", "email"}}
 	odd := student(2, "1", `Jean\Paul`, "D'Arc\tN")
 	odd.Program = `L1\N`
-	if _, err := db.ImportStudents(ctx, []roster.Student{odd}, opt, actor, t0); err != nil {
+	if _, err := db.ImportStudents(ctx, []activation.ImportRecord{odd}, opt, actor, t0); err != nil {
 		t.Fatal(err)
 	}
 	odd.LastName, odd.Program = "D'Arc\\", "\\N\r"
-	if _, err := db.ImportStudents(ctx, []roster.Student{odd}, opt, actor, t0); err != nil {
+	if _, err := db.ImportStudents(ctx, []activation.ImportRecord{odd}, opt, actor, t0); err != nil {
 		t.Fatal(err)
 	}
 	var got struct {
@@ -97,20 +96,20 @@ func TestImportKeepsSpecialCharacters(t *testing.T) {
 
 // stream hands rows to ImportStream in batches of two, then finishes with
 // err.
-func stream(rows []roster.Student, opt postgres.ImportOptions, err error) postgres.RowStream {
-	c := make(chan []roster.Student)
+func stream(rows []activation.ImportRecord, opt postgres.ImportOptions, err error) postgres.RowStream {
+	c := make(chan []activation.ImportRecord)
 	go func() {
 		for i := 0; i < len(rows); i += 2 {
 			c <- rows[i:min(i+2, len(rows))]
 		}
 		close(c)
 	}()
-	return postgres.RowStream{Batches: c, Finish: func() ([]roster.Student, postgres.ImportOptions, error) { return rows, opt, err }}
+	return postgres.RowStream{Batches: c, Finish: func() ([]activation.ImportRecord, postgres.ImportOptions, error) { return rows, opt, err }}
 }
 
 func TestImportStream(t *testing.T) {
 	db := pgtest.New(t)
-	rows := []roster.Student{student(2, "1", "Jean", "Dupont"), student(3, "2", "Anne", "Roy"), student(4, "3", "Jean", "Dupont")}
+	rows := []activation.ImportRecord{student(2, "1", "Jean", "Dupont"), student(3, "2", "Anne", "Roy"), student(4, "3", "Jean", "Dupont")}
 	// A file that turns out bad at its end: nothing is kept.
 	bad := errors.New("a quote is never closed")
 	if _, err := db.ImportStream(ctx, stream(rows, postgres.ImportOptions{}, bad), actor, t0); !errors.Is(err, bad) {
@@ -128,7 +127,7 @@ func TestImportStream(t *testing.T) {
 	if sum, err = db.ImportStream(ctx, stream(rows, postgres.ImportOptions{}, nil), actor, t0); err != nil || sum.Created != 3 {
 		t.Fatalf("import: %+v, %v", sum, err)
 	}
-	more := []roster.Student{student(2, "4", "Jean", "Dupont"), student(3, "2", "Anne", "Roy")}
+	more := []activation.ImportRecord{student(2, "4", "Jean", "Dupont"), student(3, "2", "Anne", "Roy")}
 	if sum, err = db.ImportStream(ctx, stream(more, postgres.ImportOptions{}, nil), actor, t0); err != nil || sum.Created != 1 || sum.Unchanged != 1 {
 		t.Fatalf("second import: %+v, %v", sum, err)
 	}
@@ -153,7 +152,7 @@ func TestConcurrentImportsNeverShareALogin(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			rows := []roster.Student{student(2, fmt.Sprint(100+i), "Léa", "Martin"), student(3, fmt.Sprint(200+i), "Léa", "Martin")}
+			rows := []activation.ImportRecord{student(2, fmt.Sprint(100+i), "Léa", "Martin"), student(3, fmt.Sprint(200+i), "Léa", "Martin")}
 			_, err := db.ImportStudents(ctx, rows, postgres.ImportOptions{}, actor, t0)
 			errs <- err
 		}(i)
@@ -174,15 +173,15 @@ func TestConcurrentImportsNeverShareALogin(t *testing.T) {
 		seen[l] = true
 	}
 	for n := 1; n <= 16; n++ {
-		if !seen[login.WithSuffix("lea.martin", n)] {
-			t.Errorf("%s missing: suffixes must be 1..16 without gaps, got %v", login.WithSuffix("lea.martin", n), got)
+		if !seen[activation.LoginWithSuffix("lea.martin", n)] {
+			t.Errorf("%s missing: suffixes must be 1..16 without gaps, got %v", activation.LoginWithSuffix("lea.martin", n), got)
 		}
 	}
 }
 
 func TestIssueFailureChangesNoPassword(t *testing.T) {
 	db := pgtest.New(t)
-	if _, err := db.ImportStudents(ctx, []roster.Student{student(2, "1", "Anne", "Alpha")}, postgres.ImportOptions{}, actor, t0); err != nil {
+	if _, err := db.ImportStudents(ctx, []activation.ImportRecord{student(2, "1", "Anne", "Alpha")}, postgres.ImportOptions{}, actor, t0); err != nil {
 		t.Fatal(err)
 	}
 	svc := &activation.Service{Store: &postgres.AccountStore{DB: db, Actor: actor}, Config: activation.DefaultConfig()}
@@ -241,7 +240,7 @@ func (a answers) NewPassword(*activation.Account, func(string) error) (string, b
 // gets a conflict (ESTATE), and the account is consistent.
 func TestConcurrentActivationsConflict(t *testing.T) {
 	db := pgtest.New(t)
-	if _, err := db.ImportStudents(ctx, []roster.Student{student(2, "1", "Anne", "Alpha")}, postgres.ImportOptions{}, actor, t0); err != nil {
+	if _, err := db.ImportStudents(ctx, []activation.ImportRecord{student(2, "1", "Anne", "Alpha")}, postgres.ImportOptions{}, actor, t0); err != nil {
 		t.Fatal(err)
 	}
 	var pw string
@@ -313,12 +312,15 @@ func TestConcurrentActivationsConflict(t *testing.T) {
 func TestPossibleDuplicates(t *testing.T) {
 	db := pgtest.New(t)
 	born := time.Date(2007, 3, 12, 0, 0, 0, 0, time.UTC)
-	with := func(s roster.Student) roster.Student { s.BirthDate = born; return s }
+	with := func(s activation.ImportRecord) activation.ImportRecord { s.BirthDate = born; return s }
 	opt := postgres.ImportOptions{}
-	if _, err := db.ImportStudents(ctx, []roster.Student{with(student(2, "1", "Léa", "Martin"))}, opt, actor, t0); err != nil {
+	// Stored: Léa Martin, and Paul Durant born the same day (names of the
+	// same lengths as Paul Durand's, but another person).
+	stored := []activation.ImportRecord{with(student(2, "1", "Léa", "Martin")), with(student(3, "9", "Paul", "Durant"))}
+	if _, err := db.ImportStudents(ctx, stored, opt, actor, t0); err != nil {
 		t.Fatal(err)
 	}
-	rows := []roster.Student{
+	rows := []activation.ImportRecord{
 		with(student(2, "1", "Léa", "Martin")),  // the same student again: not a duplicate
 		with(student(3, "2", "LÉA", "MARTIN")),  // same person as stored "1"
 		with(student(4, "3", "Paul", "Durand")), // new

@@ -5,16 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-	"unicode"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/umontpellier/scolpass/internal/activation"
-	"github.com/umontpellier/scolpass/internal/login"
-	"github.com/umontpellier/scolpass/internal/roster"
 )
 
 // ImportOptions tunes ImportStudents.
@@ -55,7 +51,7 @@ var errDryRun = errors.New("dry run")
 
 // ImportStudents upserts students by student number in one transaction:
 // new students get an account in state imported and a login whose homonym
-// suffix follows those already taken (login.Homonyms); known students get
+// suffix follows those already taken (activation.Homonyms); known students get
 // their data updated but never their login. Imports are serialised by an
 // advisory lock so that concurrent imports cannot hand out the same login.
 // With DryRun everything is done, then rolled back.
@@ -65,7 +61,7 @@ var errDryRun = errors.New("dry run")
 // audit event each; only known students go through a staging table. After a
 // large change the table is analysed, so that the next report is planned on
 // statistics that match it.
-func (db *DB) ImportStudents(ctx context.Context, rows []roster.Student, opt ImportOptions, actor activation.Actor, now time.Time) (ImportSummary, error) {
+func (db *DB) ImportStudents(ctx context.Context, rows []activation.ImportRecord, opt ImportOptions, actor activation.Actor, now time.Time) (ImportSummary, error) {
 	var sum ImportSummary
 	err := db.inConnTx(ctx, func(conn *sql.Conn, tx *sqlx.Tx) error {
 		stored, err := lockImport(ctx, tx)
@@ -86,8 +82,8 @@ func (db *DB) ImportStudents(ctx context.Context, rows []roster.Student, opt Imp
 // returns every row, the options of the import (DryRun may depend on the
 // whole file), or the error that stopped the reading.
 type RowStream struct {
-	Batches <-chan []roster.Student
-	Finish  func() ([]roster.Student, ImportOptions, error)
+	Batches <-chan []activation.ImportRecord
+	Finish  func() ([]activation.ImportRecord, ImportOptions, error)
 }
 
 // ImportStream is ImportStudents for a file still being read. Into an empty
@@ -136,7 +132,7 @@ func (db *DB) ImportStream(ctx context.Context, src RowStream, actor activation.
 			for i := range fresh {
 				fresh[i] = i
 			}
-			if sum.PossibleDuplicates, err = possibleDuplicates(ctx, tx, rows, fresh, first, false, twins(rows)); err != nil {
+			if sum.PossibleDuplicates, err = possibleDuplicates(ctx, tx, rows, fresh, first, false, activation.Twins(rows)); err != nil {
 				return err
 			}
 		}
@@ -164,7 +160,7 @@ func lockImport(ctx context.Context, tx *sqlx.Tx) (stored bool, err error) {
 }
 
 // importRows is ImportStudents once the import lock is held.
-func importRows(ctx context.Context, conn *sql.Conn, tx *sqlx.Tx, stored bool, rows []roster.Student, opt ImportOptions,
+func importRows(ctx context.Context, conn *sql.Conn, tx *sqlx.Tx, stored bool, rows []activation.ImportRecord, opt ImportOptions,
 	actor activation.Actor, now time.Time) (ImportSummary, error) {
 	var sum ImportSummary
 	present := map[string]bool{}
@@ -197,7 +193,7 @@ func importRows(ctx context.Context, conn *sql.Conn, tx *sqlx.Tx, stored bool, r
 		// The twins within the file are found while the database
 		// writes the new students.
 		twinc := make(chan []int, 1)
-		go func() { twinc <- twins(rows) }()
+		go func() { twinc <- activation.Twins(rows) }()
 		first, err := insertFresh(ctx, conn, tx, rows, fresh, present, stored, actor, now)
 		if err != nil {
 			return sum, err
@@ -243,7 +239,7 @@ func analyzeAfter(ctx context.Context, tx *sqlx.Tx, changed int) error {
 
 // knownRows says which rows have a student number already stored (none when
 // the table is empty).
-func knownRows(ctx context.Context, tx *sqlx.Tx, rows []roster.Student, stored bool) (map[int]bool, error) {
+func knownRows(ctx context.Context, tx *sqlx.Tx, rows []activation.ImportRecord, stored bool) (map[int]bool, error) {
 	known := map[int]bool{}
 	if !stored {
 		return known, nil
@@ -266,7 +262,7 @@ func knownRows(ctx context.Context, tx *sqlx.Tx, rows []roster.Student, stored b
 // stageRows copies the rows of the file at index idx into import_rows.
 // An optional column absent from the file is NULL there: the stored value
 // is kept.
-func stageRows(ctx context.Context, conn *sql.Conn, tx *sqlx.Tx, rows []roster.Student, idx []int, present map[string]bool) error {
+func stageRows(ctx context.Context, conn *sql.Conn, tx *sqlx.Tx, rows []activation.ImportRecord, idx []int, present map[string]bool) error {
 	if _, err := tx.ExecContext(ctx, stagingDDL); err != nil {
 		return err
 	}
@@ -290,9 +286,9 @@ func stageRows(ctx context.Context, conn *sql.Conn, tx *sqlx.Tx, rows []roster.S
 // insertFresh writes the new students (rows at index idx, in file order)
 // and one audit event each, and returns the first id given. Their logins
 // are numbered after the homonyms already stored.
-func insertFresh(ctx context.Context, conn *sql.Conn, tx *sqlx.Tx, rows []roster.Student, idx []int, present map[string]bool,
+func insertFresh(ctx context.Context, conn *sql.Conn, tx *sqlx.Tx, rows []activation.ImportRecord, idx []int, present map[string]bool,
 	stored bool, actor activation.Actor, now time.Time) (first int64, err error) {
-	taken := make(login.Homonyms, len(idx))
+	taken := make(activation.Homonyms, len(idx))
 	if stored {
 		bases := make([]string, 0, len(idx))
 		seen := make(map[string]bool, len(idx))
@@ -302,6 +298,8 @@ func insertFresh(ctx context.Context, conn *sql.Conn, tx *sqlx.Tx, rows []roster
 				bases = append(bases, b)
 			}
 		}
+		// The numbers taken, for the bases of this file (only the highest
+		// of each counts: Homonyms.Taken keeps it).
 		var top []struct {
 			Base string `db:"login_base"`
 			Seq  int    `db:"top"`
@@ -311,7 +309,7 @@ func insertFresh(ctx context.Context, conn *sql.Conn, tx *sqlx.Tx, rows []roster
 			return 0, fmt.Errorf("homonyms already stored: %w", err)
 		}
 		for _, t := range top {
-			taken[t.Base] = t.Seq
+			taken.Taken(t.Base, t.Seq)
 		}
 	}
 	// Ids first, one block of the sequence (so the primary key grows at
@@ -346,7 +344,7 @@ const copyStudentsSQL = `COPY students (id, student_no, last_name, first_name, b
 // row of the file: student_no, last_name, first_name, birth_date, then the
 // optional columns program, component, year, ine, email through opt (which
 // says what an absent column becomes).
-func appendStudentData(b []byte, r *roster.Student, opt func(dst []byte, col, v string) []byte) []byte {
+func appendStudentData(b []byte, r *activation.ImportRecord, opt func(dst []byte, col, v string) []byte) []byte {
 	b = appendCopyText(b, r.StudentNo)
 	b = appendCopyText(append(b, '\t'), r.LastName)
 	b = appendCopyText(append(b, '\t'), r.FirstName)
@@ -361,7 +359,7 @@ func appendStudentData(b []byte, r *roster.Student, opt func(dst []byte, col, v 
 // appendStudent appends a new student's row for copyStudentsSQL; an
 // optional column absent from the file (present) is empty: nothing is
 // stored yet. at is the time of the import as text.
-func appendStudent(b []byte, r *roster.Student, present map[string]bool, id int64, seq int, login string, at []byte) []byte {
+func appendStudent(b []byte, r *activation.ImportRecord, present map[string]bool, id int64, seq int, login string, at []byte) []byte {
 	opt := func(dst []byte, col, v string) []byte {
 		if present != nil && !present[col] {
 			return dst
@@ -393,13 +391,13 @@ func auditFresh(ctx context.Context, tx *sqlx.Tx, first, n int64, actor activati
 // they come: logins numbered in file order, ids taken from the sequence
 // from the next value on, the sequence moved past them at the end. It
 // returns the first id and the number of rows written.
-func streamFresh(ctx context.Context, conn *sql.Conn, tx *sqlx.Tx, batches <-chan []roster.Student, now time.Time) (first int64, n int, err error) {
+func streamFresh(ctx context.Context, conn *sql.Conn, tx *sqlx.Tx, batches <-chan []activation.ImportRecord, now time.Time) (first int64, n int, err error) {
 	if err := tx.GetContext(ctx, &first, `SELECT nextval('students_id_seq')`); err != nil {
 		return 0, 0, fmt.Errorf("student ids: %w", err)
 	}
-	taken := login.Homonyms{}
+	taken := activation.Homonyms{}
 	at := now.AppendFormat(nil, time.RFC3339Nano)
-	var batch []roster.Student
+	var batch []activation.ImportRecord
 	err = copyIn(ctx, conn, copyStudentsSQL, func(b []byte) ([]byte, bool) {
 		for len(batch) == 0 {
 			var ok bool
@@ -425,84 +423,41 @@ func streamFresh(ctx context.Context, conn *sql.Conn, tx *sqlx.Tx, batches <-cha
 	return first, n, nil
 }
 
-// twinKey identifies a person by names and birth date, ignoring case.
-func twinKey(r *roster.Student) string {
-	return strings.ToLower(r.LastName) + "\x00" + strings.ToLower(r.FirstName) + "\x00" + r.BirthDate.Format("2006-01-02")
-}
-
-// twinHash is an FNV-1a hash of twinKey(r), computed without building it:
-// rows with equal keys have equal hashes.
-func twinHash(r *roster.Student) uint64 {
-	h := uint64(14695981039346656037)
-	add := func(c uint64) { h = (h ^ c) * 1099511628211 }
-	for _, s := range [2]string{r.LastName, r.FirstName} {
-		for _, c := range s {
-			add(uint64(unicode.ToLower(c)))
-		}
-		add(0)
-	}
-	y, m, d := r.BirthDate.Date()
-	add(uint64(y)<<9 | uint64(m)<<5 | uint64(d))
-	return h
-}
-
-// twins finds, for each row with a birth date, the first earlier row of the
-// file with the same names and birth date (twinKey), or -1.
-func twins(rows []roster.Student) []int {
-	out := make([]int, len(rows))
-	first := make(map[uint64]int, len(rows)) // hash → first row with it
-	var collided map[string]int              // key → first row, for rows whose hash is another key's
-	for i := range rows {
-		out[i] = -1
-		r := &rows[i]
-		if r.BirthDate.IsZero() {
-			continue
-		}
-		h := twinHash(r)
-		j, ok := first[h]
-		switch {
-		case !ok:
-			first[h] = i
-		case twinKey(&rows[j]) == twinKey(r):
-			out[i] = j
-		default:
-			if collided == nil {
-				collided = map[string]int{}
-			}
-			k := twinKey(r)
-			if j, ok := collided[k]; ok {
-				out[i] = j
-			} else {
-				collided[k] = i
-			}
-		}
-	}
-	return out
-}
-
 // possibleDuplicates lists, in file order, the new students (rows at index
-// fresh, stored with ids from first on) whose names and birth date equal
-// those of a student stored before this import (the one with the smallest
-// id) or, failing that, of an earlier row of the file (twin, from twins).
-func possibleDuplicates(ctx context.Context, tx *sqlx.Tx, rows []roster.Student, fresh []int, first int64, stored bool, twin []int) ([]PossibleDuplicate, error) {
+// fresh, stored with ids from first on) that are possibly the same person
+// (activation.SamePerson) as a student stored before this import (the one
+// with the smallest id) or, failing that, as an earlier row of the file
+// (twin, from activation.Twins).
+func possibleDuplicates(ctx context.Context, tx *sqlx.Tx, rows []activation.ImportRecord, fresh []int, first int64, stored bool, twin []int) ([]PossibleDuplicate, error) {
 	byID := map[int64]PossibleDuplicate{}
 	if stored {
 		// Ids come from the sequence: the students stored before this
-		// import have smaller ids than the ones it gives.
+		// import have smaller ids than the ones it gives. The query only
+		// narrows the pairs to those SamePerson can accept (same birth
+		// date, names of the same lengths: case folding keeps the number
+		// of characters); the rule itself is applied here.
 		var found []struct {
-			ID int64 `db:"id"`
-			PossibleDuplicate
+			ID        int64     `db:"id"`
+			StudentNo string    `db:"student_no"`
+			LastName  string    `db:"last_name"`
+			FirstName string    `db:"first_name"`
+			BirthDate time.Time `db:"birth_date"`
 		}
-		if err := tx.SelectContext(ctx, &found, `SELECT DISTINCT ON (n.id) n.id, s.student_no AS same_as_student_no,
-				s.first_name || ' ' || s.last_name AS same_as_name
-			FROM students n JOIN students s ON lower(s.last_name) = lower(n.last_name)
-				AND lower(s.first_name) = lower(n.first_name) AND s.birth_date = n.birth_date
+		if err := tx.SelectContext(ctx, &found, `SELECT n.id, s.student_no, s.last_name, s.first_name, s.birth_date
+			FROM students n JOIN students s ON s.birth_date = n.birth_date
+				AND char_length(s.last_name) = char_length(n.last_name) AND char_length(s.first_name) = char_length(n.first_name)
 			WHERE n.id >= $1 AND s.id < $1
 			ORDER BY n.id, s.id`, first); err != nil {
 			return nil, fmt.Errorf("look for possible duplicates: %w", err)
 		}
 		for _, f := range found {
-			byID[f.ID] = f.PossibleDuplicate
+			if _, ok := byID[f.ID]; ok || f.ID-first >= int64(len(fresh)) {
+				continue
+			}
+			s := activation.ImportRecord{StudentNo: f.StudentNo, LastName: f.LastName, FirstName: f.FirstName, BirthDate: f.BirthDate}
+			if activation.SamePerson(&s, &rows[fresh[f.ID-first]]) {
+				byID[f.ID] = PossibleDuplicate{SameAsNo: s.StudentNo, SameAsName: s.FirstName + " " + s.LastName}
+			}
 		}
 	}
 	isFresh := make([]bool, len(rows))

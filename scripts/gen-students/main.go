@@ -35,6 +35,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/umontpellier/scolpass/internal/activation"
 	"github.com/umontpellier/scolpass/internal/login"
 )
 
@@ -147,7 +148,7 @@ func run(o options) error {
 		return err
 	}
 	rec := make([]string, len(header))
-	taken := login.Homonyms{} // -login: numbered as the import numbers them
+	taken := activation.Homonyms{} // -login: numbered as the import numbers them
 	for i := 0; i < o.n; i++ {
 		s := g.next()
 		rec[0] = strconv.Itoa(s.studentNo)

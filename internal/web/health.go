@@ -21,8 +21,11 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := s.opt.Ready(ctx); err != nil {
+			// The cause is the operator's, in the log; a client learns
+			// nothing of the database.
+			s.opt.Logger.Error("not ready", "err", err.Error())
 			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = w.Write([]byte("not ready: " + err.Error() + "\n"))
+			_, _ = w.Write([]byte("not ready\n"))
 			return
 		}
 	}

@@ -20,6 +20,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/umontpellier/scolpass/internal/activation"
 	"github.com/umontpellier/scolpass/internal/login"
 )
 
@@ -93,7 +94,8 @@ func (e *FileError) Error() string {
 // a control character, a bidirectional override or a line separator (see
 // text.go), a birth date that is not a real date in DD/MM/YYYY or
 // YYYY-MM-DD form between 1900 and today, an email that is not a plain
-// address, a name from which no login can be built, a field count that
+// address, a name longer than activation.MaxNameLen or holding a link
+// (activation.NameProblem), a name from which no login can be built, a field count that
 // differs from the header's, or a line longer than MaxLineBytes. A rejected row that a quote left open on an
 // earlier line would have swallowed says so in its reason. Invisible
 // format characters (zero-width spaces, U+FEFF…) are removed from the
@@ -434,6 +436,16 @@ func (rd *reader) row(line int, fields []string) {
 	}
 	if s.FirstName == "" {
 		rd.reject(line, no, ColFirstName, "first name is missing")
+		return
+	}
+	// Names are printed on the sheet and greeted in the emails: no
+	// overlong name, no link (activation.NameProblem).
+	if reason := activation.NameProblem("last name", s.LastName); reason != "" {
+		rd.reject(line, no, ColLastName, reason)
+		return
+	}
+	if reason := activation.NameProblem("first name", s.FirstName); reason != "" {
+		rd.reject(line, no, ColFirstName, reason)
 		return
 	}
 	if d := vals[colBirthDate]; d != "" {

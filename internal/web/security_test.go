@@ -7,10 +7,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -183,5 +185,154 @@ func TestLanguageLinkIsBuiltFromTheRoute(t *testing.T) {
 		if m[1] != c.want {
 			t.Errorf("GET %s (%d): language link %q, want %q", c.path, r.StatusCode, m[1], c.want)
 		}
+	}
+}
+
+// login opens a session for login from remote and returns its cookie.
+func (s *secSite) login(identifier, remote string) *http.Cookie {
+	s.t.Helper()
+	r := s.serve(loginRequest(identifier, secPassword), remote)
+	c := cookieOf(r, "__Host-scolpass")
+	if r.StatusCode != http.StatusSeeOther || c == nil {
+		s.t.Fatalf("login %s: %d %s", identifier, r.StatusCode, r.body)
+	}
+	return c
+}
+
+func (s *secSite) postForm(target string, form url.Values, remote string, cookies ...*http.Cookie) *secResp {
+	req := httptest.NewRequest(http.MethodPost, target, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	return s.serve(req, remote)
+}
+
+var verifyLinkRE = regexp.MustCompile(`/verify/([A-Za-z0-9_-]+)`)
+
+// Defect 12: opening an expired link (a GET) leaves the browser's session
+// cookie alone; only the button's POST forgets it.
+func TestExpiredLinkOpenedKeepsTheSessionCookie(t *testing.T) {
+	s := newSecSite(t)
+	s.student("21000001", "anne.alpha")
+	ses := s.login("anne.alpha", "192.0.2.10:5555")
+	r := s.postForm("/activation/recovery", url.Values{"email": {"anne@example.org"}}, "192.0.2.10:5555", ses)
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("recovery: %d %s", r.StatusCode, r.body)
+	}
+	out := s.st.Outbox()
+	m := verifyLinkRE.FindStringSubmatch(out[len(out)-1].Body)
+	if m == nil {
+		t.Fatalf("no link in %q", out[len(out)-1].Body)
+	}
+	s.clock = s.clock.Add(24 * time.Hour) // the link expired at 23:59
+	r = s.get("/verify/"+m[1], ses)
+	if r.StatusCode != http.StatusGone {
+		t.Fatalf("expired link: %d %s", r.StatusCode, r.body)
+	}
+	if c := cookieOf(r, "__Host-scolpass"); c != nil {
+		t.Fatalf("GET of an expired link sets the session cookie: %+v", c)
+	}
+	r = s.postForm("/verify/"+m[1], nil, "192.0.2.10:5555", ses)
+	if c := cookieOf(r, "__Host-scolpass"); r.StatusCode != http.StatusGone || c == nil || c.MaxAge >= 0 {
+		t.Fatalf("POST of an expired link: %d, cookie %+v", r.StatusCode, c)
+	}
+}
+
+// Defect 12: /static/ lists nothing; its files are served.
+func TestStaticDirectoriesAreNotListed(t *testing.T) {
+	s := newSecSite(t)
+	for _, p := range []string{"/static/", "/static/nothing/"} {
+		// A listing links the files by their bare names.
+		if r := s.get(p); r.StatusCode != http.StatusNotFound || strings.Contains(r.body, `href="site.`) {
+			t.Errorf("GET %s: %d\n%s", p, r.StatusCode, r.body)
+		}
+	}
+	if r := s.get("/static/site.css"); r.StatusCode != http.StatusOK || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/css") {
+		t.Errorf("GET /static/site.css: %d %s", r.StatusCode, r.Header.Get("Content-Type"))
+	}
+}
+
+// Defect 12: behind a trusted TLS proxy the language cookie is Secure; an
+// untrusted peer's X-Forwarded-Proto is not believed.
+func TestLanguageCookieSecureBehindTLSProxy(t *testing.T) {
+	s := newSecSite(t, func(o *web.Options) { o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.5/32")} })
+	for _, c := range []struct {
+		remote, proto string
+		secure        bool
+	}{
+		{"10.0.0.5:4000", "https", true},
+		{"10.0.0.5:4000", "http", false},
+		{"10.0.0.5:4000", "", false},
+		{"192.0.2.10:5555", "https", false},
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/activation?lang=en", nil)
+		req.Header.Set("X-Forwarded-For", "198.51.100.7")
+		if c.proto != "" {
+			req.Header.Set("X-Forwarded-Proto", c.proto)
+		}
+		lc := cookieOf(s.serve(req, c.remote), "scolpass_lang")
+		if lc == nil || lc.Secure != c.secure {
+			t.Errorf("from %s, X-Forwarded-Proto %q: cookie %+v, want Secure=%v", c.remote, c.proto, lc, c.secure)
+		}
+	}
+}
+
+// Defect 2: the students' site serves no metrics; lockouts are counted on
+// the operators' handler (serve --metrics-listen).
+func TestMetricsAreNotOnTheStudentsSite(t *testing.T) {
+	s := newSecSite(t)
+	s.student("21000001", "anne.alpha")
+	for range 6 {
+		s.serve(loginRequest("anne.alpha", "AAAA-BBBB-CCCC-DD"), "192.0.2.10:5555")
+	}
+	for _, p := range []string{"/metrics", "/metrics/", "/Metrics"} {
+		if r := s.get(p); r.StatusCode != http.StatusNotFound || strings.Contains(r.body, "scolpass_") {
+			t.Errorf("GET %s on the site: %d\n%s", p, r.StatusCode, r.body)
+		}
+	}
+	rec := httptest.NewRecorder()
+	s.h.Metrics().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if !strings.Contains(rec.Body.String(), "scolpass_lockouts_total 1\n") {
+		t.Fatalf("the operators' metrics miss the lockout:\n%s", rec.Body.String())
+	}
+}
+
+// logins sends n wrong logins from the addresses addr(i), through the
+// trusted proxy 10.0.0.5, and counts the answers by status.
+func (s *secSite) logins(n int, addr func(i int) string) map[int]int {
+	got := map[int]int{}
+	for i := range n {
+		req := loginRequest(fmt.Sprintf("nobody%d.nowhere", i), "AAAA-BBBB-CCCC-DD")
+		req.Header.Set("X-Forwarded-For", addr(i))
+		got[s.serve(req, "10.0.0.5:4000").StatusCode]++
+	}
+	return got
+}
+
+// Defect 4: behind the trusted proxy, the addresses of one IPv6 /64 are one
+// client for the limits; IPv4 addresses and other /64s are not grouped.
+func TestRateLimitsKeyIPv6ByPrefix(t *testing.T) {
+	proxy := func(o *web.Options) { o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.5/32")} }
+	s := newSecSite(t, proxy)
+	got := s.logins(40, func(i int) string { return fmt.Sprintf("2001:db8:1:2::%x", i+1) })
+	if got[http.StatusTooManyRequests] == 0 {
+		t.Fatalf("40 logins from one /64: %v, want 429s", got)
+	}
+	s = newSecSite(t, proxy)
+	if got := s.logins(40, func(i int) string { return fmt.Sprintf("2001:db8:1:%x::1", i+1) }); got[http.StatusTooManyRequests] != 0 {
+		t.Fatalf("40 logins from 40 /64s: %v, want no 429", got)
+	}
+	s = newSecSite(t, proxy)
+	if got := s.logins(40, func(i int) string { return fmt.Sprintf("198.51.100.%d", i+1) }); got[http.StatusTooManyRequests] != 0 {
+		t.Fatalf("40 logins from 40 IPv4 addresses: %v, want no 429", got)
+	}
+	s = newSecSite(t, proxy, func(o *web.Options) { o.IPv6Prefix = 128 })
+	if got := s.logins(40, func(i int) string { return fmt.Sprintf("2001:db8:1:2::%x", i+1) }); got[http.StatusTooManyRequests] != 0 {
+		t.Fatalf("IPv6Prefix 128: %v, want no 429", got)
+	}
+	s = newSecSite(t, proxy, func(o *web.Options) { o.IPv6Prefix = 48 })
+	if got := s.logins(40, func(i int) string { return fmt.Sprintf("2001:db8:1:%x::1", i+1) }); got[http.StatusTooManyRequests] == 0 {
+		t.Fatalf("IPv6Prefix 48, 40 /64s of one /48: %v, want 429s", got)
 	}
 }

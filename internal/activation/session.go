@@ -28,8 +28,14 @@ const SessionSecretLength = 43
 // (the store keeps its hash). Starting a session ends every other session
 // of the account. The outcome says where the account stands, as Resume
 // does.
+//
+// The site takes the login only (SiteLogin): a student number gets
+// ReasonNotALogin, and no account is looked up or counted.
 func (s *Service) StartSession(ctx context.Context, identifier, provisional string, now time.Time) (string, *Outcome, error) {
-	key := s.Config.LoginOf(identifier)
+	key, ok := s.Config.SiteLogin(identifier)
+	if !ok {
+		return "", nil, errNotALogin()
+	}
 	a, err := s.Store.Load(ctx, key)
 	if err != nil && ErrorCode(err) != ENOTFOUND {
 		return "", nil, err

@@ -336,3 +336,47 @@ func TestRateLimitsKeyIPv6ByPrefix(t *testing.T) {
 		t.Fatalf("IPv6Prefix 48, 40 /64s of one /48: %v, want 429s", got)
 	}
 }
+
+// Defect 11, the choice: the site takes the login only. A script walking
+// the (sequential) student numbers of a cohort, five wrong passwords each,
+// locks no one; the student who types a number is told to type the login.
+// The lock still guards each login against guessing.
+func TestCohortLockoutByStudentNumbersLocksNoOne(t *testing.T) {
+	s := newSecSite(t, func(o *web.Options) { o.LoginRate = web.Rate{PerMinute: 6000, Burst: 1000} })
+	var ids []int64
+	for i := range 30 {
+		ids = append(ids, s.student(fmt.Sprintf("2100%04d", i+1), fmt.Sprintf("anne%d.alpha", i+1)).StudentID)
+	}
+	for i := range 30 {
+		for range 5 {
+			r := s.serve(loginRequest(fmt.Sprintf("2100%04d", i+1), "AAAA-BBBB-CCCC-DD"), "192.0.2.10:5555")
+			if r.StatusCode != http.StatusUnauthorized || !strings.Contains(r.body, "non votre numéro d&#39;étudiant") {
+				t.Fatalf("student number: %d\n%s", r.StatusCode, r.body)
+			}
+		}
+	}
+	for _, id := range ids {
+		if a := s.st.Account(id); a.FailedAttempts != 0 || a.LockedAt(s.clock) {
+			t.Fatalf("%s counted or locked through its student number: %+v", a.Login, a)
+		}
+	}
+	// Even the right password with the number: the login is asked for.
+	if r := s.serve(loginRequest("21000001", secPassword), "192.0.2.10:5555"); r.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("student number with the right password: %d", r.StatusCode)
+	}
+	s.login("anne1.alpha@etu.umontpellier.fr", "192.0.2.10:5555")
+
+	// By login, five wrong passwords lock the account as before, with the
+	// answer an unknown login gets.
+	for range 5 {
+		s.serve(loginRequest("anne2.alpha", "AAAA-BBBB-CCCC-DD"), "192.0.2.10:5555")
+	}
+	if a := s.st.Account(ids[1]); !a.LockedAt(s.clock) {
+		t.Fatalf("five wrong passwords by login did not lock: %+v", a)
+	}
+	locked := s.serve(loginRequest("anne2.alpha", secPassword), "192.0.2.10:5555")
+	unknown := s.serve(loginRequest("nobody.nowhere", secPassword), "192.0.2.10:5555")
+	if locked.StatusCode != http.StatusUnauthorized || strings.ReplaceAll(unknown.body, "nobody.nowhere", "anne2.alpha") != locked.body {
+		t.Fatalf("a locked account is told apart from an unknown login: %d\n%s", locked.StatusCode, locked.body)
+	}
+}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -215,20 +216,24 @@ func runShow(cmd *cobra.Command, env *Env, key string) error {
 	}
 	fmt.Fprintln(w, "\nHistory:")
 	g := historyGrid(d.History)
+	// Each event made under a rehearsal clock is marked with its own
+	// clock: *1, *2… in order of first appearance, each said below.
+	var clocks []string
 	for i, e := range d.History {
 		g.Rows[i][0] = e.At.In(paris).Format("02/01/2006 15:04:05")
 		if e.Clock != "system" {
-			g.Rows[i][0] += " *"
+			n := slices.Index(clocks, e.Clock)
+			if n < 0 {
+				clocks, n = append(clocks, e.Clock), len(clocks)
+			}
+			g.Rows[i][0] += fmt.Sprintf(" *%d", n+1)
 		}
 	}
 	if err := writeList(w, g); err != nil {
 		return err
 	}
-	for _, e := range d.History {
-		if e.Clock != "system" {
-			fmt.Fprintf(w, "* time set by %s\n", termSafe(e.Clock))
-			break
-		}
+	for n, c := range clocks {
+		fmt.Fprintf(w, "*%d time set by %s\n", n+1, termSafe(c))
 	}
 	return nil
 }

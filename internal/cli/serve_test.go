@@ -108,3 +108,14 @@ func TestServeMetricsOnTheirOwnListener(t *testing.T) {
 		t.Fatalf("--metrics-listen '' still serves metrics:\n%s", printed)
 	}
 }
+
+func TestServeRefusesABadIPv6Prefix(t *testing.T) {
+	for _, v := range []string{"0", "129", "-1"} {
+		var out strings.Builder
+		code := Run(context.Background(), &Env{Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" }},
+			[]string{"serve", "--ipv6-prefix", v})
+		if code != ExitUsage || !strings.Contains(out.String(), "--ipv6-prefix "+v+" must be between 1 and 128") {
+			t.Errorf("--ipv6-prefix %s: exit %d\n%s", v, code, out.String())
+		}
+	}
+}

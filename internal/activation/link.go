@@ -41,15 +41,59 @@ func TokenFromInput(in string) string {
 	return in
 }
 
-// linkTokenRE finds the token of an emailed link: everything after the
-// path up to a space, a quote or an angle bracket (what follows in a
-// mangled or probing request path is hidden too).
-var linkTokenRE = regexp.MustCompile(`(` + regexp.QuoteMeta(linkPath) + `)[^\s"'<>]+`)
+// linkTokenRE finds what RedactLinks hides: the rest of an emailed link's
+// path after /verify/ in any case (what follows in a mangled or probing
+// request path is hidden too, up to a space, a quote or an angle bracket),
+// and any path segment long enough to be a token (/activation/TOKEN,
+// /Verify…/TOKEN, a link pasted under another route).
+var linkTokenRE = regexp.MustCompile(`(?i)` + regexp.QuoteMeta(linkPath) + `[^\s"'<>]+|/[A-Za-z0-9_-]{16,}`)
 
 // RedactLinks hides the token of every emailed link in text (an email body
-// shown by `mail show`, a request path in serve's access log).
+// shown by `mail show`, a request path in serve's access log): whatever
+// follows /verify/ whatever its case, and every path segment that looks
+// like a token (LooksLikeToken), under any route.
 func RedactLinks(text string) string {
-	return linkTokenRE.ReplaceAllString(text, "${1}[hidden]")
+	return linkTokenRE.ReplaceAllStringFunc(text, func(m string) string {
+		if len(m) > len(linkPath) && strings.EqualFold(m[:len(linkPath)], linkPath) {
+			return m[:len(linkPath)] + "[hidden]"
+		}
+		if LooksLikeToken(m[1:]) {
+			return "/[hidden]"
+		}
+		return m
+	})
+}
+
+// LooksLikeToken tells whether a path segment could be a link's token or
+// a piece of one: at least 16 characters of unpadded base64url mixing two
+// of lower case, upper case and digits. A token of NewToken (43 random
+// characters) always does; words of the site's routes and of the
+// university's addresses (charte-informatique) do not.
+func LooksLikeToken(s string) bool {
+	if len(s) < 16 {
+		return false
+	}
+	var lower, upper, digit bool
+	for _, b := range []byte(s) {
+		switch {
+		case b >= 'a' && b <= 'z':
+			lower = true
+		case b >= 'A' && b <= 'Z':
+			upper = true
+		case b >= '0' && b <= '9':
+			digit = true
+		case b == '-' || b == '_':
+		default:
+			return false
+		}
+	}
+	n := 0
+	for _, c := range []bool{lower, upper, digit} {
+		if c {
+			n++
+		}
+	}
+	return n >= 2
 }
 
 // PlausibleToken tells what cannot be a link's token (NewToken: unpadded

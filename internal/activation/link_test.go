@@ -42,3 +42,31 @@ func TestLinkBuiltParsedRedacted(t *testing.T) {
 		t.Fatal("blank input gives a token")
 	}
 }
+
+// A token is hidden whatever the route it is sent to and whatever the
+// case of /verify/: the access log of serve shows no live link.
+func TestRedactLinksAnyRouteAnyCase(t *testing.T) {
+	token, _, err := NewToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{
+		"/verify/" + token, "/Verify/" + token, "/VERIFY/" + token, "/vErIfY/" + token + "/x",
+		"/activation/" + token, "/ACTIVATION/" + token, "/" + token, "/static/" + token + ".css",
+		"/activation/verify/" + token, "/sub/verify/" + token + "%2F..", "/activation/" + token[:20],
+		"/a/" + token + "/b/" + token,
+	} {
+		got := RedactLinks(path)
+		if strings.Contains(got, token[:16]) || !strings.Contains(got, "[hidden]") {
+			t.Errorf("RedactLinks(%q) = %q: the token shows", path, got)
+		}
+	}
+	for _, path := range []string{
+		"/activation", "/activation/login", "/static/style.css", "/healthz",
+		"https://www.umontpellier.fr/charte-informatique", "/verify",
+	} {
+		if got := RedactLinks(path); got != path {
+			t.Errorf("RedactLinks(%q) = %q, want it unchanged", path, got)
+		}
+	}
+}

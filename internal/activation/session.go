@@ -28,13 +28,20 @@ const SessionSecretLength = 43
 // (the store keeps its hash). Starting a session ends every other session
 // of the account. The outcome says where the account stands, as Resume
 // does.
+//
+// The site takes the login only (SiteLogin): a student number gets
+// ReasonNotALogin, and no account is looked up or counted.
 func (s *Service) StartSession(ctx context.Context, identifier, provisional string, now time.Time) (string, *Outcome, error) {
+	key, ok := s.Config.SiteLogin(identifier)
+	if !ok {
+		return "", nil, errNotALogin()
+	}
 	secret, hash, err := NewToken()
 	if err != nil {
 		return "", nil, err
 	}
 	var out *Outcome
-	_, err = s.authenticate(ctx, s.Config.LoginOf(identifier), provisional, now, func(tx Tx, a *Account) error {
+	_, err = s.authenticate(ctx, key, provisional, now, func(tx Tx, a *Account) error {
 		if err := tx.EndSessions(a, SessionReplaced); err != nil {
 			return err
 		}

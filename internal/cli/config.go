@@ -2,6 +2,9 @@ package cli
 
 import (
 	"fmt"
+	"net/url"
+	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -112,4 +115,91 @@ func parseDuration(s string) (time.Duration, error) {
 		return time.Duration(n * 24 * float64(time.Hour)), nil
 	}
 	return time.ParseDuration(s)
+}
+
+// secretSettings are the settings that may carry a password: a
+// connection URL or DSN (postgres://user:pass@host, smtp://user:pass@host,
+// password=… of libpq) or a password itself (PGPASSWORD).
+var secretSettings = []string{"DATABASE_URL", "SCOLPASS_SMTP_URL", "SCOLPASS_LDAP_URL", "PGPASSWORD"}
+
+// redactSecrets hides, in a message about to be printed, every password
+// of the database, SMTP and directory settings (whole or in the pieces a
+// URL parser cuts it into: "invalid port \":Tr0ub4dor3xyz\"" quotes only
+// the part before a "/"), and the password of any URL or key=value
+// connection string it quotes. A message never shows a password.
+func (env *Env) redactSecrets(msg string) string {
+	var secrets []string
+	add := func(dsn string) {
+		for _, pw := range dsnPasswords(dsn) {
+			secrets = append(secrets, pw)
+			if u, err := url.PathUnescape(pw); err == nil && u != pw {
+				secrets = append(secrets, u)
+			}
+			if esc := url.QueryEscape(pw); esc != pw {
+				secrets = append(secrets, esc)
+			}
+			for _, piece := range strings.FieldsFunc(pw, func(r rune) bool { return strings.ContainsRune("/?#@:[]", r) }) {
+				if len(piece) >= 3 {
+					secrets = append(secrets, piece)
+				}
+			}
+		}
+	}
+	add(env.DatabaseURL)
+	if env.Getenv != nil {
+		for _, name := range secretSettings {
+			v := env.Getenv(name)
+			if name == "PGPASSWORD" && v != "" {
+				v = "password=" + v
+			}
+			add(v)
+		}
+	}
+	sort.Slice(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
+	for _, s := range secrets {
+		msg = strings.ReplaceAll(msg, s, "xxxxx")
+	}
+	return redactQuotedDSNs(msg)
+}
+
+// dsnPasswords returns the passwords a connection string holds: the part
+// after "user:" up to the last "@" of a URL (parsed by hand, since a
+// password with a "/" is not a valid URL), and the value of password= in
+// libpq's key=value form.
+func dsnPasswords(dsn string) []string {
+	var out []string
+	if dsn = strings.TrimSpace(dsn); dsn == "" {
+		return nil
+	}
+	if _, rest, ok := strings.Cut(dsn, "://"); ok {
+		if at := strings.LastIndexByte(rest, '@'); at >= 0 {
+			if _, pw, ok := strings.Cut(rest[:at], ":"); ok && pw != "" {
+				out = append(out, pw)
+			}
+		}
+	}
+	for _, m := range keyPasswordRE.FindAllStringSubmatch(dsn, -1) {
+		if v := strings.Trim(m[1], "'"); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+var (
+	// keyPasswordRE is password=VALUE of a key=value string, quoted or not.
+	keyPasswordRE = regexp.MustCompile(`(?i)\bpassword\s*=\s*('(?:[^'\\]|\\.)*'|[^\s]+)`)
+	// urlCredentialsRE is scheme://user:password@ up to the last @ before
+	// a space or a quote.
+	urlCredentialsRE = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@"']*:)[^\s"']*@`)
+)
+
+// redactQuotedDSNs hides the password of any URL or key=value connection
+// string quoted in msg, known settings or not.
+func redactQuotedDSNs(msg string) string {
+	msg = urlCredentialsRE.ReplaceAllString(msg, "${1}xxxxx@")
+	return keyPasswordRE.ReplaceAllStringFunc(msg, func(m string) string {
+		k, _, _ := strings.Cut(m, "=")
+		return k + "=xxxxx"
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -16,9 +17,10 @@ import (
 )
 
 type importOptions struct {
-	File   string
-	Strict bool
-	DryRun bool
+	File           string
+	Strict         bool
+	DryRun         bool
+	ListRejections int
 }
 
 func newImportCmd(env *Env) *cobra.Command {
@@ -48,7 +50,11 @@ reason names the line where the quote would close) and the lines after it
 are read as rows. A field holding a control character (ESC, BEL…), a
 bidirectional override (U+202A-U+202E, U+2066-U+2069) or a line separator
 rejects the row; invisible characters (zero-width spaces, U+FEFF…) are
-removed and listed under "notes".`,
+removed and listed under "notes".
+
+The first --list-rejections rejected rows (1000) are listed one by one; every
+rejected row is counted by reason (the reason without the row's values), so
+that a file of millions of bad rows gives a short report.`,
 		Example: `  scolpass import-students apogee-2026.csv
   scolpass import-students --dry-run apogee-2026.csv
   iconv -f latin1 -t utf-8 export.csv | scolpass import-students - -o json`,
@@ -60,6 +66,8 @@ removed and listed under "notes".`,
 	}
 	cmd.Flags().BoolVar(&opts.Strict, "strict", false, "import nothing if any row is rejected")
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "check everything, write nothing")
+	cmd.Flags().IntVar(&opts.ListRejections, "list-rejections", roster.MaxListedRejections,
+		"rejected rows listed one by one; the others are counted by reason")
 	return cmd
 }
 
@@ -75,6 +83,8 @@ type importReport struct {
 	Unchanged  int             `json:"unchanged"`
 	Rejected   int             `json:"rejected"`
 	Rejections []rejectionJSON `json:"rejections"`
+	Listed     int             `json:"rejections_listed"`
+	ByReason   []reasonJSON    `json:"rejections_by_reason"`
 	Notes      []noteJSON      `json:"notes"`
 	Duplicates []duplicateJSON `json:"possible_duplicates"`
 }
@@ -87,6 +97,14 @@ type noteJSON struct {
 	Note      string `json:"note"`
 }
 
+// reasonJSON counts the rows one rule rejected.
+type reasonJSON struct {
+	Field     string `json:"field,omitempty"`
+	Reason    string `json:"reason"`
+	Rows      int    `json:"rows"`
+	FirstLine int    `json:"first_line"`
+}
+
 type rejectionJSON struct {
 	Line      int    `json:"line"`
 	StudentNo string `json:"student_no,omitempty"`
@@ -96,73 +114,25 @@ type rejectionJSON struct {
 
 func runImport(cmd *cobra.Command, env *Env, opts *importOptions) error {
 	ctx := cmd.Context()
-	// No garbage collection below 512 MiB: the rows of the file stay in
+	// No garbage collection below 256 MiB: the rows of the file stay in
 	// memory until the import ends, and the collector would scan them for
 	// nothing (about 10% of the CPU time of a 100,000-row import, which
 	// allocates some 60 MiB in all). This process ends right after the
-	// import; a larger file is collected once it reaches the limit.
+	// import; a larger file is collected once it reaches the limit, which
+	// leaves the process under 512 MiB even for millions of bad rows (only
+	// the first --list-rejections are kept one by one).
 	debug.SetGCPercent(-1)
-	debug.SetMemoryLimit(512 << 20)
-	var in io.Reader
-	name := opts.File
-	if opts.File == "-" {
-		in, name = env.Stdin, "stdin"
-	} else {
-		f, err := os.Open(opts.File)
-		if err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				return usagef("cannot read %s: no such file", opts.File)
-			}
-			return usagef("cannot read %s: %v", opts.File, errors.Unwrap(err))
-		}
-		defer f.Close()
-		in = f
+	debug.SetMemoryLimit(256 << 20)
+	in, name, closeIn, err := openImportInput(env, opts.File)
+	if err != nil {
+		return err
 	}
+	defer closeIn()
 	now, err := env.now()
 	if err != nil {
 		return err
 	}
-	// The file is read on its own goroutine and its rows handed over in
-	// batches, so that an import into an empty table writes them while the
-	// rest of the file is read.
-	// The store takes the domain's import records: each row the reader
-	// accepts becomes one (records), handed over 1,000 at a time.
-	batches := make(chan []activation.ImportRecord, 8)
-	type parsed struct {
-		res     *roster.Result
-		records []activation.ImportRecord
-		err     error
-	}
-	done := make(chan parsed, 1)
-	go func() {
-		var records []activation.ImportRecord
-		sent := 0
-		res, err := roster.ReadEach(in, now, func(s roster.Student) {
-			if records = append(records, activation.ImportRecord(s)); len(records)-sent == 1000 {
-				batches <- records[sent:len(records):len(records)]
-				sent = len(records)
-			}
-		})
-		if len(records) > sent {
-			batches <- records[sent:len(records):len(records)]
-		}
-		close(batches)
-		done <- parsed{res, records, err}
-	}()
-	var res *roster.Result
-	var p parsed
-	waited := false
-	finish := func() ([]activation.ImportRecord, postgres.ImportOptions, error) {
-		if !waited {
-			p, waited = <-done, true
-		}
-		if p.err != nil {
-			return nil, postgres.ImportOptions{}, &readError{p.err}
-		}
-		res = p.res
-		dry := opts.DryRun || (opts.Strict && len(res.Rejected) > 0)
-		return p.records, postgres.ImportOptions{DryRun: dry, Columns: res.Columns}, nil
-	}
+	rd := startReading(in, now, opts)
 	fileError := func(err error) error {
 		var fe *roster.FileError
 		if errors.As(err, &fe) {
@@ -172,52 +142,143 @@ func runImport(cmd *cobra.Command, env *Env, opts *importOptions) error {
 	}
 	db, err := env.open(ctx, false)
 	if err != nil {
-		for range batches {
+		for range rd.batches {
 		}
-		if _, _, ferr := finish(); ferr != nil { // a bad file is said first
+		if _, _, ferr := rd.finish(); ferr != nil { // a bad file is said first
 			return fileError(errors.Unwrap(ferr))
 		}
 		return err
 	}
-	sum, err := db.ImportStream(ctx, postgres.RowStream{Batches: batches, Finish: finish}, env.actor("bulk"), now)
+	sum, err := db.ImportStream(ctx, postgres.RowStream{Batches: rd.batches, Finish: rd.finish}, env.actor("bulk"), now)
 	if err != nil {
 		// ImportStream has let the reading finish: a bad file is said first.
-		if _, _, ferr := finish(); ferr != nil {
+		if _, _, ferr := rd.finish(); ferr != nil {
 			return fileError(errors.Unwrap(ferr))
 		}
 		return err
 	}
+	if err := printImport(env, newImportReport(name, opts, rd.res, sum)); err != nil {
+		return err
+	}
+	return importOutcome(env, opts, rd.res)
+}
+
+// openImportInput opens the student file, or stdin for "-".
+func openImportInput(env *Env, file string) (in io.Reader, name string, closeIn func(), err error) {
+	if file == "-" {
+		return env.Stdin, "stdin", func() {}, nil
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, "", nil, usagef("cannot read %s: no such file", file)
+		}
+		return nil, "", nil, usagef("cannot read %s: %v", file, errors.Unwrap(err))
+	}
+	return f, file, func() { f.Close() }, nil
+}
+
+// importReading is the student file read on its own goroutine, its rows
+// handed over in batches, so that an import into an empty table writes
+// them while the rest of the file is read.
+type importReading struct {
+	batches chan []activation.ImportRecord
+	done    chan importParsed
+	opts    *importOptions
+	res     *roster.Result
+	p       importParsed
+	waited  bool
+}
+
+// importParsed is the end of the file: the reader's result and the rows it
+// accepted, as the domain's import records.
+type importParsed struct {
+	res     *roster.Result
+	records []activation.ImportRecord
+	err     error
+}
+
+// startReading reads the file on its own goroutine. The store takes the
+// domain's import records: each row the reader accepts becomes one, handed
+// over 1,000 at a time.
+func startReading(in io.Reader, now time.Time, opts *importOptions) *importReading {
+	rd := &importReading{batches: make(chan []activation.ImportRecord, 8), done: make(chan importParsed, 1), opts: opts}
+	list := opts.ListRejections
+	if list == 0 {
+		list = -1 // roster: none listed
+	}
+	go func() {
+		var records []activation.ImportRecord
+		sent := 0
+		res, err := roster.Read(in, roster.Options{Now: now, ListRejections: list, Each: func(s roster.Student) {
+			if records = append(records, activation.ImportRecord(s)); len(records)-sent == 1000 {
+				rd.batches <- records[sent:len(records):len(records)]
+				sent = len(records)
+			}
+		}})
+		if len(records) > sent {
+			rd.batches <- records[sent:len(records):len(records)]
+		}
+		close(rd.batches)
+		rd.done <- importParsed{res, records, err}
+	}()
+	return rd
+}
+
+// finish waits for the end of the file (postgres.RowStream.Finish): the
+// rows, and whether to write them.
+func (rd *importReading) finish() ([]activation.ImportRecord, postgres.ImportOptions, error) {
+	if !rd.waited {
+		rd.p, rd.waited = <-rd.done, true
+	}
+	if rd.p.err != nil {
+		return nil, postgres.ImportOptions{}, &readError{rd.p.err}
+	}
+	rd.res = rd.p.res
+	dry := rd.opts.DryRun || (rd.opts.Strict && rd.res.RejectedRows > 0)
+	return rd.p.records, postgres.ImportOptions{DryRun: dry, Columns: rd.res.Columns}, nil
+}
+
+// newImportReport is what import prints.
+func newImportReport(name string, opts *importOptions, res *roster.Result, sum postgres.ImportSummary) importReport {
 	rep := importReport{File: name, Encoding: res.Encoding, Delimiter: delimiterName(res.Delimiter),
-		DryRun: opts.DryRun, Strict: opts.Strict, Rows: len(res.Students) + len(res.Rejected), Rejected: len(res.Rejected),
-		Rejections: []rejectionJSON{}, Notes: []noteJSON{}, Duplicates: []duplicateJSON{}}
+		DryRun: opts.DryRun, Strict: opts.Strict, Rows: len(res.Students) + res.RejectedRows, Rejected: res.RejectedRows,
+		Rejections: []rejectionJSON{}, Listed: len(res.Rejected), ByReason: []reasonJSON{},
+		Notes: []noteJSON{}, Duplicates: []duplicateJSON{}}
 	for _, r := range res.Rejected {
 		rep.Rejections = append(rep.Rejections, rejectionJSON{Line: r.Line, StudentNo: r.StudentNo, Field: r.Field, Reason: r.Reason})
+	}
+	for _, r := range res.Reasons {
+		rep.ByReason = append(rep.ByReason, reasonJSON{Field: r.Field, Reason: r.Reason, Rows: r.Rows, FirstLine: r.FirstLine})
 	}
 	for _, n := range res.Notices {
 		rep.Notes = append(rep.Notes, noteJSON{Line: n.Line, StudentNo: n.StudentNo, Field: n.Field, Note: n.Note})
 	}
-	if !(opts.Strict && len(res.Rejected) > 0) {
+	if !(opts.Strict && res.RejectedRows > 0) {
 		rep.Created, rep.Updated, rep.Unchanged = sum.Created, sum.Updated, sum.Unchanged
 	}
 	for _, d := range sum.PossibleDuplicates {
 		rep.Duplicates = append(rep.Duplicates, duplicateJSON{Line: d.Line, StudentNo: d.StudentNo, Login: d.Login, SameAsNo: d.SameAsNo, SameAsName: d.SameAsName})
 	}
-	if err := printImport(env, rep); err != nil {
-		return err
-	}
+	return rep
+}
+
+// importOutcome says on stderr how the import ended and gives its exit
+// code: 4 when rows were rejected.
+func importOutcome(env *Env, opts *importOptions, res *roster.Result) error {
 	switch {
-	case opts.Strict && len(res.Rejected) > 0:
-		fmt.Fprintf(env.Stderr, "--strict: %d row(s) rejected, nothing imported\n", len(res.Rejected))
+	case opts.Strict && res.RejectedRows > 0:
+		fmt.Fprintf(env.Stderr, "--strict: %d row(s) rejected, nothing imported\n", res.RejectedRows)
 		return &silentError{code: ExitPartial}
-	case len(res.Rejected) > 0:
+	case res.RejectedRows > 0:
 		verb := "imported"
 		if opts.DryRun {
 			verb = "would be imported (dry run)"
 		}
 		if len(res.Students) == 0 {
-			fmt.Fprintf(env.Stderr, "all %d row(s) rejected: nothing imported\n", len(res.Rejected))
+			fmt.Fprintf(env.Stderr, "all %d row(s) rejected: nothing imported\n", res.RejectedRows)
 		} else {
-			fmt.Fprintf(env.Stderr, "%d row(s) rejected, the others %s\n", len(res.Rejected), verb)
+			fmt.Fprintf(env.Stderr, "%d row(s) rejected, the others %s\n", res.RejectedRows, verb)
 		}
 		return &silentError{code: ExitPartial}
 	case opts.DryRun:
@@ -249,6 +310,12 @@ func printImport(env *Env, rep importReport) error {
 		for _, r := range rep.Rejections {
 			g.Rows = append(g.Rows, []string{strconv.Itoa(r.Line), r.StudentNo, "rejected", r.Reason})
 		}
+		if rep.Rejected > rep.Listed {
+			for _, r := range rep.ByReason {
+				g.Rows = append(g.Rows, []string{strconv.Itoa(r.FirstLine), "", "rejected_total",
+					fmt.Sprintf("%d row(s): %s", r.Rows, r.Reason)})
+			}
+		}
 		for _, n := range rep.Notes {
 			g.Rows = append(g.Rows, []string{strconv.Itoa(n.Line), n.StudentNo, "cleaned", n.Note})
 		}
@@ -268,15 +335,8 @@ func printImport(env *Env, rep importReport) error {
 	}); err != nil {
 		return err
 	}
-	if len(rep.Rejections) > 0 {
-		fmt.Fprintln(env.Stdout, "\nRejected rows:")
-		g := grid{Header: []string{"LINE", "STUDENT NO", "FIELD", "REASON"}}
-		for _, r := range rep.Rejections {
-			g.Rows = append(g.Rows, []string{strconv.Itoa(r.Line), r.StudentNo, r.Field, r.Reason})
-		}
-		if err := writeTable(env.Stdout, g); err != nil {
-			return err
-		}
+	if err := printRejections(env, rep); err != nil {
+		return err
 	}
 	if len(rep.Notes) > 0 {
 		fmt.Fprintln(env.Stdout, "\nInvisible characters removed (rows imported):")
@@ -306,4 +366,28 @@ type duplicateJSON struct {
 	Login      string `json:"login,omitempty"`
 	SameAsNo   string `json:"same_as_student_no"`
 	SameAsName string `json:"same_as_name"`
+}
+
+// printRejections lists the rejected rows kept one by one and, when there
+// are more, counts them all by reason.
+func printRejections(env *Env, rep importReport) error {
+	if len(rep.Rejections) > 0 {
+		fmt.Fprintln(env.Stdout, "\nRejected rows:")
+		g := grid{Header: []string{"LINE", "STUDENT NO", "FIELD", "REASON"}}
+		for _, r := range rep.Rejections {
+			g.Rows = append(g.Rows, []string{strconv.Itoa(r.Line), r.StudentNo, r.Field, r.Reason})
+		}
+		if err := writeTable(env.Stdout, g); err != nil {
+			return err
+		}
+	}
+	if rep.Rejected <= rep.Listed {
+		return nil
+	}
+	fmt.Fprintf(env.Stdout, "\n%d rejected row(s), the first %d listed (--list-rejections N lists more); by reason:\n", rep.Rejected, rep.Listed)
+	g := grid{Header: []string{"ROWS", "FIELD", "REASON", "FIRST LINE"}}
+	for _, r := range rep.ByReason {
+		g.Rows = append(g.Rows, []string{strconv.Itoa(r.Rows), r.Field, r.Reason, strconv.Itoa(r.FirstLine)})
+	}
+	return writeTable(env.Stdout, g)
 }

@@ -165,11 +165,12 @@ func Run(ctx context.Context, env *Env, args []string) ExitCode {
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(env.Stderr, "scolpass: %s\nRun 'scolpass --help' for usage.\n", termSafeText(err.Error()))
+		fmt.Fprintf(env.Stderr, "scolpass: %s\nRun 'scolpass --help' for usage.\n", termSafeText(env.redactSecrets(err.Error())))
 		return ExitUsage
 	}
-	// Messages can quote names and addresses from the database.
-	fmt.Fprintf(env.Stderr, "scolpass: %s\n", termSafeText(activation.ErrorMessage(err)))
+	// Messages can quote names and addresses from the database, and a
+	// connection string: never its password.
+	fmt.Fprintf(env.Stderr, "scolpass: %s\n", termSafeText(env.redactSecrets(activation.ErrorMessage(err))))
 	return exitCodeFor(err)
 }
 

@@ -27,6 +27,8 @@ import (
 type ServeOptions struct {
 	Listen         string
 	TrustedProxies []string
+	IPv6Prefix     int
+	MetricsListen  string
 	NoMail         bool
 	MailEvery      time.Duration
 	NoProvision    bool
@@ -43,7 +45,8 @@ func newServeCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use: `serve [--listen ADDR] [--trusted-proxy CIDR]… [--no-mail | --mail-every 3s]
                [--no-provision | --provision-every 5s] [--login-rate 30] [--link-rate 10]
-               [--db-conns 16] [--hash-slots N] [--drain 30s]`,
+               [--db-conns 16] [--hash-slots N] [--drain 30s]
+               [--metrics-listen 127.0.0.1:9464] [--ipv6-prefix 64]`,
 		Short: "Serve the student activation site (the address on the sheet and the emailed links)",
 		Long: `Serve the 8 steps of the activation guide as web pages, in French and English:
 the activation page printed on the SCOL'PASS (the path of SCOLPASS_ACTIVATION_URL,
@@ -53,7 +56,9 @@ Plain HTTP: put it behind a reverse proxy that terminates TLS (the session
 cookie is Secure) and name the proxy with --trusted-proxy, so that the
 per-address limits see the students' addresses (X-Forwarded-For). Several
 instances may share one database. GET /healthz (up), /readyz (database
-reachable and migrated), /metrics (Prometheus). SIGTERM or Ctrl-C: requests in
+reachable and migrated). Metrics (Prometheus, GET /metrics) are served on
+another listener, --metrics-listen (loopback by default): counters such as
+lockouts tell which logins exist, so they are not for students. SIGTERM or Ctrl-C: requests in
 flight finish, then exit 0.
 
 With SCOLPASS_SMTP_URL set, the outbox is delivered every --mail-every
@@ -78,6 +83,8 @@ Audit events of the site carry channel "web".`,
 	f := cmd.Flags()
 	f.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "address to listen on (also SCOLPASS_LISTEN)")
 	f.StringArrayVar(&o.TrustedProxies, "trusted-proxy", nil, "address or CIDR of a reverse proxy whose X-Forwarded-For is believed (repeatable)")
+	f.IntVar(&o.IPv6Prefix, "ipv6-prefix", 64, "IPv6 clients are counted by this many leading bits of their address for the per-address limits (64: one home or phone; 128: each address)")
+	f.StringVar(&o.MetricsListen, "metrics-listen", "127.0.0.1:9464", "address of the operators' listener serving GET /metrics (Prometheus); empty: no metrics. Never the students' address")
 	f.BoolVar(&o.NoMail, "no-mail", false, "do not deliver the outbox (another process does: scolpass mail send --watch)")
 	f.DurationVar(&o.MailEvery, "mail-every", 3*time.Second, "how often the outbox is delivered")
 	f.BoolVar(&o.NoProvision, "no-provision", false, "do not write the directory (another process does: scolpass provision run --watch)")
@@ -132,33 +139,18 @@ func runServe(ctx context.Context, env *Env, o *ServeOptions) error {
 	if err != nil {
 		return err
 	}
+	if o.IPv6Prefix < 1 || o.IPv6Prefix > 128 {
+		return usagef("--ipv6-prefix %d must be between 1 and 128", o.IPv6Prefix)
+	}
 	ce, err := env.setup(ctx)
 	if err != nil {
 		return err
 	}
-	cfg, db := ce.cfg, ce.db
 	if o.DBConns > 0 {
-		db.SetMaxOpenConns(o.DBConns)
-		db.SetMaxIdleConns(o.DBConns)
+		ce.db.SetMaxOpenConns(o.DBConns)
+		ce.db.SetMaxIdleConns(o.DBConns)
 	}
-	site, err := web.New(web.Options{
-		Engine: &activation.Service{Store: &postgres.AccountStore{DB: db, Actor: env.actor("web")}, Config: cfg},
-		Now: func() time.Time {
-			t, _ := env.now()
-			return t
-		},
-		Ready:           db.CheckSchema,
-		ActivationPath:  pathOf(cfg.ActivationURL, "/activation"),
-		VerifyPath:      pathOf(cfg.BaseURL, "") + "/verify",
-		MailDomain:      cfg.MailDomain,
-		Policy:          cfg.Policy,
-		SessionLifetime: cfg.SessionLifetime,
-		TrustedProxies:  proxies,
-		LoginRate:       rateOf(o.LoginRate),
-		LinkRate:        rateOf(o.LinkRate),
-		HashSlots:       o.HashSlots,
-		Logger:          log,
-	})
+	site, err := newSite(env, ce, o, proxies, log)
 	if err != nil {
 		return err
 	}
@@ -175,6 +167,85 @@ func runServe(ctx context.Context, env *Env, o *ServeOptions) error {
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	metricsSrv := serveMetrics(o.MetricsListen, site, env, log)
+	workersDone := startWorkers(ctx, env, ce, o, log)
+	log.Info("serving", "address", "http://"+ln.Addr().String(), "activation", pathOf(ce.cfg.ActivationURL, "/activation"))
+	fmt.Fprintf(env.Stderr, "scolpass serve: listening on http://%s\n", ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), o.Drain)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	if metricsSrv != nil {
+		_ = metricsSrv.Shutdown(sctx)
+	}
+	workersDone()
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// newSite is the students' site over the activation service of the
+// database.
+func newSite(env *Env, ce *cmdEnv, o *ServeOptions, proxies []netip.Prefix, log *slog.Logger) (*web.Server, error) {
+	cfg, db := ce.cfg, ce.db
+	return web.New(web.Options{
+		Engine: &activation.Service{Store: &postgres.AccountStore{DB: db, Actor: env.actor("web")}, Config: cfg},
+		Now: func() time.Time {
+			t, _ := env.now()
+			return t
+		},
+		Ready:           db.CheckSchema,
+		ActivationPath:  pathOf(cfg.ActivationURL, "/activation"),
+		VerifyPath:      pathOf(cfg.BaseURL, "") + "/verify",
+		MailDomain:      cfg.MailDomain,
+		Policy:          cfg.Policy,
+		SessionLifetime: cfg.SessionLifetime,
+		TrustedProxies:  proxies,
+		IPv6Prefix:      o.IPv6Prefix,
+		LoginRate:       rateOf(o.LoginRate),
+		LinkRate:        rateOf(o.LinkRate),
+		HashSlots:       o.HashSlots,
+		Logger:          log,
+	})
+}
+
+// serveMetrics serves GET /metrics on addr, the operators' listener, and
+// returns its server (nil when addr is empty or cannot be listened on).
+// The students' site does not depend on it: an address in use is logged
+// and the site is served without metrics.
+func serveMetrics(addr string, site *web.Server, env *Env, log *slog.Logger) *http.Server {
+	if addr == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		log.Error("metrics off: cannot listen on --metrics-listen", "address", addr, "err", err.Error())
+		return nil
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", site.Metrics())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() { _ = srv.Serve(ln) }()
+	fmt.Fprintf(env.Stderr, "scolpass serve: metrics on http://%s/metrics\n", ln.Addr())
+	return srv
+}
+
+// startWorkers starts the outbox delivery (SCOLPASS_SMTP_URL set) and the
+// directory writes (SCOLPASS_LDAP_URL set) in the background, unless the
+// flags turn them off, and returns a function that waits for both to end
+// once ctx is done.
+func startWorkers(ctx context.Context, env *Env, ce *cmdEnv, o *ServeOptions, log *slog.Logger) (wait func()) {
+	cfg, db := ce.cfg, ce.db
 	mailDone := make(chan struct{})
 	if smtpURL := env.Getenv("SCOLPASS_SMTP_URL"); smtpURL != "" && !o.NoMail {
 		go func() {
@@ -204,26 +275,10 @@ func runServe(ctx context.Context, env *Env, o *ServeOptions) error {
 			provisionDone = wait
 		}
 	}
-	log.Info("serving", "address", "http://"+ln.Addr().String(), "activation", pathOf(cfg.ActivationURL, "/activation"))
-	fmt.Fprintf(env.Stderr, "scolpass serve: listening on http://%s\n", ln.Addr())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
+	return func() {
+		<-mailDone
+		provisionDone()
 	}
-	log.Info("shutting down: finishing requests in flight")
-	sctx, cancel := context.WithTimeout(context.Background(), o.Drain)
-	defer cancel()
-	err = srv.Shutdown(sctx)
-	<-mailDone
-	provisionDone()
-	if err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	log.Info("stopped")
-	return nil
 }
 
 // mailLoop delivers the outbox every interval until ctx ends.

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -250,24 +251,27 @@ func linkRows(links []postgres.LinkInfo, now time.Time) [][2]string {
 	return rows
 }
 
-// printHistory lists the audit events in Paris time; an event made under
-// SCOLPASS_NOW is starred and the clock named below.
+// printHistory lists the audit events in Paris time. Each event made under
+// a rehearsal clock (SCOLPASS_NOW) is marked with its own clock: *1, *2…
+// in order of first appearance, each said below.
 func printHistory(w io.Writer, h []postgres.AuditEvent) error {
 	g := historyGrid(h)
+	var clocks []string
 	for i, e := range h {
 		g.Rows[i][0] = activation.ParisSeconds(e.At)
 		if e.Clock != "system" {
-			g.Rows[i][0] += " *"
+			n := slices.Index(clocks, e.Clock)
+			if n < 0 {
+				clocks, n = append(clocks, e.Clock), len(clocks)
+			}
+			g.Rows[i][0] += fmt.Sprintf(" *%d", n+1)
 		}
 	}
 	if err := writeList(w, g); err != nil {
 		return err
 	}
-	for _, e := range h {
-		if e.Clock != "system" {
-			fmt.Fprintf(w, "* time set by %s\n", termSafe(e.Clock))
-			break
-		}
+	for n, c := range clocks {
+		fmt.Fprintf(w, "*%d time set by %s\n", n+1, termSafe(c))
 	}
 	return nil
 }

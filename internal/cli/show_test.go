@@ -69,7 +69,7 @@ func TestShowCharterAndLock(t *testing.T) {
 	c.env["SCOLPASS_NOW"] = "2026-09-01T10:05:00+02:00"
 	c.run(t, "reset", "jean.dupont", "--unlock").want(t, ExitOK)
 	r := c.run(t, "show", "jean.dupont")
-	r.want(t, ExitOK, `NEEDS RE-ACCEPTANCE of version 2027-01`, `\* time set by SCOLPASS_NOW=2026-09-01T10:05:00\+02:00`)
+	r.want(t, ExitOK, `NEEDS RE-ACCEPTANCE of version 2027-01`, `\*1 time set by SCOLPASS_NOW=2026-09-01T10:05:00\+02:00`)
 	if strings.Contains(r.stdout, "LOCKED") {
 		t.Errorf("still shown locked after reset --unlock:\n%s", r.stdout)
 	}

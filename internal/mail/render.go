@@ -165,3 +165,15 @@ func ActivationRenderer(university string) activation.MailRenderer {
 		})
 	}
 }
+
+// Greeting is the student's name for "Bonjour …,": first and last name,
+// or "" when either could pass for text of the university (a link, an
+// address, an overlong name: activation.NameProblem), so that a hostile
+// name imported before the rule existed greets no one rather than reading
+// as a link in the email.
+func (d Data) Greeting() string {
+	if activation.NameProblem("first name", d.FirstName) != "" || activation.NameProblem("last name", d.LastName) != "" {
+		return ""
+	}
+	return strings.TrimSpace(d.FirstName + " " + d.LastName)
+}

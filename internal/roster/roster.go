@@ -20,6 +20,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/umontpellier/scolpass/internal/activation"
 	"github.com/umontpellier/scolpass/internal/login"
 )
 
@@ -49,6 +50,14 @@ type Rejection struct {
 	Reason    string // one sentence, such as `birth date "31/02/2004" is not a date`
 }
 
+// ReasonCount is how many rows one rule rejected.
+type ReasonCount struct {
+	Field     string // canonical name of the column at fault, empty when the whole row is
+	Reason    string // the reason without the row's values: `birth date "…" is not a date`
+	Rows      int
+	FirstLine int // the first row it rejected
+}
+
 // String renders the rejection for people: `line 14: birth date "31/02/2004" is not a date`.
 func (r Rejection) String() string {
 	return fmt.Sprintf("line %d: %s", r.Line, r.Reason)
@@ -56,12 +65,16 @@ func (r Rejection) String() string {
 
 // Result is what Read found in a file.
 type Result struct {
-	Students  []Student   // accepted rows, in file order
-	Rejected  []Rejection // at most one per rejected row, in file order
-	Notices   []Notice    // changes made to kept rows (invisible characters removed), in file order
-	Delimiter rune        // ',' ';' or '\t'
-	Encoding  string      // EncodingUTF8, EncodingUTF8BOM, EncodingWindows1252, EncodingUTF16LE or EncodingUTF16BE
-	Columns   []string    // canonical names of the recognized columns, in file order
+	Students []Student   // accepted rows, in file order
+	Rejected []Rejection // the first rejected rows (Options.ListRejections), one each, in file order
+	// RejectedRows counts every rejected row, listed or not, and Reasons
+	// counts them by reason, in order of first appearance.
+	RejectedRows int
+	Reasons      []ReasonCount
+	Notices      []Notice // changes made to kept rows (invisible characters removed), in file order
+	Delimiter    rune     // ',' ';' or '\t'
+	Encoding     string   // EncodingUTF8, EncodingUTF8BOM, EncodingWindows1252, EncodingUTF16LE or EncodingUTF16BE
+	Columns      []string // canonical names of the recognized columns, in file order
 }
 
 // FileError is a problem that makes the whole file unusable.
@@ -93,7 +106,8 @@ func (e *FileError) Error() string {
 // a control character, a bidirectional override or a line separator (see
 // text.go), a birth date that is not a real date in DD/MM/YYYY or
 // YYYY-MM-DD form between 1900 and today, an email that is not a plain
-// address, a name from which no login can be built, a field count that
+// address, a name longer than activation.MaxNameLen or holding a link
+// (activation.NameProblem), a name from which no login can be built, a field count that
 // differs from the header's, or a line longer than MaxLineBytes. A rejected row that a quote left open on an
 // earlier line would have swallowed says so in its reason. Invisible
 // format characters (zero-width spaces, U+FEFF…) are removed from the
@@ -117,123 +131,66 @@ func ReadAsOf(r io.Reader, now time.Time) (*Result, error) {
 // read. The Result and the error are ReadAsOf's; when the error is not nil,
 // rows already handed out are not part of any result.
 func ReadEach(r io.Reader, now time.Time, each func(Student)) (*Result, error) {
+	return Read(r, Options{Now: now, Each: each})
+}
+
+// Options tune Read.
+type Options struct {
+	// Now is the day birth dates may not be after (see ReadAsOf).
+	Now time.Time
+	// Each, when not nil, gets each accepted row as soon as it is read
+	// (see ReadEach).
+	Each func(Student)
+	// ListRejections is how many rejected rows Result.Rejected lists one
+	// by one (default MaxListedRejections; negative: none). Every
+	// rejected row is counted in Result.RejectedRows and by reason in
+	// Result.Reasons, so that memory does not follow a file of millions
+	// of bad rows.
+	ListRejections int
+}
+
+// MaxListedRejections is how many rejected rows are listed one by one by
+// default: enough to correct a file by hand; past it, a file is wrong as
+// a whole and the counts by reason say how.
+const MaxListedRejections = 1000
+
+// Read is ReadAsOf and ReadEach with options.
+func Read(r io.Reader, o Options) (*Result, error) {
 	size := inputSize(r) // before anything is read
 	src, err := newSource(r)
 	if err != nil {
 		return nil, fmt.Errorf("reading the student file: %w", err)
 	}
+	if o.ListRejections == 0 {
+		o.ListRejections = MaxListedRejections
+	}
 	rd := &reader{
 		src:  src,
 		size: size,
-		now:  now,
+		now:  o.Now,
 		// Sized from the input when it is known (rows are 60 bytes or
 		// more), so that 100,000 numbers are not rehashed as it grows.
-		seen: make(map[string]int, min(max(size, 0)/64, 1<<20)),
-		res:  &Result{},
-		each: each,
+		seen:    make(map[string]int32, min(max(size, 0)/64, 1<<20)),
+		res:     &Result{},
+		each:    o.Each,
+		list:    max(o.ListRejections, 0),
+		reasons: map[string]int{},
 	}
-	rec := &records{}
-	// unclosed lists the rejected rows whose quote no later line has closed
-	// yet; they are all in the same state (inside a quoted field at the start
-	// of a line), so the first line that would close one closes them all.
-	var unclosed []unclosedQuote
-	var opened *unclosedQuote // by the line just read
-	closes := false           // the line just read would close the quotes of unclosed
-	// settle, once a line is read and its row checked, closes the quotes it
-	// closes and adds the one it opens.
-	settle := func() {
-		if closes {
-			for _, u := range unclosed {
-				rd.res.Rejected[u.rejection].Reason = u.reason(src.line, 0)
-			}
-			unclosed, closes = unclosed[:0], false
-		}
-		if opened != nil {
-			unclosed, opened = append(unclosed, *opened), nil
-		}
-		rd.afterQuote = 0
-		if len(unclosed) > 0 {
-			rd.afterQuote = unclosed[0].line
-		}
-	}
-	// skip follows a line too long to keep.
-	skip := func(b []byte) {
-		rec.begin(src.line)
-		rec.skipLine()
-		rec.feed(b)
-		closes = closes || len(unclosed) > 0 && closesQuote(b)
-	}
-	var fields []string
-	headerSeen := false
-	delimSet := false // by an Excel "sep=;" line
+	sc := &scan{rd: rd, src: src, rec: &records{}}
 	for {
-		settle()
-		line, long, err := src.next(skip)
-		if err == io.EOF {
+		more, err := sc.step()
+		if err != nil {
+			return nil, err
+		}
+		if !more {
 			break
 		}
-		var bin errBinary
-		if errors.As(err, &bin) {
-			return nil, binaryError(bin.line, src.magic)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading the student file: %w", err)
-		}
-		if !long {
-			closes = closes || len(unclosed) > 0 && closesQuote(line)
-			if !rec.open && isBlank(line) {
-				continue
-			}
-			if !headerSeen && !rec.open {
-				if d, ok := excelSep(line); ok && !delimSet {
-					rec.delim, delimSet = d, true
-					continue
-				}
-				if !delimSet {
-					rec.delim = detectDelimiter(line)
-				}
-			}
-			rec.begin(src.line)
-			rec.feed(line)
-		}
-		rec.endLine()
-		if !headerSeen {
-			headerSeen = true
-			if !rec.keep {
-				return nil, &FileError{Line: rec.startLine, Msg: fmt.Sprintf("the header is longer than %d bytes; the first line must name the columns", MaxLineBytes)}
-			}
-			if rec.unclosed {
-				return nil, &FileError{Line: rec.startLine, Msg: fmt.Sprintf(
-					"a quote opened in column %d of the header is not closed on this line; the first line must name the columns", rec.quoteField)}
-			}
-			h, err := parseHeader(rec.fields(nil), rec.startLine)
-			if err != nil {
-				return nil, err
-			}
-			rd.h = h
-			rd.res.Columns = h.columns
-			rd.res.Delimiter = rune(rec.delim)
-			continue
-		}
-		if !rec.keep {
-			rd.reject(rec.startLine, "", "", fmt.Sprintf("line is longer than %d bytes", MaxLineBytes))
-			continue
-		}
-		fields = rec.fields(fields)
-		if rec.unclosed {
-			u := unclosedQuote{line: rec.startLine, field: rec.quoteField, column: rd.h.columnAt(rec.quoteField - 1),
-				rejection: len(rd.res.Rejected)}
-			rd.reject(u.line, rd.get(fields, colStudentNo), u.column, u.reason(0, 0))
-			opened = &u
-			continue
-		}
-		rd.row(rec.startLine, fields)
 	}
-	settle()
-	for _, u := range unclosed {
-		rd.res.Rejected[u.rejection].Reason = u.reason(0, src.line)
+	sc.settle()
+	for _, u := range sc.unclosed {
+		rd.setReason(u.rejection, u.reason(0, src.line))
 	}
-	if !headerSeen {
+	if !sc.headerSeen {
 		return nil, &FileError{Msg: "the file is empty"}
 	}
 	if rd.rows == 0 {
@@ -241,6 +198,131 @@ func ReadEach(r io.Reader, now time.Time, each func(Student)) (*Result, error) {
 	}
 	rd.res.Encoding = src.Encoding()
 	return rd.res, nil
+}
+
+// scan is the reading of one file, line by line: the header, then the
+// rows, with the quotes left open by rejected rows.
+type scan struct {
+	rd  *reader
+	src *source
+	rec *records
+	// unclosed lists the rejected rows whose quote no later line has
+	// closed yet; they are all in the same state (inside a quoted field at
+	// the start of a line), so the first line that would close one closes
+	// them all.
+	unclosed []unclosedQuote
+	opened   *unclosedQuote // by the line just read
+	closes   bool           // the line just read would close the quotes of unclosed
+	fields   []string
+	// headerSeen once the first line is read; delimSet by an Excel
+	// "sep=;" line.
+	headerSeen, delimSet bool
+}
+
+// settle, once a line is read and its row checked, closes the quotes it
+// closes and adds the one it opens.
+func (sc *scan) settle() {
+	if sc.closes {
+		for _, u := range sc.unclosed {
+			sc.rd.setReason(u.rejection, u.reason(sc.src.line, 0))
+		}
+		sc.unclosed, sc.closes = sc.unclosed[:0], false
+	}
+	if sc.opened != nil {
+		sc.unclosed, sc.opened = append(sc.unclosed, *sc.opened), nil
+	}
+	sc.rd.afterQuote = 0
+	if len(sc.unclosed) > 0 {
+		sc.rd.afterQuote = sc.unclosed[0].line
+	}
+}
+
+// skip follows a line too long to keep.
+func (sc *scan) skip(b []byte) {
+	sc.rec.begin(sc.src.line)
+	sc.rec.skipLine()
+	sc.rec.feed(b)
+	sc.closes = sc.closes || len(sc.unclosed) > 0 && closesQuote(b)
+}
+
+// step reads one line and checks it as the header or a row; more=false at
+// the end of the input.
+func (sc *scan) step() (more bool, err error) {
+	sc.settle()
+	rec := sc.rec
+	line, long, err := sc.src.next(sc.skip)
+	if err == io.EOF {
+		return false, nil
+	}
+	var bin errBinary
+	if errors.As(err, &bin) {
+		return false, binaryError(bin.line, sc.src.magic)
+	}
+	if err != nil {
+		return false, fmt.Errorf("reading the student file: %w", err)
+	}
+	if !long {
+		sc.closes = sc.closes || len(sc.unclosed) > 0 && closesQuote(line)
+		if !rec.open && isBlank(line) {
+			return true, nil
+		}
+		if !sc.headerSeen && !rec.open {
+			if d, ok := excelSep(line); ok && !sc.delimSet {
+				rec.delim, sc.delimSet = d, true
+				return true, nil
+			}
+			if !sc.delimSet {
+				rec.delim = detectDelimiter(line)
+			}
+		}
+		rec.begin(sc.src.line)
+		rec.feed(line)
+	}
+	rec.endLine()
+	if !sc.headerSeen {
+		sc.headerSeen = true
+		return true, sc.header()
+	}
+	sc.record()
+	return true, nil
+}
+
+// header reads the first line's column names.
+func (sc *scan) header() error {
+	rec, rd := sc.rec, sc.rd
+	if !rec.keep {
+		return &FileError{Line: rec.startLine, Msg: fmt.Sprintf("the header is longer than %d bytes; the first line must name the columns", MaxLineBytes)}
+	}
+	if rec.unclosed {
+		return &FileError{Line: rec.startLine, Msg: fmt.Sprintf(
+			"a quote opened in column %d of the header is not closed on this line; the first line must name the columns", rec.quoteField)}
+	}
+	h, err := parseHeader(rec.fields(nil), rec.startLine)
+	if err != nil {
+		return err
+	}
+	rd.h = h
+	rd.res.Columns = h.columns
+	rd.res.Delimiter = rune(rec.delim)
+	return nil
+}
+
+// record checks the row just read.
+func (sc *scan) record() {
+	rec, rd := sc.rec, sc.rd
+	if !rec.keep {
+		rd.reject(rec.startLine, "", "", fmt.Sprintf("line is longer than %d bytes", MaxLineBytes))
+		return
+	}
+	sc.fields = rec.fields(sc.fields)
+	if rec.unclosed {
+		u := unclosedQuote{line: rec.startLine, field: rec.quoteField, column: rd.h.columnAt(rec.quoteField - 1),
+			rejection: rd.res.RejectedRows}
+		rd.reject(u.line, rd.get(sc.fields, colStudentNo), u.column, u.reason(0, 0))
+		sc.opened = &u
+		return
+	}
+	rd.row(rec.startLine, sc.fields)
 }
 
 // unclosedQuote is a row rejected because a quote opened in it is not
@@ -261,7 +343,7 @@ type unclosedQuote struct {
 	line      int    // line of the rejected row
 	field     int    // 1-based field where the quote opens
 	column    string // canonical name of that field's column, "" when not a known column
-	rejection int    // index of the rejection in Result.Rejected
+	rejection int    // number of the rejection (its index in Result.Rejected when listed)
 }
 
 // reason says why the row is rejected: closedOn is the line that would
@@ -341,12 +423,14 @@ type reader struct {
 	now        time.Time
 	afterQuote int // line of an unclosed quote that RFC 4180 would still be in, 0 if none
 	h          *header
-	seen       map[string]int // student number → line of its first row
-	rows       int            // rows that were not blank, kept or rejected
+	seen       map[string]int32 // student number → line of its first row
+	rows       int              // rows that were not blank, kept or rejected
 	src        *source
 	size       int64 // bytes in the input, 0 when unknown
 	res        *Result
-	each       func(Student) // called with each row kept, when not nil
+	each       func(Student)  // called with each row kept, when not nil
+	list       int            // rejections listed one by one
+	reasons    map[string]int // general reason → index in res.Reasons
 }
 
 func (rd *reader) reject(line int, studentNo, field, reason string) {
@@ -356,7 +440,87 @@ func (rd *reader) reject(line int, studentNo, field, reason string) {
 		// fragment of a row is often why this one is rejected.
 		reason += fmt.Sprintf(" (after the unclosed quote of line %d)", rd.afterQuote)
 	}
-	rd.res.Rejected = append(rd.res.Rejected, Rejection{Line: line, StudentNo: studentNo, Field: field, Reason: reason})
+	rd.res.RejectedRows++
+	rd.count(field, reason, line)
+	if len(rd.res.Rejected) < rd.list {
+		rd.res.Rejected = append(rd.res.Rejected, Rejection{Line: line, StudentNo: strings.Clone(studentNo), Field: field, Reason: reason})
+	}
+}
+
+// setReason rewrites the reason of the n-th rejection, when it is listed.
+func (rd *reader) setReason(n int, reason string) {
+	if n < len(rd.res.Rejected) {
+		rd.res.Rejected[n].Reason = reason
+	}
+}
+
+// maxReasons bounds the reasons counted apart; the others are counted
+// together.
+const maxReasons = 100
+
+// count adds a rejected row to the count of its reason in general form.
+func (rd *reader) count(field, reason string, line int) {
+	key := field + "\x00" + generalReason(reason)
+	i, ok := rd.reasons[key]
+	if !ok {
+		if len(rd.res.Reasons) >= maxReasons {
+			key = "\x00other"
+			if i, ok = rd.reasons[key]; !ok {
+				rd.reasons[key] = len(rd.res.Reasons)
+				rd.res.Reasons = append(rd.res.Reasons, ReasonCount{Reason: "other reasons", FirstLine: line})
+				i = len(rd.res.Reasons) - 1
+			}
+		} else {
+			i = len(rd.res.Reasons)
+			rd.reasons[key] = i
+			rd.res.Reasons = append(rd.res.Reasons, ReasonCount{Field: field, Reason: generalReason(reason), FirstLine: line})
+		}
+	}
+	rd.res.Reasons[i].Rows++
+}
+
+// generalReason is a reason without the values of its row: quoted values
+// become "…" and words holding a digit N, so that rows rejected by one
+// rule are counted together (`birth date "…" is not a date`).
+func generalReason(reason string) string {
+	var b strings.Builder
+	b.Grow(len(reason))
+	for i := 0; i < len(reason); {
+		c := reason[i]
+		switch {
+		case c == '"':
+			// A Go-quoted value: up to the closing quote not escaped.
+			j := i + 1
+			for j < len(reason) && reason[j] != '"' {
+				if reason[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			b.WriteString(`"…"`)
+			i = min(j+1, len(reason))
+		case isWordByte(c):
+			j, digit := i, false
+			for j < len(reason) && isWordByte(reason[j]) {
+				digit = digit || reason[j] >= '0' && reason[j] <= '9'
+				j++
+			}
+			if digit {
+				b.WriteByte('N')
+			} else {
+				b.WriteString(reason[i:j])
+			}
+			i = j
+		default:
+			b.WriteByte(c)
+			i++
+		}
+	}
+	return b.String()
+}
+
+func isWordByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '+' || c >= 0x80
 }
 
 // get returns a field of the row, trimmed, or "" when the column is absent.
@@ -408,7 +572,7 @@ func (rd *reader) row(line int, fields []string) {
 		rd.reject(line, no, ColStudentNo, fmt.Sprintf("student number %s already on line %d", no, first))
 		return
 	}
-	rd.seen[no] = line
+	rd.seen[strings.Clone(no)] = int32(line)
 	// Control characters and bidirectional overrides are refused (text.go).
 	for c, v := range vals {
 		if reason := refusedIn(fieldLabels[c], v); reason != "" {
@@ -434,6 +598,16 @@ func (rd *reader) row(line int, fields []string) {
 	}
 	if s.FirstName == "" {
 		rd.reject(line, no, ColFirstName, "first name is missing")
+		return
+	}
+	// Names are printed on the sheet and greeted in the emails: no
+	// overlong name, no link (activation.NameProblem).
+	if reason := activation.NameProblem("last name", s.LastName); reason != "" {
+		rd.reject(line, no, ColLastName, reason)
+		return
+	}
+	if reason := activation.NameProblem("first name", s.FirstName); reason != "" {
+		rd.reject(line, no, ColFirstName, reason)
 		return
 	}
 	if d := vals[colBirthDate]; d != "" {

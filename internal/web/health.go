@@ -2,7 +2,9 @@ package web
 
 import (
 	"context"
+	"io/fs"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -21,17 +23,28 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := s.opt.Ready(ctx); err != nil {
+			// The cause is the operator's, in the log; a client learns
+			// nothing of the database.
+			s.opt.Logger.Error("not ready", "err", err.Error())
 			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = w.Write([]byte("not ready: " + err.Error() + "\n"))
+			_, _ = w.Write([]byte("not ready\n"))
 			return
 		}
 	}
 	_, _ = w.Write([]byte("ready\n"))
 }
 
-func staticHandler() http.Handler {
-	fsrv := http.FileServerFS(staticFS())
+// staticHandler serves the stylesheet and the script; a directory, its
+// index included, is not found (no listing of what the site embeds).
+func (s *Server) staticHandler() http.Handler {
+	files := staticFS()
+	fsrv := http.FileServerFS(files)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := r.URL.Path
+		if fi, err := fs.Stat(files, name); name == "" || strings.HasSuffix(name, "/") || err != nil || fi.IsDir() {
+			s.errorPage(w, r, http.StatusNotFound, "error.not_found")
+			return
+		}
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		fsrv.ServeHTTP(w, r)
 	})

@@ -42,7 +42,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		p.Values["identifier"] = f.Identifier
 		msg := reasonMessage(p.L, err)
 		status := http.StatusUnauthorized
-		if code == activation.EAUTH && (reason == activation.ReasonAuthFailed || reason == activation.EAUTH) {
+		if code == activation.EAUTH && (reason == activation.ReasonAuthFailed || reason == activation.EAUTH || reason == activation.ReasonNotALogin) {
 			p.Errors = []fieldError{{Field: "identifier", Message: msg}}
 		} else {
 			p.Alert = msg

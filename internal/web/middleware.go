@@ -200,6 +200,39 @@ func (s *Server) clientIP(r *http.Request) netip.Addr {
 	return peer
 }
 
+// overTLS tells whether the browser reached the site over HTTPS: the
+// connection itself, or, from a trusted proxy, the scheme it says in
+// X-Forwarded-Proto (the nearest proxy's, the last value).
+func (s *Server) overTLS(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !s.trusted(peer.Unmap()) {
+		return false
+	}
+	protos := strings.Split(strings.Join(r.Header.Values("X-Forwarded-Proto"), ","), ",")
+	return strings.EqualFold(strings.TrimSpace(protos[len(protos)-1]), "https")
+}
+
+// rateKey is what the per-address limits count a client by: an IPv4
+// address, or the IPv6Prefix-bit prefix of an IPv6 address (one /64 is one
+// client, however many of its addresses it uses).
+func (s *Server) rateKey(a netip.Addr) netip.Addr {
+	if !a.Is6() || a.Is4In6() {
+		return a
+	}
+	p, err := a.WithZone("").Prefix(s.opt.IPv6Prefix)
+	if err != nil {
+		return a
+	}
+	return p.Addr()
+}
+
 func (s *Server) trusted(a netip.Addr) bool {
 	for _, p := range s.opt.TrustedProxies {
 		if p.Contains(a) {
@@ -217,7 +250,7 @@ func clientIPOf(r *http.Request) netip.Addr {
 // limit answers 429 with Retry-After when the client's address is past l.
 func (s *Server) limit(l *limiter, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if wait, ok := l.allow(clientIPOf(r), time.Now()); !ok {
+		if wait, ok := l.allow(s.rateKey(clientIPOf(r)), time.Now()); !ok {
 			secs := int(wait/time.Second) + 1
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
 			s.metrics.rateLimited.WithLabelValues(routeOf(r)).Inc()
@@ -265,7 +298,7 @@ func (s *Server) withLanguage(next http.Handler) http.Handler {
 		if q := r.URL.Query().Get("lang"); q != "" && catalogues[q] != nil {
 			lang = q
 			http.SetCookie(w, &http.Cookie{Name: langCookie, Value: q, Path: "/", MaxAge: 365 * 24 * 3600,
-				HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+				HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.overTLS(r)})
 		} else if c, err := r.Cookie(langCookie); err == nil && catalogues[c.Value] != nil {
 			lang = c.Value
 		} else {

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -123,19 +124,33 @@ func (p *page) WhenTime(t time.Time) string { return p.When(&t) }
 
 func (s *Server) newPage(r *http.Request, title, step string) *page {
 	l := localeOf(r)
-	q := r.URL.Query()
-	q.Set("lang", l.Other())
-	path := r.URL.Path
-	if r.Method != http.MethodGet {
-		// After a POST, the switch leads to the page the student is on.
-		path = s.opt.ActivationPath
-		if strings.HasPrefix(r.URL.Path, s.opt.VerifyPath+"/") {
-			path = r.URL.Path
-		}
-		q = map[string][]string{"lang": {l.Other()}}
-	}
-	return &page{L: l, Title: title, Step: step, Act: s.opt.ActivationPath, LangURL: path + "?" + q.Encode(),
+	return &page{L: l, Title: title, Step: step, Act: s.opt.ActivationPath, LangURL: s.selfURL(r, l.Other()),
 		Domain: s.opt.MailDomain, Values: map[string]string{}, Checked: map[string]bool{}, Session: sessionSecret(r) != ""}
+}
+
+// selfURL is the page a request shows, in lang: built from the route the
+// request matched and the site's own paths, never from the raw request
+// path (GET /%2F%2Fevil.example must not link to //evil.example). An
+// unknown address, a wrong method and every POST lead to the activation
+// page, where the student is; an emailed link's page to itself.
+func (s *Server) selfURL(r *http.Request, lang string) string {
+	a, v := s.opt.ActivationPath, s.opt.VerifyPath
+	q := url.Values{"lang": {lang}}
+	path := a
+	switch r.Pattern {
+	case "GET /{$}":
+		path = "/"
+	case "GET " + a + "/charter":
+		path = a + "/charter"
+		if ver := r.URL.Query().Get("v"); ver != "" {
+			q.Set("v", ver)
+		}
+	case "GET " + v + "/{token}", "POST " + v + "/{token}":
+		if t := r.PathValue("token"); activation.PlausibleToken(t) {
+			path = v + "/" + t
+		}
+	}
+	return path + "?" + q.Encode()
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}

@@ -52,8 +52,11 @@ func (s *Server) linkRefused(w http.ResponseWriter, r *http.Request, err error) 
 	p := s.newPage(r, "link."+reason+".title", "")
 	p.Message = p.L.T("link." + reason)
 	p.Status = status
-	if reason == activation.ReasonTokenExpired {
-		clearSession(w) // the activation went back to step 1
+	if reason == activation.ReasonTokenExpired && r.Method == http.MethodPost {
+		// The activation went back to step 1. Only the button's POST
+		// forgets the session: opening a link (a GET, maybe a mail
+		// scanner's) acts on nothing, the browser's cookie included.
+		clearSession(w)
 	}
 	s.render(w, status, "link_refused", p)
 }

@@ -60,6 +60,11 @@ type Options struct {
 	SessionLifetime time.Duration
 	// TrustedProxies are the addresses whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
+	// IPv6Prefix is how many leading bits of an IPv6 client's address the
+	// per-address limits key it by (default 64: a home or a phone gets a
+	// whole /64 and can pick any address in it; 128 keys each address).
+	// IPv4 clients are keyed by their address.
+	IPv6Prefix int
 	// LoginRate and LinkRate are per-client-IP limits: at most Burst
 	// requests at once, refilled at PerMinute (defaults 30/min burst 20 and
 	// 10/min burst 5). A campus NAT shares one address: keep them generous.
@@ -117,6 +122,9 @@ func New(o Options) (*Server, error) {
 	if o.SessionLifetime == 0 {
 		o.SessionLifetime = activation.DefaultConfig().SessionLifetime
 	}
+	if o.IPv6Prefix <= 0 || o.IPv6Prefix > 128 {
+		o.IPv6Prefix = 64
+	}
 	if o.LoginRate == (Rate{}) {
 		o.LoginRate = Rate{PerMinute: 30, Burst: 20}
 	}
@@ -160,6 +168,11 @@ func New(o Options) (*Server, error) {
 	s.handler = s.routes()
 	return s, nil
 }
+
+// Metrics is the Prometheus exposition of the site's series (GET
+// /metrics), for a listener of the operators: the students' site does not
+// serve it, since counters such as lockouts tell which logins exist.
+func (s *Server) Metrics() http.Handler { return s.metrics.handler() }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

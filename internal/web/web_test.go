@@ -455,10 +455,13 @@ func TestHealthAndMetrics(t *testing.T) {
 	must(t, s.get("/healthz"), 200, "ok")
 	must(t, s.get("/readyz"), 200, "ready")
 	ready = activation.Errorf(activation.ESCHEMA, "run scolpass migrate")
-	must(t, s.get("/readyz"), 503, "migrate")
+	must(t, s.get("/readyz"), 503, "not ready")
 	s.login()
 	s.follow("/activation/recovery", url.Values{"email": {"jean@example.org"}})
-	r := s.get("/metrics")
+	must(t, s.get("/metrics"), 404) // served on its own listener (Server.Metrics)
+	rec := httptest.NewRecorder()
+	s.h.(*web.Server).Metrics().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	r := &resp{Response: rec.Result(), body: rec.Body.String()}
 	must(t, r, 200, `scolpass_http_requests_total{route="POST /activation/login",status="303"} 1`,
 		`scolpass_steps_completed_total{step="1-2"} 1`, `scolpass_steps_completed_total{step="3"} 1`,
 		`scolpass_links_sent_total{step="4"} 1`, "scolpass_http_request_duration_seconds_bucket")

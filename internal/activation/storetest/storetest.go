@@ -547,7 +547,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		svc := h.Service
 		_, _, err := svc.StartSession(ctx, "jean.dupont@etu.umontpellier.fr", "WRNG-WRNG-WRNG-WR", now)
 		wantCode(t, err, activation.EAUTH, activation.ReasonAuthFailed)
-		_, _, errUnknown := svc.StartSession(ctx, "nobody@etu.umontpellier.fr", pw, now)
+		_, _, errUnknown := svc.StartSession(ctx, "nobody.nowhere@etu.umontpellier.fr", pw, now)
 		if activation.ErrorMessage(err) != activation.ErrorMessage(errUnknown) {
 			t.Fatalf("unknown login told apart: %v / %v", err, errUnknown)
 		}

@@ -36,6 +36,8 @@ type ServeOptions struct {
 	DBConns        int
 	HashSlots      int
 	Drain          time.Duration
+	AuditLog       string        // serve --audit-log FILE|-
+	PurgeEvery     time.Duration // serve --purge-every (0: never)
 }
 
 func newServeCmd(env *Env) *cobra.Command {
@@ -85,6 +87,8 @@ Audit events of the site carry channel "web".`,
 	f.IntVar(&o.DBConns, "db-conns", 16, "database connections of this instance")
 	f.IntVar(&o.HashSlots, "hash-slots", 0, "new passwords hashed at once (argon2id, 64 MiB each; default: the number of cores); the others queue")
 	f.DurationVar(&o.Drain, "drain", 30*time.Second, "on SIGTERM, how long requests in flight may take to finish")
+	f.StringVar(&o.AuditLog, "audit-log", "", "append the site's audit events as JSON lines to FILE (- for stdout), as they happen")
+	f.DurationVar(&o.PurgeEvery, "purge-every", 24*time.Hour, "how often the retention settings are applied (scolpass purge); 0: never")
 	return cmd
 }
 
@@ -139,8 +143,13 @@ func runServe(ctx context.Context, env *Env, o *ServeOptions) error {
 		db.SetMaxOpenConns(o.DBConns)
 		db.SetMaxIdleConns(o.DBConns)
 	}
+	store, closeAudit, err := env.webStore(db, o.AuditLog, log)
+	if err != nil {
+		return err
+	}
+	defer closeAudit()
 	site, err := web.New(web.Options{
-		Engine: &activation.Service{Store: &postgres.AccountStore{DB: db, Actor: env.actor("web")}, Config: cfg},
+		Engine: &activation.Service{Store: store, Config: cfg},
 		Now: func() time.Time {
 			t, _ := env.now()
 			return t
@@ -202,6 +211,7 @@ func runServe(ctx context.Context, env *Env, o *ServeOptions) error {
 			provisionDone = wait
 		}
 	}
+	purgeDone := env.startPurge(ctx, db, o.PurgeEvery, log)
 	log.Info("serving", "address", "http://"+ln.Addr().String(), "activation", pathOf(cfg.ActivationURL, "/activation"))
 	fmt.Fprintf(env.Stderr, "scolpass serve: listening on http://%s\n", ln.Addr())
 	errc := make(chan error, 1)
@@ -217,6 +227,7 @@ func runServe(ctx context.Context, env *Env, o *ServeOptions) error {
 	err = srv.Shutdown(sctx)
 	<-mailDone
 	provisionDone()
+	purgeDone()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -19,6 +20,12 @@ import (
 type AccountStore struct {
 	DB    *DB
 	Actor activation.Actor
+	// OnAudit, when set, receives the audit events a transaction wrote,
+	// once it has committed (serve --audit-log); it runs outside the
+	// transaction, on the caller's goroutine.
+	OnAudit func([]activation.AuditRecord)
+
+	written sync.Map // *sqlx.Tx → *[]activation.AuditRecord, while OnAudit is set
 }
 
 var _ activation.Store = (*AccountStore)(nil)
@@ -124,6 +131,11 @@ func (st *AccountStore) run(ctx context.Context, fn func(tx *sqlx.Tx) error) err
 	if err != nil {
 		return mapError(err)
 	}
+	var written []activation.AuditRecord
+	if st.OnAudit != nil {
+		st.written.Store(tx, &written)
+		defer st.written.Delete(tx)
+	}
 	err = fn(tx)
 	if !activation.ShouldCommit(err) {
 		_ = tx.Rollback()
@@ -132,7 +144,19 @@ func (st *AccountStore) run(ctx context.Context, fn func(tx *sqlx.Tx) error) err
 	if cerr := tx.Commit(); cerr != nil {
 		return mapError(cerr)
 	}
+	if len(written) > 0 {
+		st.OnAudit(written)
+	}
 	return err
+}
+
+// txFor is the activation.Tx of a transaction run started.
+func (st *AccountStore) txFor(ctx context.Context, tx *sqlx.Tx, now time.Time) *accountTx {
+	t := st.txFor(ctx, tx, now)
+	if w, ok := st.written.Load(tx); ok {
+		t.written = w.(*[]activation.AuditRecord)
+	}
+	return t
 }
 
 // Update locks the account, checks its version and runs fn.
@@ -145,7 +169,7 @@ func (st *AccountStore) Update(ctx context.Context, studentID, version int64, no
 		if version >= 0 && a.Version != version {
 			return activation.ErrChangedMeanwhile(a)
 		}
-		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: now}, a)
+		return fn(st.txFor(ctx, tx, now), a)
 	})
 }
 
@@ -187,7 +211,7 @@ func (st *AccountStore) UpdateByToken(ctx context.Context, hash []byte, now time
 		if err := tx.GetContext(ctx, &tr, tokenSelect+` WHERE id = $1`, tr.ID); err != nil {
 			return err
 		}
-		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: now}, a, tr.token())
+		return fn(st.txFor(ctx, tx, now), a, tr.token())
 	})
 }
 
@@ -223,15 +247,16 @@ func (st *AccountStore) UpdateBySession(ctx context.Context, hash []byte, now ti
 		}
 		s := &activation.Session{ID: sr.ID, StudentID: sr.StudentID, CreatedAt: sr.CreatedAt, LastSeenAt: sr.LastSeenAt,
 			EndedAt: nt(sr.EndedAt), EndReason: sr.EndReason.String}
-		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: now}, a, s)
+		return fn(st.txFor(ctx, tx, now), a, s)
 	})
 }
 
 type accountTx struct {
-	ctx   context.Context
-	tx    *sqlx.Tx
-	actor activation.Actor
-	now   time.Time
+	ctx     context.Context
+	tx      *sqlx.Tx
+	actor   activation.Actor
+	now     time.Time
+	written *[]activation.AuditRecord // the events written, for AccountStore.OnAudit
 }
 
 func (t *accountTx) SaveAccount(a *activation.Account) error {
@@ -246,10 +271,20 @@ func (t *accountTx) SaveAccount(a *activation.Account) error {
 }
 
 func (t *accountTx) Audit(a *activation.Account, e activation.Event) error {
-	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO audit_events (at, clock, operator, channel, student_id, action, from_state, to_state, outcome, detail)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+	var client sql.NullString
+	if addr, ok := activation.ClientAddr(t.ctx); ok {
+		client = sql.NullString{String: addr.String(), Valid: true}
+	}
+	var id int64
+	err := t.tx.GetContext(t.ctx, &id, `INSERT INTO audit_events (at, clock, operator, channel, student_id, action, from_state, to_state, outcome, detail, client_addr)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
 		t.now, t.actor.Clock, t.actor.Operator, t.actor.Channel, a.StudentID, e.Action,
-		nullString(string(e.From)), nullString(string(e.To)), e.Outcome, e.Detail)
+		nullString(string(e.From)), nullString(string(e.To)), e.Outcome, e.Detail, client)
+	if err == nil && t.written != nil {
+		*t.written = append(*t.written, auditRecord(auditRow{ID: id, At: t.now, Clock: t.actor.Clock, Operator: t.actor.Operator,
+			Channel: t.actor.Channel, Login: sql.NullString{String: a.Login, Valid: true}, Action: e.Action,
+			FromState: nullString(string(e.From)), ToState: nullString(string(e.To)), Outcome: e.Outcome, Detail: e.Detail, Client: client}))
+	}
 	return err
 }
 

@@ -152,7 +152,7 @@ func (st *AccountStore) run(ctx context.Context, fn func(tx *sqlx.Tx) error) err
 
 // txFor is the activation.Tx of a transaction run started.
 func (st *AccountStore) txFor(ctx context.Context, tx *sqlx.Tx, now time.Time) *accountTx {
-	t := st.txFor(ctx, tx, now)
+	t := &accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: now}
 	if w, ok := st.written.Load(tx); ok {
 		t.written = w.(*[]activation.AuditRecord)
 	}

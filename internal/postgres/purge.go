@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -21,7 +22,8 @@ type PurgeOptions struct {
 }
 
 // purgeRule is one kind of data past its retention: count is a query of
-// the number of rows, batch a statement that removes at most $2 of them
+// the number of rows (but those of the students who leave, cutoff $2),
+// batch a statement that removes at most $2 of them
 // and returns how many it did; $1 is the kind's cutoff.
 type purgeRule struct {
 	kind  string
@@ -33,39 +35,46 @@ type purgeRule struct {
 // purgeRules are the kinds of Purge but the students (purgeStudents).
 var purgeRules = []purgeRule{
 	{activation.PurgeAudit, func(c activation.PurgeCutoffs) time.Time { return c.Audit },
-		`SELECT count(*) FROM audit_events WHERE at < $1`,
+		`SELECT count(*) FROM audit_events t WHERE at < $1 AND ` + notGone,
 		`DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE at < $1 ORDER BY at, id LIMIT $2)`},
 	// Delivery clears a body at once (it carries a link); the emails given
 	// up keep theirs for mail show until here. Who, when and the kind stay.
 	{activation.PurgeMail, func(c activation.PurgeCutoffs) time.Time { return c.Mail },
-		`SELECT count(*) FROM outbox WHERE coalesce(sent_at, failed_at) < $1 AND body IS NOT NULL`,
+		`SELECT count(*) FROM outbox t WHERE coalesce(sent_at, failed_at) < $1 AND body IS NOT NULL AND ` + notGone,
 		`UPDATE outbox SET body = NULL WHERE id IN (SELECT id FROM outbox
 			WHERE coalesce(sent_at, failed_at) < $1 AND body IS NOT NULL LIMIT $2 FOR UPDATE SKIP LOCKED)`},
 	// A link is finished once used, revoked or expired.
 	{activation.PurgeLinks, func(c activation.PurgeCutoffs) time.Time { return c.Finished },
-		`SELECT count(*) FROM tokens WHERE least(used_at, revoked_at, expires_at) < $1`,
+		`SELECT count(*) FROM tokens t WHERE least(used_at, revoked_at, expires_at) < $1 AND ` + notGone,
 		`DELETE FROM tokens WHERE id IN (SELECT id FROM tokens WHERE least(used_at, revoked_at, expires_at) < $1
 			LIMIT $2 FOR UPDATE SKIP LOCKED)`},
 	// A session ended, or idle for longer than any session lives.
 	{activation.PurgeSessions, func(c activation.PurgeCutoffs) time.Time { return c.Finished },
-		`SELECT count(*) FROM web_sessions WHERE coalesce(ended_at, last_seen_at) < $1`,
+		`SELECT count(*) FROM web_sessions t WHERE coalesce(ended_at, last_seen_at) < $1 AND ` + notGone,
 		`DELETE FROM web_sessions WHERE id IN (SELECT id FROM web_sessions WHERE coalesce(ended_at, last_seen_at) < $1
 			LIMIT $2 FOR UPDATE SKIP LOCKED)`},
 	// Jobs done; the ones given up stay for the staff (provision list).
 	{activation.PurgeJobs, func(c activation.PurgeCutoffs) time.Time { return c.Finished },
-		`SELECT count(*) FROM provision_jobs WHERE done_at < $1`,
+		`SELECT count(*) FROM provision_jobs t WHERE done_at < $1 AND ` + notGone,
 		`DELETE FROM provision_jobs WHERE id IN (SELECT id FROM provision_jobs WHERE done_at < $1
 			LIMIT $2 FOR UPDATE SKIP LOCKED)`},
 }
 
-// goneSQL selects the students who left: accounts never activated, absent
-// from every import since $1. Nobody has left while no import came after
-// $1 (the imports stopped, or a rehearsal): the students most recently
-// seen say when the last import was.
-const goneSQL = `FROM students s
-	WHERE s.state <> 'active' AND s.activated_at IS NULL
-	AND coalesce(s.last_seen_at, s.created_at) < $1
-	AND (SELECT max(coalesce(x.last_seen_at, x.created_at)) FROM students x) >= $1`
+// goneWhere says whether student s has left at the cutoff $N: an account
+// never activated, absent from every import since the cutoff. Nobody has
+// left while no import came after it (the imports stopped, or a
+// rehearsal): the students most recently seen say when the last import
+// was.
+const goneWhere = `s.state <> 'active' AND s.activated_at IS NULL
+	AND coalesce(s.last_seen_at, s.created_at) < $N
+	AND (SELECT max(coalesce(x.last_seen_at, x.created_at)) FROM students x) >= $N`
+
+// goneSQL selects the students who left at the cutoff $1.
+var goneSQL = `FROM students s WHERE ` + strings.ReplaceAll(goneWhere, "$N", "$1")
+
+// notGone keeps, in a dry run's counts, the rows (t) of the students who
+// will have left at the cutoff $2: they go with them, counted as students.
+var notGone = `NOT EXISTS (SELECT 1 FROM students s WHERE s.id = t.student_id AND ` + strings.ReplaceAll(goneWhere, "$N", "$2") + `)`
 
 // Purge removes what is past its retention (activation.Retention), kind by
 // kind, in batches of short transactions: the students who left with
@@ -87,7 +96,7 @@ func (db *DB) Purge(ctx context.Context, cut activation.PurgeCutoffs, opt PurgeO
 		}
 		counts[activation.PurgeStudents] = n
 		for _, r := range purgeRules {
-			if err := db.GetContext(ctx, &n, r.count, r.cut(cut)); err != nil {
+			if err := db.GetContext(ctx, &n, r.count, r.cut(cut), cut.Unseen); err != nil {
 				return nil, mapError(fmt.Errorf("count %s: %w", r.kind, err))
 			}
 			counts[r.kind] = n

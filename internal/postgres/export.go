@@ -71,7 +71,7 @@ func (db *DB) ExportStudent(ctx context.Context, key string, now time.Time) (*St
 			}
 		}
 		var rows []string
-		q := fmt.Sprintf(`SELECT (to_jsonb(t) - $2::text[])::text FROM %s t WHERE t.%s = $1 ORDER BY t.%s`,
+		q := fmt.Sprintf(`SELECT (to_jsonb(t) - coalesce($2::text[], '{}'))::text FROM %s t WHERE t.%s = $1 ORDER BY t.%s`,
 			pq.QuoteIdentifier(t.Table), pq.QuoteIdentifier(t.Key), pq.QuoteIdentifier(cols[0]))
 		if err := tx.SelectContext(ctx, &rows, q, s.ID, pq.Array(secret)); err != nil {
 			return nil, mapError(fmt.Errorf("export %s: %w", t.Table, err))

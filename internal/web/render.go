@@ -69,6 +69,8 @@ type page struct {
 	Token   string // the POST address of a verify page carries it
 	Message string // error pages
 	Status  int
+	Legal   template.HTML // the personal-data and accessibility pages' text (legal.go)
+	A11y    string        // the RGAA status for the footer: full, partial or none
 }
 
 // StepLabel is "Étape 3 sur 8" / "Step 3 of 8".
@@ -135,7 +137,8 @@ func (s *Server) newPage(r *http.Request, title, step string) *page {
 		q = map[string][]string{"lang": {l.Other()}}
 	}
 	return &page{L: l, Title: title, Step: step, Act: s.opt.ActivationPath, LangURL: path + "?" + q.Encode(),
-		Domain: s.opt.MailDomain, Values: map[string]string{}, Checked: map[string]bool{}, Session: sessionSecret(r) != ""}
+		Domain: s.opt.MailDomain, Values: map[string]string{}, Checked: map[string]bool{}, Session: sessionSecret(r) != "",
+		A11y: s.opt.Legal.A11yStatus}
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}

@@ -143,6 +143,10 @@ func runServe(ctx context.Context, env *Env, o *ServeOptions) error {
 		db.SetMaxOpenConns(o.DBConns)
 		db.SetMaxIdleConns(o.DBConns)
 	}
+	legal, err := env.legal()
+	if err != nil {
+		return err
+	}
 	store, closeAudit, err := env.webStore(db, o.AuditLog, log)
 	if err != nil {
 		return err
@@ -165,6 +169,7 @@ func runServe(ctx context.Context, env *Env, o *ServeOptions) error {
 		LinkRate:        rateOf(o.LinkRate),
 		HashSlots:       o.HashSlots,
 		Logger:          log,
+		Legal:           legal,
 	})
 	if err != nil {
 		return err

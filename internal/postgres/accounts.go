@@ -276,12 +276,13 @@ func (t *accountTx) Audit(a *activation.Account, e activation.Event) error {
 		client = sql.NullString{String: addr.String(), Valid: true}
 	}
 	var id int64
-	err := t.tx.GetContext(t.ctx, &id, `INSERT INTO audit_events (at, clock, operator, channel, student_id, action, from_state, to_state, outcome, detail, client_addr)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+	var at time.Time // as stored (to the microsecond), for OnAudit
+	err := t.tx.QueryRowxContext(t.ctx, `INSERT INTO audit_events (at, clock, operator, channel, student_id, action, from_state, to_state, outcome, detail, client_addr)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id, at`,
 		t.now, t.actor.Clock, t.actor.Operator, t.actor.Channel, a.StudentID, e.Action,
-		nullString(string(e.From)), nullString(string(e.To)), e.Outcome, e.Detail, client)
+		nullString(string(e.From)), nullString(string(e.To)), e.Outcome, e.Detail, client).Scan(&id, &at)
 	if err == nil && t.written != nil {
-		*t.written = append(*t.written, auditRecord(auditRow{ID: id, At: t.now, Clock: t.actor.Clock, Operator: t.actor.Operator,
+		*t.written = append(*t.written, auditRecord(auditRow{ID: id, At: at, Clock: t.actor.Clock, Operator: t.actor.Operator,
 			Channel: t.actor.Channel, Login: sql.NullString{String: a.Login, Valid: true}, Action: e.Action,
 			FromState: nullString(string(e.From)), ToState: nullString(string(e.To)), Outcome: e.Outcome, Detail: e.Detail, Client: client}))
 	}

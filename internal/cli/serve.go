@@ -147,6 +147,7 @@ func runServe(ctx context.Context, env *Env, o *ServeOptions) error {
 	if err != nil {
 		return err
 	}
+	legal.SiteURL = cfg.BaseURL
 	store, closeAudit, err := env.webStore(db, o.AuditLog, log)
 	if err != nil {
 		return err

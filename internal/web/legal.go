@@ -34,6 +34,9 @@ type Legal struct {
 	A11yStatus string
 	// A11yDate is the date of the declaration (YYYY-MM-DD).
 	A11yDate string
+	// SiteURL is the site's public address the declaration names
+	// (default: the scheme and host of the request).
+	SiteURL string
 }
 
 // DefaultLegal is the contract's institution.
@@ -152,6 +155,9 @@ func (s *Server) legalHTML(p *page, name, siteURL string) (template.HTML, error)
 	g := *s.opt.Legal
 	d := legalData{Controller: g.Controller, Contact: g.Contact, DPOEmail: g.DPOEmail, University: p.L.T("site.university"),
 		Lang: p.L.Lang, StatusKey: g.A11yStatus, SiteURL: siteURL}
+	if g.SiteURL != "" {
+		d.SiteURL = g.SiteURL
+	}
 	d.Retain.Audit = periodText(p.L, g.Retention.Audit)
 	d.Retain.Mail = periodText(p.L, g.Retention.Mail)
 	d.Retain.Finished = periodText(p.L, g.Retention.Finished)

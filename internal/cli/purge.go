@@ -99,16 +99,11 @@ func runPurge(ctx context.Context, env *Env, o *PurgeOptions) error {
 	if err != nil {
 		return err
 	}
-	counts, err := purgeOnce(ctx, env, ce.db, ret, ce, o)
+	counts, err := ce.db.Purge(ctx, ret.Cutoffs(ce.now), postgres.PurgeOptions{DryRun: o.DryRun, Batch: o.Batch}, env.actor("script"), ce.now)
 	if err != nil {
 		return err
 	}
 	return writePurge(env, counts, o.DryRun)
-}
-
-// purgeOnce runs one purge with the retention ret at the command's clock.
-func purgeOnce(ctx context.Context, env *Env, db *postgres.DB, ret activation.Retention, ce *cmdEnv, o *PurgeOptions) (activation.PurgeCounts, error) {
-	return db.Purge(ctx, ret.Cutoffs(ce.now), postgres.PurgeOptions{DryRun: o.DryRun, Batch: o.Batch}, env.actor("script"), ce.now)
 }
 
 // writePurge prints the counts: a table by kind, or JSON

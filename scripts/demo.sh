@@ -96,7 +96,7 @@ run report
 run report --pdf "$out/report.pdf" >/dev/null
 echo "Report PDF: $out/report.pdf"
 step "Personal data: the audit trail (JSON lines for a SIEM), one student's data, the retention"
-run audit --login "$login" -o json | head -n 5
+run audit --login "$login" -o json
 printf '$ scolpass export-student %s > %s\n' "$login" "$out/export-$login.json"
 "$bin" export-student "$login" >"$out/export-$login.json"
 echo "Everything held about $login (right of access): $out/export-$login.json"

@@ -44,7 +44,13 @@ func TestBrowserLegalPages(t *testing.T) {
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 
-	profile := t.TempDir()
+	// Not t.TempDir: chromium's helpers may still write in the profile as
+	// it stops, and a failed cleanup would fail the test.
+	profile, err := os.MkdirTemp("", "scolpass-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(profile)
 	alloc, cancel := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(chromium), chromedp.UserDataDir(profile),
 		chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true),

@@ -20,7 +20,7 @@ lint: vet
 # Every test, against a throwaway PostgreSQL started (and stopped) here.
 test: vet
 	scripts/ensure-tools.sh chromium:chromium slapd:slapd ldapmodify:ldap-utils
-	SCOLPASS_AXE_JS=$$(scripts/ensure-axe.sh) scripts/with-pg.sh $(GO) test -race -count=1 -timeout 30m ./...
+	SCOLPASS_REQUIRE_PG=1 SCOLPASS_AXE_JS=$$(scripts/ensure-axe.sh) scripts/with-pg.sh $(GO) test -race -count=1 -timeout 30m ./...
 
 # Each figure next to its floor, timed side by side; one table at the end.
 bench: build

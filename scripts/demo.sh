@@ -95,5 +95,11 @@ step "Report per programme"
 run report
 run report --pdf "$out/report.pdf" >/dev/null
 echo "Report PDF: $out/report.pdf"
+step "Personal data: the audit trail (JSON lines for a SIEM), one student's data, the retention"
+run audit --login "$login" -o json
+printf '$ scolpass export-student %s > %s\n' "$login" "$out/export-$login.json"
+"$bin" export-student "$login" >"$out/export-$login.json"
+echo "Everything held about $login (right of access): $out/export-$login.json"
+run purge --dry-run
 step "Done"
 echo "SCOL'PASS sheets: $out/scolpass.pdf   report: $out/report.pdf   emails: $out/mails/"

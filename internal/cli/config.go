@@ -11,6 +11,7 @@ import (
 
 	"github.com/umontpellier/scolpass/internal/activation"
 	"github.com/umontpellier/scolpass/internal/mail"
+	"github.com/umontpellier/scolpass/internal/web"
 )
 
 // configEnv documents every setting read from the environment; the README
@@ -31,6 +32,16 @@ var configEnv = []struct{ Name, Default, Meaning string }{
 	{"SCOLPASS_MAIL_FROM", "SCOL'PASS <no-reply@umontpellier.fr>", "sender of the emails"},
 	{"SCOLPASS_OPERATOR", "the OS user", "who acts, when --operator is not given"},
 	{"SCOLPASS_LISTEN", "127.0.0.1:8080", "address scolpass serve listens on (or --listen)"},
+	{"SCOLPASS_RETAIN_AUDIT", "12mo", "purge: audit events kept this long (y, mo, w, d)"},
+	{"SCOLPASS_RETAIN_MAIL", "30d", "purge: bodies of emails delivered or given up kept this long"},
+	{"SCOLPASS_RETAIN_FINISHED", "7d", "purge: used or expired links, ended sessions, done directory jobs"},
+	{"SCOLPASS_RETAIN_UNSEEN", "13mo", "purge: never-activated students absent from the imports this long"},
+	{"SCOLPASS_CONTROLLER_NAME", "Université de Montpellier", "personal-data page: the controller"},
+	{"SCOLPASS_CONTROLLER_CONTACT", "the university's postal address", "personal-data page: how to reach the controller"},
+	{"SCOLPASS_DPO_EMAIL", "dpo@umontpellier.fr", "personal-data and accessibility pages: the DPO's address"},
+	{"SCOLPASS_PAGES_DIR", "", "the university's own privacy.LANG.html, accessibility.LANG.html (README)"},
+	{"SCOLPASS_A11Y_STATUS", "none", "accessibility page: RGAA conformance, full, partial or none"},
+	{"SCOLPASS_A11Y_DATE", web.A11yTestedOn, "accessibility page: date of the declaration"},
 }
 
 // configHelp lists the settings for --help.

@@ -235,6 +235,9 @@ Time: SCOLPASS_NOW (RFC 3339), when set, is used as the current time.
 		newProvisionCmd(env),
 		newVersionCmd(env),
 	)
+	root.AddCommand(newPurgeCmd(env))
+	root.AddCommand(newAuditCmd(env))
+	root.AddCommand(newExportStudentCmd(env))
 	// cobra's completion command, with an example like every other command.
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {

@@ -38,6 +38,8 @@ type ServeOptions struct {
 	DBConns        int
 	HashSlots      int
 	Drain          time.Duration
+	AuditLog       string        // serve --audit-log FILE|-
+	PurgeEvery     time.Duration // serve --purge-every (0: never)
 }
 
 func newServeCmd(env *Env) *cobra.Command {
@@ -46,7 +48,8 @@ func newServeCmd(env *Env) *cobra.Command {
 		Use: `serve [--listen ADDR] [--trusted-proxy CIDR]… [--no-mail | --mail-every 3s]
                [--no-provision | --provision-every 5s] [--login-rate 30] [--link-rate 10]
                [--db-conns 16] [--hash-slots N] [--drain 30s]
-               [--metrics-listen 127.0.0.1:9464] [--ipv6-prefix 64]`,
+               [--metrics-listen 127.0.0.1:9464] [--ipv6-prefix 64]
+               [--audit-log FILE|-] [--purge-every 24h]`,
 		Short: "Serve the student activation site (the address on the sheet and the emailed links)",
 		Long: `Serve the 8 steps of the activation guide as web pages, in French and English:
 the activation page printed on the SCOL'PASS (the path of SCOLPASS_ACTIVATION_URL,
@@ -94,6 +97,8 @@ Audit events of the site carry channel "web".`,
 	f.IntVar(&o.DBConns, "db-conns", 16, "database connections of this instance")
 	f.IntVar(&o.HashSlots, "hash-slots", 0, "new passwords hashed at once (argon2id, 64 MiB each; default: the number of cores); the others queue")
 	f.DurationVar(&o.Drain, "drain", 30*time.Second, "on SIGTERM, how long requests in flight may take to finish")
+	f.StringVar(&o.AuditLog, "audit-log", "", "append the site's audit events as JSON lines to FILE (- for stdout), as they happen")
+	f.DurationVar(&o.PurgeEvery, "purge-every", 24*time.Hour, "how often the retention settings are applied (scolpass purge); 0: never")
 	return cmd
 }
 
@@ -150,7 +155,17 @@ func runServe(ctx context.Context, env *Env, o *ServeOptions) error {
 		ce.db.SetMaxOpenConns(o.DBConns)
 		ce.db.SetMaxIdleConns(o.DBConns)
 	}
-	site, err := newSite(env, ce, o, proxies, log)
+	legal, err := env.legal()
+	if err != nil {
+		return err
+	}
+	legal.SiteURL = ce.cfg.BaseURL
+	store, closeAudit, err := env.webStore(ce.db, o.AuditLog, log)
+	if err != nil {
+		return err
+	}
+	defer closeAudit()
+	site, err := newSite(env, ce, o, proxies, log, store, legal)
 	if err != nil {
 		return err
 	}
@@ -195,10 +210,10 @@ func runServe(ctx context.Context, env *Env, o *ServeOptions) error {
 
 // newSite is the students' site over the activation service of the
 // database.
-func newSite(env *Env, ce *cmdEnv, o *ServeOptions, proxies []netip.Prefix, log *slog.Logger) (*web.Server, error) {
+func newSite(env *Env, ce *cmdEnv, o *ServeOptions, proxies []netip.Prefix, log *slog.Logger, store activation.Store, legal *web.Legal) (*web.Server, error) {
 	cfg, db := ce.cfg, ce.db
 	return web.New(web.Options{
-		Engine: &activation.Service{Store: &postgres.AccountStore{DB: db, Actor: env.actor("web")}, Config: cfg},
+		Engine: &activation.Service{Store: store, Config: cfg},
 		Now: func() time.Time {
 			t, _ := env.now()
 			return t
@@ -215,6 +230,7 @@ func newSite(env *Env, ce *cmdEnv, o *ServeOptions, proxies []netip.Prefix, log 
 		LinkRate:        rateOf(o.LinkRate),
 		HashSlots:       o.HashSlots,
 		Logger:          log,
+		Legal:           legal,
 	})
 }
 
@@ -275,9 +291,11 @@ func startWorkers(ctx context.Context, env *Env, ce *cmdEnv, o *ServeOptions, lo
 			provisionDone = wait
 		}
 	}
+	purgeDone := env.startPurge(ctx, db, o.PurgeEvery, log)
 	return func() {
 		<-mailDone
 		provisionDone()
+		purgeDone()
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -20,6 +21,12 @@ import (
 type AccountStore struct {
 	DB    *DB
 	Actor activation.Actor
+	// OnAudit, when set, receives the audit events a transaction wrote,
+	// once it has committed (serve --audit-log); it runs outside the
+	// transaction, on the caller's goroutine.
+	OnAudit func([]activation.AuditRecord)
+
+	written sync.Map // *sqlx.Tx → *[]activation.AuditRecord, while OnAudit is set
 }
 
 var _ activation.Store = (*AccountStore)(nil)
@@ -142,6 +149,11 @@ func (st *AccountStore) run(ctx context.Context, fn func(tx *sqlx.Tx) error) err
 	if err != nil {
 		return mapError(err)
 	}
+	var written []activation.AuditRecord
+	if st.OnAudit != nil {
+		st.written.Store(tx, &written)
+		defer st.written.Delete(tx)
+	}
 	err = fn(tx)
 	if !activation.ShouldCommit(err) {
 		_ = tx.Rollback()
@@ -150,7 +162,19 @@ func (st *AccountStore) run(ctx context.Context, fn func(tx *sqlx.Tx) error) err
 	if cerr := tx.Commit(); cerr != nil {
 		return mapError(cerr)
 	}
+	if len(written) > 0 {
+		st.OnAudit(written)
+	}
 	return err
+}
+
+// txFor is the activation.Tx of a transaction run started.
+func (st *AccountStore) txFor(ctx context.Context, tx *sqlx.Tx, now time.Time) *accountTx {
+	t := &accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: now}
+	if w, ok := st.written.Load(tx); ok {
+		t.written = w.(*[]activation.AuditRecord)
+	}
+	return t
 }
 
 // Update locks the account, checks its version and runs fn.
@@ -163,7 +187,7 @@ func (st *AccountStore) Update(ctx context.Context, studentID, version int64, no
 		if version >= 0 && a.Version != version {
 			return activation.ErrChangedMeanwhile(a)
 		}
-		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: now}, a)
+		return fn(st.txFor(ctx, tx, now), a)
 	})
 }
 
@@ -175,7 +199,7 @@ func (st *AccountStore) UpdateByKey(ctx context.Context, key string, now time.Ti
 		if err != nil {
 			return err
 		}
-		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: now}, a)
+		return fn(st.txFor(ctx, tx, now), a)
 	})
 }
 
@@ -217,7 +241,7 @@ func (st *AccountStore) UpdateByToken(ctx context.Context, hash []byte, now time
 		if err := tx.GetContext(ctx, &tr, tokenSelect+` WHERE id = $1`, tr.ID); err != nil {
 			return err
 		}
-		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: now}, a, tr.token())
+		return fn(st.txFor(ctx, tx, now), a, tr.token())
 	})
 }
 
@@ -256,7 +280,7 @@ func (st *AccountStore) UpdateBySession(ctx context.Context, hash []byte, now ti
 		if err := tx.GetContext(ctx, &sr, sessionSelect+` WHERE id = $1`, sr.ID); err != nil {
 			return err
 		}
-		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: now}, a, sr.session())
+		return fn(st.txFor(ctx, tx, now), a, sr.session())
 	})
 }
 
@@ -342,10 +366,11 @@ func (st *AccountStore) SeeSession(ctx context.Context, sessionID int64, now tim
 }
 
 type accountTx struct {
-	ctx   context.Context
-	tx    *sqlx.Tx
-	actor activation.Actor
-	now   time.Time
+	ctx     context.Context
+	tx      *sqlx.Tx
+	actor   activation.Actor
+	now     time.Time
+	written *[]activation.AuditRecord // the events written, for AccountStore.OnAudit
 }
 
 func (t *accountTx) SaveAccount(a *activation.Account) error {
@@ -371,13 +396,26 @@ func (t *accountTx) CountUnknownIdentifier(key string) error {
 
 func (t *accountTx) Audit(a *activation.Account, e activation.Event) error {
 	var studentID sql.NullInt64 // NULL: about no account
+	var login sql.NullString
 	if a != nil {
 		studentID = sql.NullInt64{Int64: a.StudentID, Valid: true}
+		login = sql.NullString{String: a.Login, Valid: true}
 	}
-	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO audit_events (at, clock, operator, channel, student_id, action, from_state, to_state, outcome, detail)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+	var client sql.NullString
+	if addr, ok := activation.ClientAddr(t.ctx); ok {
+		client = sql.NullString{String: addr.String(), Valid: true}
+	}
+	var id int64
+	var at time.Time // as stored (to the microsecond), for OnAudit
+	err := t.tx.QueryRowxContext(t.ctx, `INSERT INTO audit_events (at, clock, operator, channel, student_id, action, from_state, to_state, outcome, detail, client_addr)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id, at`,
 		t.now, t.actor.Clock, t.actor.Operator, t.actor.Channel, studentID, e.Action,
-		nullString(string(e.From)), nullString(string(e.To)), e.Outcome, e.Detail)
+		nullString(string(e.From)), nullString(string(e.To)), e.Outcome, e.Detail, client).Scan(&id, &at)
+	if err == nil && t.written != nil {
+		*t.written = append(*t.written, auditRecord(auditRow{ID: id, At: at, Clock: t.actor.Clock, Operator: t.actor.Operator,
+			Channel: t.actor.Channel, Login: login, Action: e.Action,
+			FromState: nullString(string(e.From)), ToState: nullString(string(e.To)), Outcome: e.Outcome, Detail: e.Detail, Client: client}))
+	}
 	return err
 }
 

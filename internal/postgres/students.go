@@ -207,6 +207,11 @@ func importRows(ctx context.Context, conn *sql.Conn, tx *sqlx.Tx, stored bool, r
 			return sum, fmt.Errorf("update students: %w", err)
 		}
 	}
+	if len(old) > 0 {
+		if _, err := tx.ExecContext(ctx, seenSQL, now); err != nil {
+			return sum, fmt.Errorf("mark students seen: %w", err)
+		}
+	}
 	if opt.DryRun {
 		return sum, errDryRun
 	}
@@ -512,6 +517,15 @@ const updateSQL = `WITH changed AS (
 )
 INSERT INTO audit_events (at, clock, operator, channel, student_id, action, outcome)
 SELECT $1, $4, $2, $3, id, 'import-update', 'ok' FROM changed`
+
+// seenSQL records that the known students of the file were in an import
+// (purge removes the never-activated students unseen for long). A student
+// seen less than a day before keeps that date: importing the same file
+// again the same day rewrites no row, and the retention of months is
+// counted to the day.
+const seenSQL = `UPDATE students s SET last_seen_at = $1
+	FROM import_rows r
+	WHERE s.student_no = r.student_no AND coalesce(s.last_seen_at, s.created_at) < $1::timestamptz - interval '1 day'`
 
 // Student is a stored student's data (Details adds the account).
 type Student struct {

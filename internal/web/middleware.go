@@ -130,7 +130,7 @@ func (s *Server) withAccessLog(mux *http.ServeMux, next http.Handler) http.Handl
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ip := s.clientIP(r)
-		r = r.WithContext(context.WithValue(r.Context(), ctxClientIP, ip))
+		r = r.WithContext(activation.WithClientAddr(context.WithValue(r.Context(), ctxClientIP, ip), ip)) // audit events record it
 		_, pattern := mux.Handler(r)
 		route := pattern
 		if route == "" {

@@ -70,6 +70,8 @@ type page struct {
 	Token   string // the POST address of a verify page carries it
 	Message string // error pages
 	Status  int
+	Legal   template.HTML // the personal-data and accessibility pages' text (legal.go)
+	A11y    string        // the RGAA status for the footer: full, partial or none
 }
 
 // StepLabel is "Étape 3 sur 8" / "Step 3 of 8".
@@ -125,14 +127,16 @@ func (p *page) WhenTime(t time.Time) string { return p.When(&t) }
 func (s *Server) newPage(r *http.Request, title, step string) *page {
 	l := localeOf(r)
 	return &page{L: l, Title: title, Step: step, Act: s.opt.ActivationPath, LangURL: s.selfURL(r, l.Other()),
-		Domain: s.opt.MailDomain, Values: map[string]string{}, Checked: map[string]bool{}, Session: sessionSecret(r) != ""}
+		Domain: s.opt.MailDomain, Values: map[string]string{}, Checked: map[string]bool{}, Session: sessionSecret(r) != "",
+		A11y: s.opt.Legal.A11yStatus}
 }
 
 // selfURL is the page a request shows, in lang: built from the route the
 // request matched and the site's own paths, never from the raw request
 // path (GET /%2F%2Fevil.example must not link to //evil.example). An
 // unknown address, a wrong method and every POST lead to the activation
-// page, where the student is; an emailed link's page to itself.
+// page, where the student is; an emailed link's page to itself; any other
+// page at a fixed GET route to that route.
 func (s *Server) selfURL(r *http.Request, lang string) string {
 	a, v := s.opt.ActivationPath, s.opt.VerifyPath
 	q := url.Values{"lang": {lang}}
@@ -148,6 +152,12 @@ func (s *Server) selfURL(r *http.Request, lang string) string {
 	case "GET " + v + "/{token}", "POST " + v + "/{token}":
 		if t := r.PathValue("token"); activation.PlausibleToken(t) {
 			path = v + "/" + t
+		}
+	default:
+		// Any other page shown by GET at a fixed route (the personal-data
+		// and accessibility pages…) links to its own route.
+		if p, ok := strings.CutPrefix(r.Pattern, "GET "); ok && !strings.Contains(p, "{") && p != "/" {
+			path = p
 		}
 	}
 	return path + "?" + q.Encode()

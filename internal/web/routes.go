@@ -24,6 +24,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET "+v+"/{token}", s.verifyShow)                         // an emailed link: says what it confirms, changes nothing
 	mux.HandleFunc("POST "+v+"/{token}", s.verifySubmit)                      // the button: follows the link
 
+	mux.HandleFunc("GET /privacy", s.privacyShow)             // "Données personnelles": what is kept, how long, the rights
+	mux.HandleFunc("GET /accessibility", s.accessibilityShow) // the RGAA declaration
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", s.staticHandler()))

@@ -81,6 +81,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Charters are the charter texts by version (default: the embedded ones).
 	Charters map[string]string
+	// Legal is what the personal-data and accessibility pages say
+	// (default: DefaultLegal).
+	Legal *Legal
 }
 
 // Rate is a token-bucket limit.
@@ -98,6 +101,7 @@ type Server struct {
 	hash    chan struct{}
 	login   *limiter
 	links   *limiter
+	legal   legalTexts // the personal-data and accessibility texts
 	// loginBytes is the blank steps 1-2 page by language (showLogin).
 	loginBytes sync.Map
 }
@@ -157,7 +161,16 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.Legal == nil {
+		d := DefaultLegal()
+		o.Legal = &d
+	}
+	legal, err := loadLegal(o.Legal.PagesDir)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{
+		legal:   legal,
 		opt:     o,
 		pages:   pages,
 		metrics: newMetrics(),

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // The emailed link, in one place: how it is built (LinkFor), read back from
@@ -44,12 +45,14 @@ func TokenFromInput(in string) string {
 // linkTokenRE finds the token of an emailed link: everything after the
 // path up to a space, a quote or an angle bracket (what follows in a
 // mangled or probing request path is hidden too).
-var linkTokenRE = regexp.MustCompile(`(` + regexp.QuoteMeta(linkPath) + `)[^\s"'<>]+`)
+var linkTokenRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(` + regexp.QuoteMeta(linkPath) + `)[^\s"'<>]+`)
+})
 
 // RedactLinks hides the token of every emailed link in text (an email body
 // shown by `mail show`, a request path in serve's access log).
 func RedactLinks(text string) string {
-	return linkTokenRE.ReplaceAllString(text, "${1}[hidden]")
+	return linkTokenRE().ReplaceAllString(text, "${1}[hidden]")
 }
 
 // PlausibleToken tells what cannot be a link's token (NewToken: unpadded

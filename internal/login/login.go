@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -189,27 +190,32 @@ func isASCIISeparator(c byte) bool {
 // separator; "" drops it. Common Latin runes come from a table.
 func foldRune(r rune) string {
 	switch {
-	case r < rune(len(latinTable)):
-		return latinTable[r]
+	case r < 0x250:
+		return foldTables().latin[r]
 	case 0x1E00 <= r && r < 0x1F00:
-		return latinExtendedAdditional[r-0x1E00]
+		return foldTables().extendedAdditional[r-0x1E00]
 	}
 	return foldRuneSlow(r)
 }
 
-var (
-	latinTable              [0x250]string // U+0000–U+024F: Latin-1 and Latin Extended-A and -B
-	latinExtendedAdditional [0x100]string // U+1E00–U+1EFF: Vietnamese and others
-)
-
-func init() {
-	for r := range latinTable {
-		latinTable[r] = foldRuneSlow(rune(r))
+// foldTables are built on first use, not when the program starts: most
+// scolpass commands derive no login.
+var foldTables = sync.OnceValue(func() *struct {
+	latin              [0x250]string // U+0000–U+024F: Latin-1 and Latin Extended-A and -B
+	extendedAdditional [0x100]string // U+1E00–U+1EFF: Vietnamese and others
+} {
+	t := new(struct {
+		latin              [0x250]string
+		extendedAdditional [0x100]string
+	})
+	for r := range t.latin {
+		t.latin[r] = foldRuneSlow(rune(r))
 	}
-	for i := range latinExtendedAdditional {
-		latinExtendedAdditional[i] = foldRuneSlow(rune(0x1E00 + i))
+	for i := range t.extendedAdditional {
+		t.extendedAdditional[i] = foldRuneSlow(rune(0x1E00 + i))
 	}
-}
+	return t
+})
 
 // foldRuneSlow is foldRune without the tables. Decomposing rune by rune
 // gives the same letters as decomposing the whole name, since the canonical

@@ -27,7 +27,7 @@ test: vet
 # Each figure next to its floor, timed side by side; one table at the end.
 bench: build
 	@summary=$$(mktemp); status=0; \
-	for b in import issue report; do \
+	for b in startup import issue report; do \
 		BENCH_SUMMARY=$$summary SCOLPASS_BIN=$(CURDIR)/$(BIN) scripts/bench-$$b.sh || status=1; \
 	done; \
 	scripts/bench-summary.sh $$summary; rm -f $$summary; exit $$status

@@ -22,7 +22,9 @@
 #   bare floor    one psql process (timed): \copy of the file into a table of
 #                 9 text columns, no key (the old floor, for reference)
 # and prints the median of each, the ratios to both floors and the goal:
-# import ≤ 1.5× the keyed floor. The cluster and the temporary files are
+# import ≤ 1.5× the keyed floor in every round: the ratio of each round
+# (scolpass / keyed floor, timed back to back) is printed, with the median
+# and the worst of them; the verdict is on the worst. The cluster and the temporary files are
 # removed at the end, also on failure. The machine may be shared: the three
 # are timed in turn within each round, so that load hits them alike.
 #
@@ -173,32 +175,37 @@ for kind in "${kinds[@]}"; do
 	go run ./scripts/gen-students -n "$ROWS" -seed "$SEED" -delim ';' "${flags[@]}" -login -stats \
 		>"$work/$kind-login.csv" 2>"$work/$kind.stats"
 	note "  $(sed -n 2p "$work/$kind.stats")"
-	sc=() ky=() ba=()
+	sc=() ky=() ba=() rr=()
 	for ((i = 1; i <= RUNS; i++)); do
 		sc+=("$(run_scolpass "$work/$kind.csv")")
 		ky+=("$(run_keyed "$work/$kind-login.csv")")
 		ba+=("$(run_bare "$work/$kind.csv")")
-		note "  round $i: scolpass ${sc[-1]}s, keyed floor ${ky[-1]}s, bare floor ${ba[-1]}s"
+		rr+=("$(ratio "${sc[-1]}" "${ky[-1]}")")
+		note "  round $i: scolpass ${sc[-1]}s, keyed floor ${ky[-1]}s, bare floor ${ba[-1]}s; scolpass / keyed ${rr[-1]}x"
 	done
 	ms=$(median "${sc[@]}") mk=$(median "${ky[@]}") mb=$(median "${ba[@]}")
 	rk=$(ratio "$ms" "$mk") rb=$(ratio "$ms" "$mb")
-	verdict=$(awk -v r="$rk" -v t="$TARGET" 'BEGIN { print (r != "inf" && r + 0 <= t + 0) ? "OK" : "MISSED" }')
+	# The ratio of each round: scolpass and its floor timed back to back see
+	# the same machine; the worst round is what the goal is about.
+	rmed=$(median "${rr[@]}") rworst=$(printf '%s\n' "${rr[@]}" | sort -g | tail -n 1)
+	verdict=$(awk -v r="$rworst" -v t="$TARGET" 'BEGIN { print (r != "inf" && r + 0 <= t + 0) ? "OK" : "MISSED" }')
 	[[ $verdict == OK ]] || fail=1
-	results+=("$kind|$ms|$mk|$mb|$rk|$rb|$verdict|${sc[*]}|${ky[*]}|${ba[*]}")
-	summary "import $ROWS students ($kind file)" "${ms} s" "keyed \\copy + audit" "${mk} s" "${rk}x" "≤ ${TARGET}x" "$verdict"
+	results+=("$kind|$ms|$mk|$mb|$rk|$rb|$verdict|${sc[*]}|${ky[*]}|${ba[*]}|$rmed|$rworst|${rr[*]}")
+	summary "import $ROWS students ($kind file), median round" "${ms} s" "keyed \\copy + audit" "${mk} s" "${rmed}x" "≤ ${TARGET}x" ""
+	summary "import $ROWS students ($kind file), worst round" "" "" "" "${rworst}x" "≤ ${TARGET}x" "$verdict"
 done
 
 echo
 echo "import of $ROWS students, median of $RUNS rounds ($(nproc) CPUs, PostgreSQL $(sql -d postgres -Atc 'SHOW server_version'), fsync off)"
-printf '%-10s %10s %12s %11s %12s %11s   %s\n' "file" "scolpass s" "keyed floor" "bare floor" "/ keyed" "/ bare" "goal ≤ ${TARGET}x keyed"
+printf '%-10s %10s %12s %11s %12s %11s %13s %12s   %s\n' "file" "scolpass s" "keyed floor" "bare floor" "/ keyed" "/ bare" "median round" "worst round" "goal ≤ ${TARGET}x keyed, every round"
 for r in "${results[@]}"; do
-	IFS='|' read -r kind ms mk mb rk rb verdict _ <<<"$r"
-	printf '%-10s %10s %12s %11s %12s %11s   %s\n' "$kind" "$ms" "$mk" "$mb" "${rk}x" "${rb}x" "$verdict"
+	IFS='|' read -r kind ms mk mb rk rb verdict _ _ _ rmed rworst _ <<<"$r"
+	printf '%-10s %10s %12s %11s %12s %11s %13s %12s   %s\n' "$kind" "$ms" "$mk" "$mb" "${rk}x" "${rb}x" "${rmed}x" "${rworst}x" "$verdict"
 done
 echo "all rounds (s):"
 for r in "${results[@]}"; do
-	IFS='|' read -r kind _ _ _ _ _ _ rs rk rb <<<"$r"
-	printf '  %-10s scolpass: %s | keyed: %s | bare: %s\n' "$kind" "$rs" "$rk" "$rb"
+	IFS='|' read -r kind _ _ _ _ _ _ rs rk rb _ _ rr <<<"$r"
+	printf '  %-10s scolpass: %s | keyed: %s | bare: %s | scolpass / keyed: %s\n' "$kind" "$rs" "$rk" "$rb" "$rr"
 done
 echo "keyed floor: one psql process, \\copy with the login precomputed into a table with the keys of"
 echo "students, then one audit row per student, one transaction; bare floor: \\copy into 9 text columns."

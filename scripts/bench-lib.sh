@@ -35,7 +35,7 @@ bench_build() {
 	SCOLPASS=${SCOLPASS_BIN:-}
 	if [[ -z $SCOLPASS ]]; then
 		note "building bin/scolpass"
-		go build -o bin/scolpass ./cmd/scolpass || die "go build ./cmd/scolpass failed"
+		CGO_ENABLED=0 go build -o bin/scolpass ./cmd/scolpass || die "go build ./cmd/scolpass failed"
 		SCOLPASS=$root/bin/scolpass
 	fi
 }

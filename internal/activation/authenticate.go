@@ -28,7 +28,7 @@ func (s *Service) authenticate(ctx context.Context, key, pw string, now time.Tim
 	var acc *Account
 	err := s.Store.UpdateByKey(ctx, key, now, func(tx Tx, a *Account) error {
 		if a == nil {
-			VerifyProvisional(pw, dummyProvisionalHash)
+			VerifyProvisional(pw, dummyProvisionalHash())
 			if err := tx.CountUnknownIdentifier(key); err != nil {
 				return err
 			}
@@ -39,7 +39,7 @@ func (s *Service) authenticate(ctx context.Context, key, pw string, now time.Tim
 		}
 		acc = a
 		p := a.Provisional
-		stored := dummyProvisionalHash
+		stored := dummyProvisionalHash()
 		if p != nil {
 			stored = p.Hash
 		}

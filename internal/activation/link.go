@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // The emailed link, in one place: how it is built (LinkFor), read back from
@@ -46,14 +47,16 @@ func TokenFromInput(in string) string {
 // request path is hidden too, up to a space, a quote or an angle bracket),
 // and any path segment long enough to be a token (/activation/TOKEN,
 // /Verify…/TOKEN, a link pasted under another route).
-var linkTokenRE = regexp.MustCompile(`(?i)` + regexp.QuoteMeta(linkPath) + `[^\s"'<>]+|/[A-Za-z0-9_-]{16,}`)
+var linkTokenRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)` + regexp.QuoteMeta(linkPath) + `[^\s"'<>]+|/[A-Za-z0-9_-]{16,}`)
+})
 
 // RedactLinks hides the token of every emailed link in text (an email body
 // shown by `mail show`, a request path in serve's access log): whatever
 // follows /verify/ whatever its case, and every path segment that looks
 // like a token (LooksLikeToken), under any route.
 func RedactLinks(text string) string {
-	return linkTokenRE.ReplaceAllStringFunc(text, func(m string) string {
+	return linkTokenRE().ReplaceAllStringFunc(text, func(m string) string {
 		if len(m) > len(linkPath) && strings.EqualFold(m[:len(linkPath)], linkPath) {
 			return m[:len(linkPath)] + "[hidden]"
 		}

@@ -2,6 +2,7 @@ package activation
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
@@ -61,7 +62,7 @@ func (s *Service) StartSession(ctx context.Context, identifier, provisional stri
 
 // dummyProvisionalHash is checked against when there is no account, so that
 // an unknown login costs what a wrong password costs.
-var dummyProvisionalHash = HashProvisional("UNKNOWN-LOGIN-NO-ACCOUNT")
+var dummyProvisionalHash = sync.OnceValue(func() string { return HashProvisional("UNKNOWN-LOGIN-NO-ACCOUNT") })
 
 // ErrSessionExpired is the answer to a session that is unknown, ended or
 // expired: steps 1-2 again. Stores return it for a secret they do not know.

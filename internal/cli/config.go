@@ -1,13 +1,13 @@
 package cli
 
 import (
-	"fmt"
 	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/umontpellier/scolpass/internal/activation"
 	"github.com/umontpellier/scolpass/internal/mail"
@@ -46,13 +46,16 @@ var configEnv = []struct{ Name, Default, Meaning string }{
 
 // configHelp lists the settings for --help.
 func configHelp() string {
+	// Written by hand rather than with fmt: this runs at every start-up.
 	var b strings.Builder
+	b.Grow(8 << 10)
 	for _, c := range append(configEnv[:len(configEnv):len(configEnv)], ldapEnv...) {
 		def := c.Default
 		if def == "" {
 			def = "unset"
 		}
-		fmt.Fprintf(&b, "  %-30s %s (default: %s)\n", c.Name, c.Meaning, def)
+		b.WriteString("  " + c.Name + strings.Repeat(" ", max(30-utf8.RuneCountInString(c.Name), 0)) +
+			" " + c.Meaning + " (default: " + def + ")\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

@@ -11,9 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mattn/go-isatty"
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
+	"golang.org/x/text/width"
 )
 
 // grid is tabular data rendered as a table or CSV.
@@ -28,74 +26,179 @@ type grid struct {
 // print and to read.
 const longTable = 500
 
-// writeTable renders g with tablewriter for people (writeList past
-// longTable rows).
+// writeTable renders g for people as a boxed table: headings centred,
+// cells left-aligned, footer cells right-aligned (writeList past longTable
+// rows). Each cell is made safe by termSafe and trimmed of surrounding
+// spaces; widths are display widths (displayWidth).
+//
+// It is written here rather than taken from a table library because such a
+// library's package initialisation (width caches, terminal detection) cost
+// every run of scolpass, even `scolpass version`, more than the rest of the
+// start-up (README, "Performance").
 func writeTable(w io.Writer, g grid) error {
 	if len(g.Rows) > longTable {
 		return writeList(w, g)
 	}
-	opts := []tablewriter.Option{
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
-	}
-	t := tablewriter.NewTable(w, opts...)
-	t.Header(toAny(g.Header)...)
-	for _, r := range g.Rows {
-		if err := t.Append(toAny(r)...); err != nil {
-			return err
+	t := newTextTable(g)
+	bw := bufio.NewWriter(w)
+	rule := func(left, mid, right string) {
+		bw.WriteString(left)
+		for i, n := range t.widths {
+			if i > 0 {
+				bw.WriteString(mid)
+			}
+			bw.WriteString(strings.Repeat("─", n+2))
 		}
+		bw.WriteString(right)
+		bw.WriteByte('\n')
 	}
-	if g.Footer != nil {
-		t.Footer(toAny(g.Footer)...)
+	line := func(cells []string, align func(col int) alignment) {
+		bw.WriteString("│")
+		for i, n := range t.widths {
+			bw.WriteByte(' ')
+			writeAligned(bw, cellAt(cells, i), n, align(i))
+			bw.WriteString(" │")
+		}
+		bw.WriteByte('\n')
 	}
-	return t.Render()
+	rule("┌", "┬", "┐")
+	line(t.header, func(int) alignment { return alignCenter })
+	if len(t.rows) > 0 || t.footer != nil {
+		rule("├", "┼", "┤")
+	}
+	for _, r := range t.rows {
+		line(r, func(int) alignment { return alignLeft })
+	}
+	if t.footer != nil {
+		rule("├", "┼", "┤")
+		line(t.footer, func(int) alignment { return alignRight })
+	}
+	rule("└", "┴", "┘")
+	return bw.Flush()
 }
 
 // writeCompactTable renders a table of numbers (the report) without borders, numbers right
 // aligned and one space between columns, like df or ps: with keys of up to 9
 // characters (Apogée programme codes have 6) and numbers no wider than their
 // headings it fits in an 80-column terminal; anything wider only makes the
-// lines longer, never wraps a cell.
+// lines longer, never wraps a cell. A line of dashes closes the headings
+// and opens the footer.
 func writeCompactTable(w io.Writer, g grid) error {
-	align := make(tw.Alignment, len(g.Header))
-	pad := make([]tw.Padding, len(g.Header))
-	for i := range align {
-		align[i], pad[i] = tw.AlignRight, tw.Padding{Left: " ", Overwrite: true}
-	}
-	align[0], pad[0] = tw.AlignLeft, tw.Padding{Overwrite: true}
-	t := tablewriter.NewTable(w,
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
-			Borders: tw.BorderNone,
-			Symbols: tw.NewSymbols(tw.StyleASCII),
-			Settings: tw.Settings{Separators: tw.Separators{BetweenColumns: tw.Off, BetweenRows: tw.Off},
-				Lines: tw.Lines{ShowHeaderLine: tw.On, ShowFooterLine: tw.On}},
-		})),
-		tablewriter.WithHeaderAlignmentConfig(tw.CellAlignment{PerColumn: align}),
-		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
-		tablewriter.WithFooterAlignmentConfig(tw.CellAlignment{PerColumn: align}),
-		tablewriter.WithHeaderPaddingPerColumn(pad),
-		tablewriter.WithRowPaddingPerColumn(pad),
-		tablewriter.WithFooterPaddingPerColumn(pad),
-	)
-	t.Header(toAny(g.Header)...)
-	for _, r := range g.Rows {
-		if err := t.Append(toAny(r)...); err != nil {
-			return err
+	t := newTextTable(g)
+	total := 0
+	for i, n := range t.widths {
+		total += n
+		if i > 0 {
+			total++
 		}
 	}
-	t.Footer(toAny(g.Footer)...)
-	return t.Render()
+	bw := bufio.NewWriter(w)
+	line := func(cells []string) {
+		for i, n := range t.widths {
+			if i == 0 {
+				writeAligned(bw, cellAt(cells, i), n, alignLeft)
+				continue
+			}
+			bw.WriteByte(' ')
+			writeAligned(bw, cellAt(cells, i), n, alignRight)
+		}
+		bw.WriteByte('\n')
+	}
+	dashes := strings.Repeat("-", total) + "\n"
+	line(t.header)
+	bw.WriteString(dashes)
+	for _, r := range t.rows {
+		line(r)
+	}
+	bw.WriteString(dashes)
+	if t.footer != nil {
+		line(t.footer)
+	}
+	return bw.Flush()
 }
 
-// toAny returns the cells of a table row, each made safe by termSafe.
-func toAny(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = termSafe(s)
+// textTable is a grid whose cells are made safe (termSafe) and trimmed,
+// with the display width of each column.
+type textTable struct {
+	header, footer []string
+	rows           [][]string
+	widths         []int
+}
+
+func newTextTable(g grid) textTable {
+	var t textTable
+	clean := func(cells []string) []string {
+		if cells == nil {
+			return nil
+		}
+		out := make([]string, len(cells))
+		for i, c := range cells {
+			out[i] = strings.TrimSpace(termSafe(c))
+			for len(t.widths) <= i {
+				t.widths = append(t.widths, 0)
+			}
+			t.widths[i] = max(t.widths[i], displayWidth(out[i]))
+		}
+		return out
 	}
-	return out
+	t.header = clean(g.Header)
+	t.rows = make([][]string, len(g.Rows))
+	for i, r := range g.Rows {
+		t.rows[i] = clean(r)
+	}
+	t.footer = clean(g.Footer)
+	return t
+}
+
+func cellAt(cells []string, i int) string {
+	if i < len(cells) {
+		return cells[i]
+	}
+	return ""
+}
+
+type alignment int
+
+const (
+	alignLeft alignment = iota
+	alignRight
+	alignCenter
+)
+
+// writeAligned writes s padded with spaces to n columns.
+func writeAligned(bw *bufio.Writer, s string, n int, a alignment) {
+	pad := max(n-displayWidth(s), 0)
+	left := 0
+	switch a {
+	case alignRight:
+		left = pad
+	case alignCenter:
+		left = pad / 2
+	}
+	bw.WriteString(strings.Repeat(" ", left))
+	bw.WriteString(s)
+	bw.WriteString(strings.Repeat(" ", pad-left))
+}
+
+// displayWidth is the number of terminal columns s takes: combining marks
+// take none, East Asian wide and full-width characters two, others one.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch {
+		case r < utf8.RuneSelf:
+			n++
+		case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf):
+		default:
+			switch width.LookupRune(r).Kind() {
+			case width.EastAsianWide, width.EastAsianFullwidth:
+				n += 2
+			default:
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // writeList renders a long list for people: columns aligned with spaces,

@@ -123,3 +123,47 @@ func TestTablesEscapeControls(t *testing.T) {
 		}
 	}
 }
+
+// TestTableLayout pins the layout of the boxed and compact tables, byte for
+// byte as scripts and people have seen them (headings centred, footers right
+// aligned, trimmed cells, wide and combining characters measured by display
+// width, separators only around what is there).
+func TestTableLayout(t *testing.T) {
+	tests := []struct {
+		name           string
+		g              grid
+		boxed, compact string
+	}{
+		{"rejects", grid{Header: []string{"LINE", "STUDENT_NO", "REASON"}, Rows: [][]string{{"3", "", "first name \"!!!\" has no letters"}, {"14", "2100", "Héloïse Lefèvre"}}, Footer: []string{"TOTAL", "9", "z"}},
+			"┌───────┬────────────┬─────────────────────────────────┐\n│ LINE  │ STUDENT_NO │             REASON              │\n├───────┼────────────┼─────────────────────────────────┤\n│ 3     │            │ first name \"!!!\" has no letters │\n│ 14    │ 2100       │ Héloïse Lefèvre                 │\n├───────┼────────────┼─────────────────────────────────┤\n│ TOTAL │          9 │                               z │\n└───────┴────────────┴─────────────────────────────────┘\n",
+			"LINE  STUDENT_NO                          REASON\n------------------------------------------------\n3                first name \"!!!\" has no letters\n14          2100                 Héloïse Lefèvre\n------------------------------------------------\nTOTAL          9                               z\n"},
+		{"footer", grid{Header: []string{"VERSION", "NAME", "APPLIED"}, Rows: [][]string{{"1", "init", "yes"}}, Footer: []string{"", "TOTAL", "1"}},
+			"┌─────────┬───────┬─────────┐\n│ VERSION │ NAME  │ APPLIED │\n├─────────┼───────┼─────────┤\n│ 1       │ init  │ yes     │\n├─────────┼───────┼─────────┤\n│         │ TOTAL │       1 │\n└─────────┴───────┴─────────┘\n",
+			"VERSION  NAME APPLIED\n---------------------\n1        init     yes\n---------------------\n        TOTAL       1\n"},
+		{"empty", grid{Header: []string{"A", "B"}},
+			"┌───┬───┐\n│ A │ B │\n└───┴───┘\n",
+			"A B\n---\n---\n"},
+		{"empty with footer", grid{Header: []string{"A", "B"}, Footer: []string{"T", ""}},
+			"┌───┬───┐\n│ A │ B │\n├───┼───┤\n├───┼───┤\n│ T │   │\n└───┴───┘\n",
+			"A B\n---\n---\nT  \n"},
+		{"widths", grid{Header: []string{"A", "B"}, Rows: [][]string{{"日本語", "x"}, {" x ", "e\u0301"}, {"", "  "}}, Footer: []string{"T", ""}},
+			"┌────────┬───┐\n│   A    │ B │\n├────────┼───┤\n│ 日本語 │ x │\n│ x      │ e\u0301 │\n│        │   │\n├────────┼───┤\n│      T │   │\n└────────┴───┘\n",
+			"A      B\n--------\n日本語 x\nx      e\u0301\n        \n--------\nT       \n"},
+	}
+	for _, tt := range tests {
+		var b strings.Builder
+		if err := writeTable(&b, tt.g); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != tt.boxed {
+			t.Errorf("%s: boxed table\n%s\nwant\n%s", tt.name, b.String(), tt.boxed)
+		}
+		b.Reset()
+		if err := writeCompactTable(&b, tt.g); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != tt.compact {
+			t.Errorf("%s: compact table\n%q\nwant\n%q", tt.name, b.String(), tt.compact)
+		}
+	}
+}

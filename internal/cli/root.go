@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"os/user"
 	"strings"
 	"time"
@@ -139,7 +138,7 @@ type Env struct {
 // Main runs the command line with the process's arguments and streams and
 // returns the exit code.
 func Main() ExitCode {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := newInterruptContext(context.Background())
 	defer stop()
 	env := &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
 	return Run(ctx, env, os.Args[1:])
@@ -215,9 +214,8 @@ Time: SCOLPASS_NOW (RFC 3339), when set, is used as the current time.
 		if env.Operator == "" {
 			env.Operator = env.Getenv("SCOLPASS_OPERATOR")
 		}
-		if env.Operator == "" {
-			env.Operator = defaultOperator()
-		}
+		// The OS user is looked up in actor, when a command records who
+		// acts: reading the user database is a tenth of a start-up.
 		return nil
 	}
 	root.AddCommand(
@@ -306,6 +304,9 @@ func (env *Env) actor(channel string) activation.Actor {
 	clock := "system"
 	if v := env.Getenv("SCOLPASS_NOW"); v != "" {
 		clock = "SCOLPASS_NOW=" + v
+	}
+	if env.Operator == "" {
+		env.Operator = defaultOperator()
 	}
 	return activation.Actor{Operator: env.Operator, Channel: channel, Clock: clock}
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -95,7 +96,9 @@ func (m *Mapping) field(key string) *string {
 }
 
 // attrNameRE is an attribute description: a name or an OID, with options.
-var attrNameRE = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9-]*|[0-9]+(\.[0-9]+)+)(;[A-Za-z0-9-]+)*$`)
+var attrNameRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([A-Za-z][A-Za-z0-9-]*|[0-9]+(\.[0-9]+)+)(;[A-Za-z0-9-]+)*$`)
+})
 
 // ParseMapping reads a mapping file over the defaults: one "key: attribute"
 // a line, "#" starts a comment, an empty value means "do not write it".
@@ -125,7 +128,7 @@ func ParseMapping(r io.Reader, name string) (Mapping, error) {
 		if key == "object_classes" {
 			m.ObjectClasses = strings.Fields(val)
 			for _, oc := range m.ObjectClasses {
-				if !attrNameRE.MatchString(oc) {
+				if !attrNameRE().MatchString(oc) {
 					return m, fmt.Errorf("%s:%d: %q is not an object class name", name, n, oc)
 				}
 			}
@@ -135,7 +138,7 @@ func ParseMapping(r io.Reader, name string) (Mapping, error) {
 		if f == nil {
 			return m, fmt.Errorf("%s:%d: unknown key %q (known: %s)", name, n, key, strings.Join(mapKeys, ", "))
 		}
-		if val != "" && !attrNameRE.MatchString(val) {
+		if val != "" && !attrNameRE().MatchString(val) {
 			return m, fmt.Errorf("%s:%d: %q is not an attribute name", name, n, val)
 		}
 		*f = val

@@ -1,9 +1,14 @@
 package login
 
 import (
+	"bytes"
 	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 func TestDerive(t *testing.T) {
@@ -42,7 +47,7 @@ func TestDerive(t *testing.T) {
 		{"Ħamrun", "Ħal", "hamrun.hal"},
 		{"Ŀluís", "Col·lell", "lluis.collell"},
 		{"Æsa", "Œuvray", "aesa.oeuvray"},
-		{"Ŋgozi", "Ɖaɓo", "nggozi.dabo"},
+		{"Ŋgozi", "Ɖaɓo", "ngozi.dabo"}, // CLDR: ŋ → n
 		{"Ĳsbrand", "ﬁne", "ijsbrand.fine"},
 
 		// Apostrophes vanish.
@@ -78,6 +83,16 @@ func TestDerive(t *testing.T) {
 		{"Élise", "Ζαχαρίας Martin", "elise.martin"},
 		{"Yuki", "Tanaka 田中", "yuki.tanaka"},
 		{"ＪＥＡＮ", "Ｄｕｐｏｎｔ", "jean.dupont"},
+		// Only the first given name counts: a letter without a spelling in
+		// another one does not matter.
+		{"Marie, ƛ", "Dupont", "marie.dupont"},
+		// CLDR's Latin-ASCII, beyond the SPEC's examples.
+		{"Ĳsbrand", "Ǆukić", "ijsbrand.dzukic"},
+		{"ʼNaomi", "Ꜳberg", "naomi.aaberg"},
+		{"Ɓello", "Ƙano", "bello.kano"},
+		// Letters CLDR leaves as they are, spelled as before (supplement).
+		{"Ələkbər", "Əliyev", "elekber.eliyev"},
+		{"Ɛkua", "Ɔdoom", "ekua.odoom"},
 	}
 	for _, tt := range tests {
 		got, err := Derive(tt.first, tt.last)
@@ -108,6 +123,9 @@ func TestDeriveRejects(t *testing.T) {
 		{"Дмитрий", "Dupont", FirstName, `first name "Дмитрий" has no letters to build a login from`},
 		{", ;", "Dupont", FirstName, `first name ", ;" has no letters to build a login from`},
 		{"Jean", ",/;", LastName, `last name ",/;" has no letters to build a login from`},
+		// A Latin letter without an ASCII spelling is named, not dropped.
+		{"Anna", "ǂKhomani", LastName, `last name "ǂKhomani" has the letter "ǂ" (U+01C2), which has no ASCII spelling for a login: write the name without it`},
+		{"Ƨara", "Dupont", FirstName, `first name "Ƨara" has the letter "Ƨ" (U+01A7), which has no ASCII spelling for a login: write the name without it`},
 	}
 	for _, tt := range tests {
 		got, err := Derive(tt.first, tt.last)
@@ -210,4 +228,69 @@ func BenchmarkDerive(b *testing.B) {
 			_, _ = Derive("Héloïse", "Lefèvre-Œuvray")
 		}
 	})
+}
+
+// TestSPECTransliterations: the letters SPEC §3 names, in both cases.
+func TestSPECTransliterations(t *testing.T) {
+	for _, tt := range []struct{ letters, want string }{
+		{"æÆ", "ae"}, {"œŒ", "oe"}, {"ßẞ", "ss"}, {"øØ", "o"}, {"łŁ", "l"}, {"đĐ", "d"}, {"þÞ", "th"},
+		{"éÉ", "e"}, {"çÇ", "c"}, {"ñÑ", "n"},
+	} {
+		for _, r := range tt.letters {
+			if got, ok := foldRune(r); !ok || got != tt.want {
+				t.Errorf("%c is spelled %q (ok %v), want %q", r, got, ok, tt.want)
+			}
+		}
+	}
+}
+
+// TestLatinTableMatchesCLDR regenerates latin_ascii.go with
+// scripts/gen-latin-ascii (it needs uconv, from icu-devtools) and compares:
+// the committed table is what CLDR's Latin-ASCII gives.
+func TestLatinTableMatchesCLDR(t *testing.T) {
+	if _, err := exec.LookPath("uconv"); err != nil {
+		t.Skip("uconv not installed (apt-get install icu-devtools): cannot regenerate the table")
+	}
+	out := filepath.Join(t.TempDir(), "latin_ascii.go")
+	cmd := exec.Command("go", "run", "../../scripts/gen-latin-ascii", "-o", out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("gen-latin-ascii: %v\n%s", err, b)
+	}
+	want, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile("latin_ascii.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Error("latin_ascii.go differs from what scripts/gen-latin-ascii makes now: run go generate ./internal/login")
+	}
+}
+
+// TestEveryLatinLetterSpelledOrRefused: each letter of the Latin script is
+// either spelled with a–z or refused by name; none vanishes silently.
+func TestEveryLatinLetterSpelledOrRefused(t *testing.T) {
+	spelled, refused := 0, 0
+	for r := rune(0x80); r <= unicode.MaxRune; r++ {
+		if !unicode.Is(unicode.Latin, r) || !unicode.IsLetter(r) {
+			continue
+		}
+		s, ok := foldRune(r)
+		switch {
+		case !ok:
+			refused++
+			_, err := Derive("Anne", "X"+string(r))
+			var ne *NameError
+			if !errors.As(err, &ne) || ne.Letter != r {
+				t.Errorf("%c (%U) has no spelling but Derive says %v", r, r, err)
+			}
+		case s == "" || strings.Trim(s, "abcdefghijklmnopqrstuvwxyz") != "":
+			t.Errorf("%c (%U) is spelled %q", r, r, s)
+		default:
+			spelled++
+		}
+	}
+	t.Logf("%d Latin letters spelled, %d refused", spelled, refused)
 }

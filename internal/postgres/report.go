@@ -53,33 +53,51 @@ func lockedAtSQL(param string) string {
 }
 
 // Report counts accounts per group (by is "program", "component", "year"
-// or "state") in one aggregate query; locked counts accounts locked at now.
-// Groups come in key order, states in the order of the guide.
+// or "state"); locked counts accounts locked at now. Groups come in key
+// order, states in the order of the guide.
 //
-// The query counts per group and state, and the counts are spread over the
-// states here: one hash lookup per student rather than a filtered count
-// per state (a third less CPU on 100,000 students).
+// It reads student_counts (migration 000008), which triggers keep up to
+// date in the transactions that change students, so its cost follows the
+// number of groups, not of students; the locked accounts come from a
+// partial index on locked_until, so only accounts locked now are read.
+// When student_counts holds many more rows than groups (each change appends
+// a row), Report folds them back into one row per group afterwards.
 func (db *DB) Report(ctx context.Context, by string, f ReportFilter, now time.Time) ([]ReportRow, error) {
 	col := map[string]string{"program": "s.program", "component": "s.component", "year": "s.year", "state": "s.state"}[by]
 	if col == "" {
 		return nil, activation.Errorf(activation.EINVALID, "cannot group by %q (program, component, year or state)", by)
 	}
 	args := []any{now}
-	q := `SELECT ` + col + `, s.state, count(*), count(*) FILTER (WHERE ` + lockedAtSQL("$1") + `)
-		FROM students s` + f.where(&args) + ` GROUP BY 1, 2 ORDER BY 1`
-	rows, done, err := db.queryNoJIT(ctx, q, args...)
+	w := f.where(&args)
+	// One statement, one snapshot: the counts and the locked accounts agree.
+	q := `SELECT key, state, sum(n)::bigint, sum(locked)::bigint, sum(parts)::bigint FROM (
+			SELECT ` + col + ` AS key, s.state, sum(s.n) AS n, 0 AS locked, count(*) AS parts
+			FROM student_counts s` + w + ` GROUP BY 1, 2
+			UNION ALL
+			SELECT ` + col + `, s.state, 0, count(*), 0
+			FROM students s` + andWhere(w, "s.locked_until > $1") + ` GROUP BY 1, 2
+		) c GROUP BY 1, 2 ORDER BY 1, 2`
+	// A plain query (no transaction of its own, no settings): it reads a
+	// few rows per group, and each round trip counts next to them.
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, mapError(err)
 	}
-	defer done()
+	defer rows.Close()
 	var out []ReportRow
+	parts, kept := 0, 0
 	for rows.Next() {
 		var key string
 		var st activation.State
-		var n, locked int
-		if err := rows.Scan(&key, &st, &n, &locked); err != nil {
+		var n, locked, p int
+		if err := rows.Scan(&key, &st, &n, &locked, &p); err != nil {
 			return nil, mapError(err)
 		}
+		parts += p
+		if n == 0 && locked == 0 {
+			continue // a group whose students all moved on
+		}
+		kept++
 		if len(out) == 0 || out[len(out)-1].Key != key {
 			r := ReportRow{Key: key, States: make(map[activation.State]int, len(activation.States))}
 			for _, st := range activation.States {
@@ -97,6 +115,12 @@ func (db *DB) Report(ctx context.Context, by string, f ReportFilter, now time.Ti
 	if err := rows.Err(); err != nil {
 		return nil, mapError(err)
 	}
+	rows.Close()
+	if parts > 2*kept+foldSlack {
+		if err := db.FoldStudentCounts(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if by == "state" {
 		order := make(map[string]int, len(activation.States))
 		for i, st := range activation.States {
@@ -111,6 +135,30 @@ func (db *DB) Report(ctx context.Context, by string, f ReportFilter, now time.Ti
 		sort.SliceStable(out, func(i, j int) bool { return rank(out[i].Key) < rank(out[j].Key) })
 	}
 	return out, nil
+}
+
+// foldSlack is how many rows of changes student_counts may hold beyond two
+// per group before Report folds them.
+const foldSlack = 256
+
+// FoldStudentCounts replaces the rows of student_counts with one row per
+// group (program, component, year, state), their sum, dropping zeros. Rows
+// appended meanwhile by other transactions are left as they are, and two
+// folds at once count nothing twice: the second waits for the first's
+// deletions and skips what it deleted.
+func (db *DB) FoldStudentCounts(ctx context.Context) error {
+	_, err := db.ExecContext(ctx, `WITH gone AS (DELETE FROM student_counts RETURNING program, component, year, state, n)
+		INSERT INTO student_counts (program, component, year, state, n)
+		SELECT program, component, year, state, sum(n) FROM gone GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0`)
+	return mapError(err)
+}
+
+// andWhere adds cond to a WHERE clause made by ReportFilter.where.
+func andWhere(where, cond string) string {
+	if where == "" {
+		return " WHERE " + cond
+	}
+	return where + " AND " + cond
 }
 
 // StuckAccount is an account that has not moved for a while.

@@ -797,3 +797,20 @@ func TestReadControlAndInvisibleCharacters(t *testing.T) {
 		`line 12: removed 1 invisible character (U+200B) from student number, now "11" [11 student_no]`,
 	})
 }
+
+// TestLetterWithoutSpellingRejected: a Latin letter that has no ASCII
+// spelling rejects the row, naming the line, the field and the letter.
+func TestLetterWithoutSpellingRejected(t *testing.T) {
+	in := "student_no;nom;prenom\n1;ǂKhomani;Anna\n2;Dupont;Jean\n"
+	res, err := ReadAsOf(strings.NewReader(in), time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Students) != 1 || len(res.Rejected) != 1 {
+		t.Fatalf("%d students, %d rejected, want 1 and 1", len(res.Students), len(res.Rejected))
+	}
+	r := res.Rejected[0]
+	if r.Line != 2 || r.Field != ColLastName || !strings.Contains(r.Reason, `the letter "ǂ" (U+01C2)`) {
+		t.Errorf("rejection %+v, want line 2, last_name and the letter ǂ", r)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // charterShow is the charter's text ("prendre connaissance de la charte en
@@ -38,7 +39,7 @@ type block struct {
 	Text    string
 }
 
-var numbered = regexp.MustCompile(`^\d+\. \S`)
+var numbered = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d+\. \S`) })
 
 // charterBlocks turns the charter file (paragraphs separated by blank
 // lines, lines wrapped at 80 columns) into paragraphs that reflow.
@@ -55,7 +56,7 @@ func charterBlocks(text string) []block {
 			continue
 		}
 		first := strings.TrimSpace(lines[0])
-		if numbered.MatchString(first) || (first == strings.ToUpper(first) && len(lines) > 0 && strings.ContainsAny(first, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")) {
+		if numbered().MatchString(first) || (first == strings.ToUpper(first) && len(lines) > 0 && strings.ContainsAny(first, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")) {
 			out = append(out, block{Lang: lang, Heading: true, Text: first})
 			lines = lines[1:]
 		}

@@ -3,7 +3,7 @@ package web
 import "io/fs"
 
 // Catalogue exposes a language's texts to the tests.
-func Catalogue(lang string) map[string]string { return catalogues[lang] }
+func Catalogue(lang string) map[string]string { return catalogues()[lang] }
 
 // TemplateTexts returns every page template's source by name.
 func TemplateTexts() map[string]string {

@@ -8,14 +8,16 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // langCookie keeps the language chosen with the visible switch.
 const langCookie = "scolpass_lang"
 
 // catalogues are the page texts by language (templates/i18n/LANG.json);
-// both have the same keys (a test says so). French is the default.
-var catalogues = mustCatalogues("fr", "en")
+// both have the same keys (a test says so). French is the default. They are
+// read on first use, so that commands other than serve do not pay for them.
+var catalogues = sync.OnceValue(func() map[string]map[string]string { return mustCatalogues("fr", "en") })
 
 func mustCatalogues(langs ...string) map[string]map[string]string {
 	out := map[string]map[string]string{}
@@ -41,10 +43,10 @@ type locale struct {
 
 func localeOf(r *http.Request) *locale {
 	l, _ := r.Context().Value(ctxLang).(string)
-	if catalogues[l] == nil {
+	if catalogues()[l] == nil {
 		l = "fr"
 	}
-	return &locale{Lang: l, texts: catalogues[l]}
+	return &locale{Lang: l, texts: catalogues()[l]}
 }
 
 // T returns the text of key with args put in (fmt verbs); a missing key
@@ -96,7 +98,7 @@ func fromAcceptLanguage(h string) string {
 			}
 		}
 		base, _, _ := strings.Cut(strings.ToLower(tag), "-")
-		if catalogues[base] != nil && q > 0 {
+		if catalogues()[base] != nil && q > 0 {
 			cs = append(cs, choice{base, q, i})
 		}
 	}

@@ -72,7 +72,7 @@ func loadLegal(dir string) (legalTexts, error) {
 		}
 	}
 	for _, n := range legalNames {
-		for l := range catalogues {
+		for l := range catalogues() {
 			key := n + "." + l
 			b, err := fs.ReadFile(assets, "templates/legal/"+key+".html")
 			if err != nil {

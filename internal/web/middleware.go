@@ -295,11 +295,11 @@ func (w *errorPageWriter) Write(b []byte) (int, error) {
 func (s *Server) withLanguage(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		lang := ""
-		if q := r.URL.Query().Get("lang"); q != "" && catalogues[q] != nil {
+		if q := r.URL.Query().Get("lang"); q != "" && catalogues()[q] != nil {
 			lang = q
 			http.SetCookie(w, &http.Cookie{Name: langCookie, Value: q, Path: "/", MaxAge: 365 * 24 * 3600,
 				HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.overTLS(r)})
-		} else if c, err := r.Cookie(langCookie); err == nil && catalogues[c.Value] != nil {
+		} else if c, err := r.Cookie(langCookie); err == nil && catalogues()[c.Value] != nil {
 			lang = c.Value
 		} else {
 			lang = fromAcceptLanguage(r.Header.Get("Accept-Language"))

@@ -1,0 +1,10 @@
+DROP INDEX students_locked_idx;
+DROP TRIGGER student_counts_truncate ON students;
+DROP TRIGGER student_counts_delete ON students;
+DROP TRIGGER student_counts_update ON students;
+DROP TRIGGER student_counts_insert ON students;
+DROP FUNCTION student_counts_truncate();
+DROP FUNCTION student_counts_delete();
+DROP FUNCTION student_counts_update();
+DROP FUNCTION student_counts_insert();
+DROP TABLE student_counts;

@@ -36,6 +36,7 @@ type ServeOptions struct {
 	DBConns        int
 	HashSlots      int
 	Drain          time.Duration
+	LogFormat      string
 }
 
 func newServeCmd(env *Env) *cobra.Command {
@@ -65,6 +66,9 @@ Audit events of the site carry channel "web".`,
   SCOLPASS_SMTP_URL=smtp://mail.umontpellier.fr:587 scolpass serve --listen 127.0.0.1:8080`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if v := env.Getenv("SCOLPASS_LOG_FORMAT"); v != "" && !cmd.Flags().Changed("log-format") {
+				o.LogFormat = v
+			}
 			if !cmd.Flags().Changed("listen") {
 				if v := env.Getenv("SCOLPASS_LISTEN"); v != "" {
 					o.Listen = v
@@ -85,6 +89,7 @@ Audit events of the site carry channel "web".`,
 	f.IntVar(&o.DBConns, "db-conns", 16, "database connections of this instance")
 	f.IntVar(&o.HashSlots, "hash-slots", 0, "new passwords hashed at once (argon2id, 64 MiB each; default: the number of cores); the others queue")
 	f.DurationVar(&o.Drain, "drain", 30*time.Second, "on SIGTERM, how long requests in flight may take to finish")
+	f.StringVar(&o.LogFormat, "log-format", "text", "log lines on stderr: text or json (slog's JSON, for a SIEM; also SCOLPASS_LOG_FORMAT)")
 	return cmd
 }
 
@@ -125,7 +130,10 @@ func pathOf(raw, def string) string {
 func runServe(ctx context.Context, env *Env, o *ServeOptions) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
 	defer stop()
-	log := slog.New(slog.NewTextHandler(env.Stderr, nil))
+	log, err := serveLogger(env.Stderr, o.LogFormat)
+	if err != nil {
+		return err
+	}
 	proxies, err := parseProxies(o.TrustedProxies)
 	if err != nil {
 		return err

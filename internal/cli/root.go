@@ -207,6 +207,7 @@ Time: SCOLPASS_NOW (RFC 3339), when set, is used as the current time.
 		newServeCmd(env),
 		newProvisionCmd(env),
 		newVersionCmd(env),
+		newCheckCmd(env),
 	)
 	// cobra's completion command, with an example like every other command.
 	root.InitDefaultCompletionCmd()

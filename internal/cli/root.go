@@ -208,6 +208,7 @@ Time: SCOLPASS_NOW (RFC 3339), when set, is used as the current time.
 		newProvisionCmd(env),
 		newVersionCmd(env),
 		newCheckCmd(env),
+		newManCmd(env),
 	)
 	// cobra's completion command, with an example like every other command.
 	root.InitDefaultCompletionCmd()

@@ -69,6 +69,9 @@ Audit events of the site carry channel "web".`,
 			if v := env.Getenv("SCOLPASS_LOG_FORMAT"); v != "" && !cmd.Flags().Changed("log-format") {
 				o.LogFormat = v
 			}
+			if v := env.Getenv("SCOLPASS_TRUSTED_PROXY"); v != "" && !cmd.Flags().Changed("trusted-proxy") {
+				o.TrustedProxies = []string{v}
+			}
 			if !cmd.Flags().Changed("listen") {
 				if v := env.Getenv("SCOLPASS_LISTEN"); v != "" {
 					o.Listen = v
@@ -79,7 +82,7 @@ Audit events of the site carry channel "web".`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "address to listen on (also SCOLPASS_LISTEN)")
-	f.StringArrayVar(&o.TrustedProxies, "trusted-proxy", nil, "address or CIDR of a reverse proxy whose X-Forwarded-For is believed (repeatable)")
+	f.StringArrayVar(&o.TrustedProxies, "trusted-proxy", nil, "address or CIDR of a reverse proxy whose X-Forwarded-For is believed (repeatable; also SCOLPASS_TRUSTED_PROXY, comma-separated)")
 	f.BoolVar(&o.NoMail, "no-mail", false, "do not deliver the outbox (another process does: scolpass mail send --watch)")
 	f.DurationVar(&o.MailEvery, "mail-every", 3*time.Second, "how often the outbox is delivered")
 	f.BoolVar(&o.NoProvision, "no-provision", false, "do not write the directory (another process does: scolpass provision run --watch)")

@@ -16,7 +16,14 @@ import (
 func TestServeLogsCarryRequestIDsAndNoSecret(t *testing.T) {
 	for _, format := range []string{"json", "text"} {
 		t.Run(format, func(t *testing.T) {
-			s := newStack(t, "--log-format", format, "--trusted-proxy", "127.0.0.1")
+			// The proxy is named by the flag (json) or by the setting the
+			// systemd unit uses (text).
+			var s *stack
+			if format == "json" {
+				s = newStack(t, "--log-format", format, "--trusted-proxy", "127.0.0.1")
+			} else {
+				s = newStackWith(t, map[string]string{"SCOLPASS_TRUSTED_PROXY": "10.9.9.9,127.0.0.1/32", "SCOLPASS_LOG_FORMAT": "text"})
+			}
 			pw := s.passwords["jean.dupont"]
 			c := s.client()
 			var ids []string

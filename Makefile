@@ -20,7 +20,7 @@ lint: vet
 # Every test, against a throwaway PostgreSQL started (and stopped) here.
 test: vet
 	scripts/ensure-tools.sh chromium:chromium slapd:slapd ldapmodify:ldap-utils
-	scripts/ensure-tools.sh nginx:nginx apache2:apache2 lintian:lintian man:man-db systemd-analyze:systemd dpkg-deb:dpkg zsh:zsh fish:fish
+	scripts/ensure-tools.sh nginx:nginx apache2:apache2 lintian:lintian mandb:man-db systemd-analyze:systemd dpkg-deb:dpkg zsh:zsh fish:fish /usr/share/bash-completion/bash_completion:bash-completion
 	SCOLPASS_AXE_JS=$$(scripts/ensure-axe.sh) scripts/with-pg.sh $(GO) test -race -count=1 -timeout 30m ./...
 
 # Each figure next to its floor, timed side by side; one table at the end.

@@ -168,6 +168,9 @@ func TestDebianPackage(t *testing.T) {
 	}
 
 	// Completions, in each shell, from Debian's standard places.
+	if !fileExists("/usr/share/bash-completion/bash_completion") {
+		t.Fatal("bash-completion is not installed: make test installs it (scripts/ensure-tools.sh)")
+	}
 	bash := `source /usr/share/bash-completion/bash_completion
 source /usr/share/bash-completion/completions/scolpass
 complete -p scolpass

@@ -4,7 +4,7 @@ BIN      := bin/scolpass
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X github.com/umontpellier/scolpass/internal/cli.Version=$(VERSION)
 
-.PHONY: build test vet lint bench demo clean
+.PHONY: build test vet lint bench demo clean deb
 
 # CGO_ENABLED=0: a static binary starts without the dynamic loader and libc
 # (os/user and the resolver in pure Go); README, "Performance".
@@ -22,6 +22,7 @@ lint: vet
 # Every test, against a throwaway PostgreSQL started (and stopped) here.
 test: vet
 	scripts/ensure-tools.sh chromium:chromium slapd:slapd ldapmodify:ldap-utils
+	scripts/ensure-tools.sh nginx:nginx apache2:apache2 lintian:lintian mandb:man-db systemd-analyze:systemd dpkg-deb:dpkg zsh:zsh fish:fish /usr/share/bash-completion/bash_completion:bash-completion
 	SCOLPASS_REQUIRE_PG=1 SCOLPASS_AXE_JS=$$(scripts/ensure-axe.sh) scripts/with-pg.sh $(GO) test -race -count=1 -timeout 30m ./...
 
 # Each figure next to its floor, timed side by side; one table at the end.
@@ -36,6 +37,10 @@ bench: build
 demo: build
 	scripts/demo.sh
 	scripts/demo-serve.sh
+
+# The Debian package: out/scolpass_VERSION_amd64.deb (scripts/build-deb.sh).
+deb:
+	scripts/build-deb.sh
 
 clean:
 	rm -rf bin out

@@ -4,7 +4,8 @@
 #   scripts/ensure-tools.sh [COMMAND:PACKAGE ...]
 #
 # Always checks pdftotext and pdftoppm (Debian package poppler-utils); extra
-# COMMAND:PACKAGE pairs may be given, e.g. `zbarimg:zbar-tools`.
+# COMMAND:PACKAGE pairs may be given, e.g. `zbarimg:zbar-tools`; a COMMAND
+# that starts with / is a file the package installs (a shell library).
 # Runs `apt-get update` and `apt-get install` only when something is missing,
 # as root or through password-less sudo. Prints nothing when all is present.
 set -euo pipefail
@@ -12,12 +13,17 @@ set -euo pipefail
 prog=$(basename "$0")
 wanted=(pdftotext:poppler-utils pdftoppm:poppler-utils "$@")
 
+# present COMMAND: on the PATH, or an existing file for /a/path.
+present() {
+	if [[ $1 == /* ]]; then [[ -e $1 ]]; else command -v "$1" >/dev/null 2>&1; fi
+}
+
 missing_pkgs=()
 missing_cmds=()
 for pair in "${wanted[@]}"; do
 	[[ $pair == *:* ]] || { echo "$prog: \"$pair\" is not COMMAND:PACKAGE" >&2; exit 2; }
 	cmd=${pair%%:*} pkg=${pair#*:}
-	if ! command -v "$cmd" >/dev/null 2>&1; then
+	if ! present "$cmd"; then
 		missing_cmds+=("$cmd")
 		[[ " ${missing_pkgs[*]-} " == *" $pkg "* ]] || missing_pkgs+=("$pkg")
 	fi
@@ -39,5 +45,5 @@ export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get -qq -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "${missing_pkgs[@]}" >/dev/null
 
 for cmd in "${missing_cmds[@]}"; do
-	command -v "$cmd" >/dev/null 2>&1 || { echo "$prog: $cmd is still missing after installing ${missing_pkgs[*]}" >&2; exit 1; }
+	present "$cmd" || { echo "$prog: $cmd is still missing after installing ${missing_pkgs[*]}" >&2; exit 1; }
 done

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -46,17 +45,14 @@ func (env *Env) directoryConfig() (*directory.Config, error) {
 	if c.BaseDN == "" {
 		return nil, usagef("SCOLPASS_LDAP_BASE_DN is not set: where are the students' entries? (e.g. ou=people,dc=umontpellier,dc=fr)")
 	}
-	if f := get("SCOLPASS_LDAP_BIND_PASSWORD_FILE"); f != "" {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return nil, usagef("SCOLPASS_LDAP_BIND_PASSWORD_FILE: %v", err)
-		}
-		c.BindPassword = strings.TrimRight(string(b), "\r\n")
-		if c.BindPassword == "" {
-			return nil, usagef("SCOLPASS_LDAP_BIND_PASSWORD_FILE %s is empty", f)
-		}
+	pw, ok, err := env.secret(secretLDAPBindPassword)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		c.BindPassword = pw
 	} else if c.BindDN != "" {
-		return nil, usagef("SCOLPASS_LDAP_BIND_DN is set but SCOLPASS_LDAP_BIND_PASSWORD_FILE is not")
+		return nil, usagef("SCOLPASS_LDAP_BIND_DN is set but its password is not: give the credential ldap-bind-password or SCOLPASS_LDAP_BIND_PASSWORD_FILE")
 	}
 	if f := get("SCOLPASS_LDAP_ATTRIBUTES"); f != "" {
 		m, err := directory.LoadMapping(f)

@@ -40,9 +40,9 @@ func TestDirectoryConfig(t *testing.T) {
 		says   string
 	}{
 		{with("SCOLPASS_LDAP_BASE_DN", ""), `SCOLPASS_LDAP_BASE_DN is not set`},
-		{with("SCOLPASS_LDAP_BIND_DN", "cn=scolpass"), `SCOLPASS_LDAP_BIND_DN is set but SCOLPASS_LDAP_BIND_PASSWORD_FILE is not`},
-		{with("SCOLPASS_LDAP_BIND_PASSWORD_FILE", filepath.Join(dir, "none")), `SCOLPASS_LDAP_BIND_PASSWORD_FILE: open `},
-		{with("SCOLPASS_LDAP_BIND_PASSWORD_FILE", empty), `SCOLPASS_LDAP_BIND_PASSWORD_FILE .* is empty`},
+		{with("SCOLPASS_LDAP_BIND_DN", "cn=scolpass"), `SCOLPASS_LDAP_BIND_DN is set but its password is not: give the credential ldap-bind-password or SCOLPASS_LDAP_BIND_PASSWORD_FILE`},
+		{with("SCOLPASS_LDAP_BIND_PASSWORD_FILE", filepath.Join(dir, "none")), `(SCOLPASS_LDAP_BIND_PASSWORD_FILE) does not exist`},
+		{with("SCOLPASS_LDAP_BIND_PASSWORD_FILE", empty), `(SCOLPASS_LDAP_BIND_PASSWORD_FILE) is empty`},
 		{with("SCOLPASS_LDAP_TIMEOUT", "soon"), `SCOLPASS_LDAP_TIMEOUT="soon" must be a duration`},
 		{with("SCOLPASS_LDAP_CONNECT_TIMEOUT", "-1s"), `SCOLPASS_LDAP_CONNECT_TIMEOUT="-1s" must be a duration`},
 		{with("SCOLPASS_LDAP_CREATE", "maybe"), `SCOLPASS_LDAP_CREATE must be 1 or 0`},

@@ -177,6 +177,9 @@ func (env *Env) mailSettings() (url, from string, err error) {
 	if url == "" {
 		return "", "", usagef("SCOLPASS_SMTP_URL is not set (smtp://host:port or smtps://host:port)")
 	}
+	if url, err = env.withSMTPPassword(url); err != nil {
+		return "", "", err
+	}
 	from = env.Getenv("SCOLPASS_MAIL_FROM")
 	if from == "" {
 		from = "SCOL'PASS <no-reply@umontpellier.fr>"

@@ -198,6 +198,7 @@ Time: SCOLPASS_NOW (RFC 3339), when set, is used as the current time.
 		Version:       Version,
 	}
 	root.Long += "\n\nConfiguration (environment):\n" + configHelp()
+	root.Long += "\n\nSecrets (a systemd credential, else a file of mode 0600 named by the variable):\n" + secretsHelp()
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usagef("%s", err) })
 	root.Args = noArgs // names an unknown command
 	root.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
@@ -232,6 +233,8 @@ Time: SCOLPASS_NOW (RFC 3339), when set, is used as the current time.
 		newServeCmd(env),
 		newProvisionCmd(env),
 		newVersionCmd(env),
+		newCheckCmd(env),
+		newManCmd(env),
 	)
 	root.AddCommand(newPurgeCmd(env))
 	root.AddCommand(newAuditCmd(env))
@@ -269,6 +272,10 @@ func (env *Env) open(ctx context.Context, raw bool) (*postgres.DB, error) {
 		dsn := env.DatabaseURL
 		if dsn == "" {
 			dsn = env.Getenv("DATABASE_URL")
+		}
+		dsn, err := env.withDatabasePassword(dsn)
+		if err != nil {
+			return nil, err
 		}
 		db, err := postgres.Open(ctx, dsn)
 		if err != nil {

@@ -67,7 +67,7 @@ func TestSynopses(t *testing.T) {
 	}
 	root := newRootCmd(&Env{Getenv: func(string) string { return "" }})
 	for _, cmd := range root.Commands() {
-		if cmd.Name() == "help" || cmd.Name() == "completion" {
+		if cmd.Name() == "help" || cmd.Name() == "completion" || cmd.Hidden {
 			continue
 		}
 		syn := synopsis(cmd.Name())

@@ -40,6 +40,7 @@ type ServeOptions struct {
 	Drain          time.Duration
 	AuditLog       string        // serve --audit-log FILE|-
 	PurgeEvery     time.Duration // serve --purge-every (0: never)
+	LogFormat      string
 }
 
 func newServeCmd(env *Env) *cobra.Command {
@@ -49,7 +50,7 @@ func newServeCmd(env *Env) *cobra.Command {
                [--no-provision | --provision-every 5s] [--login-rate 30] [--link-rate 10]
                [--db-conns 16] [--hash-slots N] [--drain 30s]
                [--metrics-listen 127.0.0.1:9464] [--ipv6-prefix 64]
-               [--audit-log FILE|-] [--purge-every 24h]`,
+               [--audit-log FILE|-] [--purge-every 24h] [--log-format text|json]`,
 		Short: "Serve the student activation site (the address on the sheet and the emailed links)",
 		Long: `Serve the 8 steps of the activation guide as web pages, in French and English:
 the activation page printed on the SCOL'PASS (the path of SCOLPASS_ACTIVATION_URL,
@@ -75,6 +76,12 @@ Audit events of the site carry channel "web".`,
   SCOLPASS_SMTP_URL=smtp://mail.umontpellier.fr:587 scolpass serve --listen 127.0.0.1:8080`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if v := env.Getenv("SCOLPASS_LOG_FORMAT"); v != "" && !cmd.Flags().Changed("log-format") {
+				o.LogFormat = v
+			}
+			if v := env.Getenv("SCOLPASS_TRUSTED_PROXY"); v != "" && !cmd.Flags().Changed("trusted-proxy") {
+				o.TrustedProxies = []string{v}
+			}
 			if !cmd.Flags().Changed("listen") {
 				if v := env.Getenv("SCOLPASS_LISTEN"); v != "" {
 					o.Listen = v
@@ -85,7 +92,7 @@ Audit events of the site carry channel "web".`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "address to listen on (also SCOLPASS_LISTEN)")
-	f.StringArrayVar(&o.TrustedProxies, "trusted-proxy", nil, "address or CIDR of a reverse proxy whose X-Forwarded-For is believed (repeatable)")
+	f.StringArrayVar(&o.TrustedProxies, "trusted-proxy", nil, "address or CIDR of a reverse proxy whose X-Forwarded-For is believed (repeatable; also SCOLPASS_TRUSTED_PROXY, comma-separated)")
 	f.IntVar(&o.IPv6Prefix, "ipv6-prefix", 64, "IPv6 clients are counted by this many leading bits of their address for the per-address limits (64: one home or phone; 128: each address)")
 	f.StringVar(&o.MetricsListen, "metrics-listen", "127.0.0.1:9464", "address of the operators' listener serving GET /metrics (Prometheus); empty: no metrics. Never the students' address")
 	f.BoolVar(&o.NoMail, "no-mail", false, "do not deliver the outbox (another process does: scolpass mail send --watch)")
@@ -99,6 +106,7 @@ Audit events of the site carry channel "web".`,
 	f.DurationVar(&o.Drain, "drain", 30*time.Second, "on SIGTERM, how long requests in flight may take to finish")
 	f.StringVar(&o.AuditLog, "audit-log", "", "append the site's audit events as JSON lines to FILE (- for stdout), as they happen")
 	f.DurationVar(&o.PurgeEvery, "purge-every", 24*time.Hour, "how often the retention settings are applied (scolpass purge); 0: never")
+	f.StringVar(&o.LogFormat, "log-format", "text", "log lines on stderr: text or json (slog's JSON, for a SIEM; also SCOLPASS_LOG_FORMAT)")
 	return cmd
 }
 
@@ -139,7 +147,10 @@ func pathOf(raw, def string) string {
 func runServe(ctx context.Context, env *Env, o *ServeOptions) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
 	defer stop()
-	log := slog.New(slog.NewTextHandler(env.Stderr, nil))
+	log, err := serveLogger(env.Stderr, o.LogFormat)
+	if err != nil {
+		return err
+	}
 	proxies, err := parseProxies(o.TrustedProxies)
 	if err != nil {
 		return err

@@ -179,7 +179,7 @@ func (s *Server) refused(w http.ResponseWriter, r *http.Request, emailField stri
 		s.render(w, http.StatusOK, "login", p)
 		return
 	case code == activation.EINTERNAL || code == activation.ESCHEMA || code == activation.EINVALID:
-		s.opt.Logger.Error("activation service", "route", routeOf(r), "code", code, "err", err.Error())
+		s.opt.Logger.ErrorContext(r.Context(), "activation service", "route", routeOf(r), "code", code, "err", err.Error())
 		s.errorPage(w, r, http.StatusInternalServerError, "error.internal")
 		return
 	}
@@ -193,7 +193,7 @@ func (s *Server) refused(w http.ResponseWriter, r *http.Request, emailField stri
 			s.render(w, http.StatusUnauthorized, "login", p)
 			return
 		}
-		s.opt.Logger.Error("activation service", "route", routeOf(r), "err", rerr.Error())
+		s.opt.Logger.ErrorContext(r.Context(), "activation service", "route", routeOf(r), "err", rerr.Error())
 		s.errorPage(w, r, http.StatusInternalServerError, "error.internal")
 		return
 	}

@@ -27,7 +27,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		code, reason := activation.ErrorCode(err), activation.Reason(err)
 		if code == activation.EINTERNAL || code == activation.ESCHEMA {
-			s.opt.Logger.Error("activation service", "route", routeOf(r), "err", err.Error())
+			s.opt.Logger.ErrorContext(r.Context(), "activation service", "route", routeOf(r), "err", err.Error())
 			s.errorPage(w, r, http.StatusInternalServerError, "error.internal")
 			return
 		}

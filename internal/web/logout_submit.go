@@ -6,7 +6,7 @@ import "net/http"
 func (s *Server) logoutSubmit(w http.ResponseWriter, r *http.Request) {
 	if secret := sessionSecret(r); secret != "" {
 		if err := s.opt.Engine.EndSession(r.Context(), secret, s.opt.Now()); err != nil {
-			s.opt.Logger.Error("end session", "err", err.Error())
+			s.opt.Logger.ErrorContext(r.Context(), "end session", "err", err.Error())
 		}
 	}
 	clearSession(w)

@@ -25,7 +25,7 @@ const (
 const contentSecurityPolicy = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; " +
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-// middleware wraps the route table, outermost first: panic recovery, the
+// middleware wraps the route table, outermost first: the request id, panic recovery, the
 // access log and metrics, security headers, the body cap, cross-origin
 // protection on unsafe methods, the language, and error pages for unknown
 // routes and wrong methods.
@@ -48,6 +48,7 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 	h = withSecurityHeaders(h)
 	h = s.withAccessLog(mux, h)
 	h = s.withRecovery(h)
+	h = s.withRequestID(h)
 	return h
 }
 
@@ -94,7 +95,7 @@ func (s *Server) withRecovery(next http.Handler) http.Handler {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			s.opt.Logger.Error("panic", "route", routeOf(r), "panic", fmt.Sprint(v))
+			s.opt.Logger.ErrorContext(r.Context(), "panic", "route", routeOf(r), "panic", fmt.Sprint(v))
 			s.errorPage(w, r, http.StatusInternalServerError, "error.internal")
 		}()
 		next.ServeHTTP(w, r)
@@ -144,7 +145,7 @@ func (s *Server) withAccessLog(mux *http.ServeMux, next http.Handler) http.Handl
 			}
 			d := time.Since(start)
 			s.metrics.observe(route, status, d)
-			s.opt.Logger.Info("request", "method", r.Method, "path", s.redactPath(r.URL.Path), "route", route,
+			s.opt.Logger.InfoContext(r.Context(), "request", "method", r.Method, "path", s.redactPath(r.URL.Path), "route", route,
 				"status", status, "duration_ms", float64(d.Microseconds())/1000, "client", ip.String())
 		}()
 		next.ServeHTTP(sw, r)

@@ -34,7 +34,7 @@ func (s *Server) verifyShow(w http.ResponseWriter, r *http.Request) {
 func (s *Server) linkRefused(w http.ResponseWriter, r *http.Request, err error) {
 	code, reason := activation.ErrorCode(err), activation.Reason(err)
 	if code != activation.ETOKEN && code != activation.EINVALID {
-		s.opt.Logger.Error("activation service", "route", routeOf(r), "code", code, "err", err.Error())
+		s.opt.Logger.ErrorContext(r.Context(), "activation service", "route", routeOf(r), "code", code, "err", err.Error())
 		s.errorPage(w, r, http.StatusInternalServerError, "error.internal")
 		return
 	}

@@ -147,6 +147,7 @@ func New(o Options) (*Server, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	o.Logger = slog.New(WithRequestIDs(o.Logger.Handler()))
 	if o.Charters == nil {
 		cs, err := templates.Charters()
 		if err != nil {

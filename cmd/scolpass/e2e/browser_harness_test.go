@@ -65,6 +65,20 @@ func artifactDir(t *testing.T) string {
 	return d
 }
 
+// tabTimeout bounds everything a tab does: 3 minutes, or
+// SCOLPASS_BROWSER_TIMEOUT (a Go duration) on a machine too loaded for it.
+func tabTimeout(t *testing.T) time.Duration {
+	v := os.Getenv("SCOLPASS_BROWSER_TIMEOUT")
+	if v == "" {
+		return 3 * time.Minute
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		t.Fatalf("SCOLPASS_BROWSER_TIMEOUT=%q: want a positive duration such as 10m", v)
+	}
+	return d
+}
+
 // browser starts headless chromiums, each with a fresh profile.
 type browser struct {
 	t     *testing.T
@@ -110,7 +124,7 @@ func (b *browser) tab(lang ...string) context.Context {
 	b.t.Cleanup(cancel)
 	ctx, cancel2 := chromedp.NewContext(alloc)
 	b.t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, 3*time.Minute)
+	ctx, cancel3 := context.WithTimeout(ctx, tabTimeout(b.t))
 	b.t.Cleanup(cancel3)
 	if err := chromedp.Run(ctx); err != nil {
 		b.t.Fatalf("start chromium: %v", err)

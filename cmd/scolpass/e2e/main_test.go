@@ -14,7 +14,8 @@
 //     scolpass command line, stack.SetNow moves the clock;
 //   - newBrowser (browser_harness_test.go): headless Chromium tabs
 //     (browser.tab), with expect, submit, reload, and check (axe-core
-//     audit and screenshot).
+//     audit and screenshot); SCOLPASS_BROWSER_TIMEOUT (default 3m) bounds
+//     a tab on a loaded machine.
 package e2e
 
 import (

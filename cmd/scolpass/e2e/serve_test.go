@@ -2,10 +2,12 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -198,5 +200,52 @@ func TestMailSendWatch(t *testing.T) {
 	cancel()
 	if code := <-done; code != 0 {
 		t.Fatalf("mail send --watch exited %d", code)
+	}
+}
+
+// TestServeConcurrentWrongLogins: wrong passwords sent at once for an
+// existing login get, every one, the page an unknown login gets (never
+// "changed meanwhile"), and each counts once: five lock the account, the
+// later ones are refused as locked.
+func TestServeConcurrentWrongLogins(t *testing.T) {
+	const n = 12
+	s := newStack(t, "--login-rate", "100000")
+	send := func(login string) []*resp {
+		out := make([]*resp, n)
+		var wg sync.WaitGroup
+		for i := range out {
+			wg.Go(func() {
+				out[i] = s.client().submit("/activation/login", url.Values{"identifier": {login}, "password": {"AAAA-BBBB-CCCC-DD"}})
+			})
+		}
+		wg.Wait()
+		return out
+	}
+	unknown := send("nobody.nowhere")
+	for i, r := range send("paul.durand") {
+		must(t, r, 401)
+		if unknown[i].StatusCode != 401 || strings.ReplaceAll(r.body, "paul.durand", "nobody.nowhere") != unknown[i].body {
+			t.Fatalf("attempt %d: the existing login is told apart:\n%s\n----\n%s", i, r.body, unknown[i].body)
+		}
+	}
+	got := s.query(`SELECT e.outcome FROM audit_events e JOIN students s ON s.id = e.student_id
+		WHERE s.login = 'paul.durand' AND e.action = 'authenticate' ORDER BY e.id`)
+	failed, refused := 0, 0
+	for _, o := range got {
+		switch o {
+		case "failed":
+			failed++
+		case "refused":
+			refused++
+		}
+	}
+	if failed != 5 || refused != n-5 {
+		t.Fatalf("audited %d failures and %d refusals for %d attempts, want 5 and %d: %v", failed, refused, n, n-5, got)
+	}
+	if locked := s.query(`SELECT (locked_until IS NOT NULL)::text FROM students WHERE login = 'paul.durand'`); locked[0] != "true" {
+		t.Fatal("not locked")
+	}
+	if u := s.query(`SELECT coalesce(sum(failures), 0)::text FROM unknown_identifier_failures`); u[0] != fmt.Sprint(n) {
+		t.Fatalf("%s unknown-identifier failures counted, want %d", u[0], n)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/umontpellier/scolpass/internal/activation"
 	"github.com/umontpellier/scolpass/internal/directory"
 	"github.com/umontpellier/scolpass/internal/directory/ldaptest"
 	"github.com/umontpellier/scolpass/internal/postgres"
@@ -61,7 +62,7 @@ func TestRunnersShareTheJobs(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			r := &directory.Runner{DB: db, Writer: writer(t, s, nil)}
+			r := &directory.Runner{Jobs: db.Provisioning, Writer: writer(t, s, nil)}
 			defer r.Close()
 			sums[i], errs[i] = r.RunOnce(ctx)
 		}(i)
@@ -100,10 +101,10 @@ func TestRunnerSkipsAccountsNoLongerActive(t *testing.T) {
 	if _, err := db.ExecContext(ctx, `UPDATE students SET state = 'issued', password_hash = NULL`); err != nil {
 		t.Fatal(err)
 	}
-	var seen []*postgres.ProvisionJob
-	r := &directory.Runner{DB: db, Writer: writer(t, s, nil), Report: func(j *postgres.ProvisionJob) { seen = append(seen, j) }}
+	var seen []activation.Job
+	r := &directory.Runner{Jobs: db.Provisioning, Writer: writer(t, s, nil), Report: func(j activation.Job) { seen = append(seen, j) }}
 	sum, err := r.RunOnce(ctx)
-	if err != nil || sum.Done != 1 || len(seen) != 1 || seen[0].LastError.String != "not written: the account is no longer active (now issued)" {
+	if err != nil || sum.Done != 1 || len(seen) != 1 || seen[0].LastError != "not written: the account is no longer active (now issued)" {
 		t.Fatalf("%+v, %v, %+v", sum, err, seen)
 	}
 	if e := s.Entry(dn); len(e["userPassword"]) != 0 {

@@ -145,7 +145,7 @@ func (st *AccountStore) Update(ctx context.Context, studentID, version int64, no
 		if version >= 0 && a.Version != version {
 			return activation.ErrChangedMeanwhile(a)
 		}
-		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: now}, a)
+		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: now, db: st.DB}, a)
 	})
 }
 
@@ -187,7 +187,7 @@ func (st *AccountStore) UpdateByToken(ctx context.Context, hash []byte, now time
 		if err := tx.GetContext(ctx, &tr, tokenSelect+` WHERE id = $1`, tr.ID); err != nil {
 			return err
 		}
-		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: now}, a, tr.token())
+		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: now, db: st.DB}, a, tr.token())
 	})
 }
 
@@ -223,7 +223,7 @@ func (st *AccountStore) UpdateBySession(ctx context.Context, hash []byte, now ti
 		}
 		s := &activation.Session{ID: sr.ID, StudentID: sr.StudentID, CreatedAt: sr.CreatedAt, LastSeenAt: sr.LastSeenAt,
 			EndedAt: nt(sr.EndedAt), EndReason: sr.EndReason.String}
-		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: now}, a, s)
+		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: now, db: st.DB}, a, s)
 	})
 }
 
@@ -232,6 +232,7 @@ type accountTx struct {
 	tx    *sqlx.Tx
 	actor activation.Actor
 	now   time.Time
+	db    *DB // its outbox key
 }
 
 func (t *accountTx) SaveAccount(a *activation.Account) error {
@@ -297,12 +298,6 @@ func (t *accountTx) CountTokensSince(a *activation.Account, since time.Time) (in
 	var n int
 	err := t.tx.GetContext(t.ctx, &n, `SELECT count(*) FROM tokens WHERE student_id = $1 AND issued_at >= $2`, a.StudentID, since)
 	return n, err
-}
-
-func (t *accountTx) QueueEmail(a *activation.Account, e activation.Email) error {
-	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO outbox (student_id, kind, to_addr, subject, body, created_at, next_attempt_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $6)`, a.StudentID, e.Kind, e.To, e.Subject, e.Body, t.now)
-	return err
 }
 
 func (t *accountTx) CreateSession(a *activation.Account, hash []byte) error {

@@ -142,11 +142,7 @@ func deliverOutbox(ctx context.Context, db *postgres.DB, sender mail.Sender, fro
 	var r deliveryRound
 	jr := jobs.Runner[activation.Email]{
 		Queue: db.Outbox(),
-		Do: func(ctx context.Context, _ int, c jobs.Claimed[activation.Email]) activation.Attempt {
-			e := c.Payload
-			err := sender.Send(ctx, mail.Message{ID: c.Job.ID, From: from, To: e.To, Subject: e.Subject, Body: e.Body})
-			return activation.Attempt{Err: err, Permanent: err != nil && mail.IsPermanent(err)}
-		},
+		Do:    mail.Deliver(sender, from),
 		Report: func(j activation.Job) {
 			switch j.Status() {
 			case activation.JobFailed:

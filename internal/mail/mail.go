@@ -10,6 +10,9 @@ import (
 	"errors"
 
 	gomail "github.com/wneessen/go-mail"
+
+	"github.com/umontpellier/scolpass/internal/activation"
+	"github.com/umontpellier/scolpass/internal/jobs"
 )
 
 // Message is one email ready to go: an outbox row.
@@ -51,3 +54,15 @@ type permanentError struct{ err error }
 
 func (e *permanentError) Error() string { return e.err.Error() }
 func (e *permanentError) Unwrap() error { return e.err }
+
+// Deliver is the work of the outbox's job queue (internal/jobs): it sends
+// each claimed email over sender, From from, with the outbox ID as its
+// Message-ID, and says whether a failure is worth a retry. It runs with no
+// database transaction open.
+func Deliver(sender Sender, from string) func(ctx context.Context, w int, c jobs.Claimed[activation.Email]) activation.Attempt {
+	return func(ctx context.Context, _ int, c jobs.Claimed[activation.Email]) activation.Attempt {
+		e := c.Payload
+		err := sender.Send(ctx, Message{ID: c.Job.ID, From: from, To: e.To, Subject: e.Subject, Body: e.Body})
+		return activation.Attempt{Err: err, Permanent: err != nil && IsPermanent(err)}
+	}
+}

@@ -26,6 +26,7 @@ var configEnv = []struct{ Name, Default, Meaning string }{
 	{"SCOLPASS_ARGON2_THREADS", "4", "argon2id lanes"},
 	{"SCOLPASS_SMTP_URL", "", "smtp://[user:pass@]host:port (STARTTLS when offered) or smtps://host:port"},
 	{"SCOLPASS_MAIL_FROM", "SCOL'PASS <no-reply@umontpellier.fr>", "sender of the emails"},
+	{"SCOLPASS_OUTBOX_KEY", "the database's", "32 random bytes, base64: seals queued email bodies (same in every process)"},
 	{"SCOLPASS_OPERATOR", "the OS user", "who acts, when --operator is not given"},
 	{"SCOLPASS_LISTEN", "127.0.0.1:8080", "address scolpass serve listens on (or --listen)"},
 }

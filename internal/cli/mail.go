@@ -113,6 +113,20 @@ func runMailShow(cmd *cobra.Command, env *Env, id int64) error {
 	return writeJob(env, j, body, ok)
 }
 
+// useOutboxKey makes SCOLPASS_OUTBOX_KEY, when set, the key that seals the
+// bodies of queued emails (instead of the database's own).
+func (env *Env) useOutboxKey(db *postgres.DB) error {
+	v := env.Getenv("SCOLPASS_OUTBOX_KEY")
+	if v == "" {
+		return nil
+	}
+	key, err := postgres.ParseOutboxKey(v)
+	if err != nil {
+		return usagef("SCOLPASS_OUTBOX_KEY: %v", err)
+	}
+	return db.SetOutboxKey(key)
+}
+
 // mailSettings are the SMTP address and sender from the environment.
 func (env *Env) mailSettings() (url, from string, err error) {
 	url = env.Getenv("SCOLPASS_SMTP_URL")

@@ -86,10 +86,11 @@ func (r *Runner) run(ctx context.Context, login string) (Summary, error) {
 		r.writers = append(r.writers, w)
 	}
 	jr := jobs.Runner[*activation.Account]{
-		Queue:   r.Jobs(login),
-		Workers: len(r.writers),
-		Batch:   batch,
-		Report:  r.Report,
+		Queue:    r.Jobs(login),
+		Workers:  len(r.writers),
+		Batch:    batch,
+		Prefetch: true,
+		Report:   r.Report,
 		Do: func(ctx context.Context, w int, c jobs.Claimed[*activation.Account]) activation.Attempt {
 			return r.apply(ctx, r.writers[w], c.Payload)
 		},

@@ -25,10 +25,10 @@ func (q *timedQueue[P]) Claim(ctx context.Context, now time.Time, n int, lease t
 	return q.Queue.Claim(ctx, now, n, lease)
 }
 
-func (q *timedQueue[P]) Settle(ctx context.Context, now time.Time, j activation.Job, s activation.Settlement) (activation.Job, bool, error) {
+func (q *timedQueue[P]) Settle(ctx context.Context, now time.Time, done []jobs.Settled) ([]activation.Job, error) {
 	start := time.Now()
 	defer func() { q.inTx += time.Since(start) }()
-	return q.Queue.Settle(ctx, now, j, s)
+	return q.Queue.Settle(ctx, now, done)
 }
 
 // BenchmarkOutboxDelivery delivers emails to a local SMTP server and

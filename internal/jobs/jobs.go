@@ -33,14 +33,20 @@ type Queue[P any] interface {
 	// other worker holds, until now+lease, counting one attempt each, and
 	// commits before returning.
 	Claim(ctx context.Context, now time.Time, n int, lease time.Duration) ([]Claimed[P], error)
-	// Settle records s for a job this worker claimed (the job as it was
-	// claimed), in its own short transaction, and returns the job as it
-	// was left. A job whose lease was taken over by another worker in the
-	// meantime is left alone (ok false).
-	Settle(ctx context.Context, now time.Time, j activation.Job, s activation.Settlement) (left activation.Job, ok bool, err error)
+	// Settle records the outcomes of jobs this worker claimed (each job
+	// as it was claimed), in one short statement, and returns those jobs
+	// as they were left. A job whose lease was taken over by another
+	// worker in the meantime is left alone and not returned.
+	Settle(ctx context.Context, now time.Time, done []Settled) (left []activation.Job, err error)
 	// Release hands back jobs this worker claimed and did not try (the
 	// run stopped first): due again at once, their attempt not counted.
 	Release(ctx context.Context, jobs []activation.Job) error
+}
+
+// Settled is the outcome of one attempt at a claimed job, to record.
+type Settled struct {
+	Job        activation.Job // as claimed
+	Settlement activation.Settlement
 }
 
 // Summary counts what a run did with the jobs it tried.
@@ -70,6 +76,9 @@ type Runner[P any] struct {
 	Lease time.Duration
 	// Report, when set, hears of every job tried, as it was left.
 	Report func(j activation.Job)
+	// Prefetch claims the next batch while the workers do this one (the
+	// database's share then overlaps the network's).
+	Prefetch bool
 }
 
 // Run does every job due at now, batch by batch, and returns what it did;
@@ -87,32 +96,89 @@ func (r *Runner[P]) Run(ctx context.Context, now time.Time) (Summary, error) {
 	if lease <= 0 {
 		lease = activation.JobLease
 	}
+	type claim struct {
+		jobs []Claimed[P]
+		err  error
+	}
+	claimNext := func() <-chan claim {
+		ch := make(chan claim, 1)
+		if !r.Prefetch {
+			ch <- claim{} // claimed when needed, below
+			return ch
+		}
+		go func() {
+			js, err := r.Queue.Claim(ctx, now, batch, lease)
+			ch <- claim{js, err}
+		}()
+		return ch
+	}
+	claimed, err := r.Queue.Claim(ctx, now, batch, lease)
 	for {
-		if err := ctx.Err(); err != nil {
+		if err != nil || len(claimed) == 0 {
 			return sum, err
 		}
-		claimed, err := r.Queue.Claim(ctx, now, batch, lease)
-		if err != nil {
-			return sum, err
-		}
-		if len(claimed) == 0 {
-			return sum, nil
-		}
+		next := claimNext() // the next batch's claim overlaps this one's work
 		down, err := r.doAll(ctx, now, claimed, workers, &sum)
-		if err != nil || down {
+		c := <-next
+		if !r.Prefetch && err == nil && !down && ctx.Err() == nil {
+			c.jobs, c.err = r.Queue.Claim(ctx, now, batch, lease)
+		}
+		if err != nil || down || ctx.Err() != nil {
+			if len(c.jobs) > 0 { // claimed ahead, not to be tried now
+				if rerr := r.Queue.Release(context.WithoutCancel(ctx), jobsOf(c.jobs)); err == nil {
+					err = rerr
+				}
+			}
+			if err == nil {
+				err = ctx.Err()
+			}
 			return sum, err
 		}
+		claimed, err = c.jobs, c.err
 	}
 }
 
-// doAll does a claimed batch over up to workers goroutines, settling each
-// job as soon as it is done. Once the server has failed DownAfter times in
-// a row (or ctx ends), the jobs not yet tried are released: due again,
-// their attempt not counted.
+func jobsOf[P any](cs []Claimed[P]) []activation.Job {
+	out := make([]activation.Job, len(cs))
+	for i, c := range cs {
+		out[i] = c.Job
+	}
+	return out
+}
+
+// flushEvery is how many outcomes are recorded together, in one short
+// statement (the last ones of a batch are recorded at its end).
+const flushEvery = 16
+
+// doAll does a claimed batch over up to workers goroutines; outcomes are
+// recorded flushEvery at a time, as they come. Once the server has failed
+// DownAfter times in a row (or ctx ends), the jobs not yet tried are
+// released: due again, their attempt not counted.
 func (r *Runner[P]) doAll(ctx context.Context, now time.Time, claimed []Claimed[P], workers int, sum *Summary) (down bool, err error) {
 	var mu sync.Mutex
 	next, streak := 0, 0
 	var firstErr error
+	var pending []Settled
+	// flush records outcomes (outside mu) and reports the jobs as left.
+	flush := func(batch []Settled) {
+		if len(batch) == 0 {
+			return
+		}
+		left, err := r.Queue.Settle(context.WithoutCancel(ctx), now, batch)
+		mu.Lock()
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		for _, j := range left { // the others were taken over: their outcome stands
+			r.count(sum, j)
+		}
+		mu.Unlock()
+		if r.Report != nil {
+			for _, j := range left {
+				r.Report(j)
+			}
+		}
+	}
 	var wg sync.WaitGroup
 	for w := 0; w < min(workers, len(claimed)); w++ {
 		wg.Add(1)
@@ -129,31 +195,24 @@ func (r *Runner[P]) doAll(ctx context.Context, now time.Time, claimed []Claimed[
 				mu.Unlock()
 				c := claimed[i]
 				o := r.Do(ctx, w, c)
-				s := activation.SettleJob(c.Job.Attempts, o, now)
-				left, ok, err := r.Queue.Settle(context.WithoutCancel(ctx), now, c.Job, s)
 				mu.Lock()
-				switch {
-				case err != nil:
-					if firstErr == nil {
-						firstErr = err
-					}
-				case !ok: // another worker took it over: its outcome stands
-				default:
-					r.count(sum, left)
-				}
+				pending = append(pending, Settled{Job: c.Job, Settlement: activation.SettleJob(c.Job.Attempts, o, now)})
 				if o.Err != nil && !o.Permanent {
 					streak++
 				} else {
 					streak = 0
 				}
-				mu.Unlock()
-				if err == nil && ok && r.Report != nil {
-					r.Report(left)
+				var batch []Settled
+				if len(pending) >= flushEvery || workers == 1 {
+					batch, pending = pending, nil
 				}
+				mu.Unlock()
+				flush(batch)
 			}
 		}(w)
 	}
 	wg.Wait()
+	flush(pending)
 	if next < len(claimed) {
 		untried := make([]activation.Job, 0, len(claimed)-next)
 		for _, c := range claimed[next:] {

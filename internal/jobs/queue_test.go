@@ -53,12 +53,12 @@ func TestLeaseRunsOutAndAnotherWorkerTakesTheJob(t *testing.T) {
 		t.Fatalf("claim after the lease: %+v, %v", second, err)
 	}
 	// The first worker comes back to life: its outcome no longer counts.
-	if _, ok, err := q.Settle(ctx, later, first[0].Job, activation.SettleJob(1, activation.Attempt{}, later)); err != nil || ok {
-		t.Fatalf("the dead worker's settle: ok %v, %v", ok, err)
+	if left, err := q.Settle(ctx, later, []jobs.Settled{{Job: first[0].Job, Settlement: activation.SettleJob(1, activation.Attempt{}, later)}}); err != nil || len(left) != 0 {
+		t.Fatalf("the dead worker's settle: %+v, %v", left, err)
 	}
-	left, ok, err := q.Settle(ctx, later, second[0].Job, activation.SettleJob(2, activation.Attempt{}, later))
-	if err != nil || !ok || left.Status() != activation.JobDone {
-		t.Fatalf("the second worker's settle: %+v, %v, %v", left, ok, err)
+	left, err := q.Settle(ctx, later, []jobs.Settled{{Job: second[0].Job, Settlement: activation.SettleJob(2, activation.Attempt{}, later)}})
+	if err != nil || len(left) != 1 || left[0].Status() != activation.JobDone {
+		t.Fatalf("the second worker's settle: %+v, %v", left, err)
 	}
 	var sent, bodyGone bool
 	var attempts int
@@ -85,8 +85,8 @@ func TestReleaseAndPermanentFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := activation.SettleJob(1, activation.Attempt{Err: errBox("550 no such user"), Permanent: true}, t0)
-	if left, ok, err := q.Settle(ctx, t0, got[0].Job, s); err != nil || !ok || left.Status() != activation.JobFailed {
-		t.Fatalf("%+v, %v, %v", left, ok, err)
+	if left, err := q.Settle(ctx, t0, []jobs.Settled{{Job: got[0].Job, Settlement: s}}); err != nil || len(left) != 1 || left[0].Status() != activation.JobFailed {
+		t.Fatalf("%+v, %v", left, err)
 	}
 	again, err := q.Claim(ctx, t0, 2, time.Minute)
 	if err != nil || len(again) != 1 || again[0].Job.ID != b || again[0].Job.Attempts != 1 {

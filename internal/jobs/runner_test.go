@@ -33,21 +33,26 @@ func (q *listQueue) Claim(_ context.Context, _ time.Time, n int, _ time.Duration
 	return out, nil
 }
 
-func (q *listQueue) Settle(_ context.Context, _ time.Time, j activation.Job, s activation.Settlement) (activation.Job, bool, error) {
+func (q *listQueue) Settle(_ context.Context, _ time.Time, done []jobs.Settled) ([]activation.Job, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.settled == nil {
 		q.settled = map[int64]activation.Settlement{}
 	}
-	q.settled[j.ID] = s
-	j.LastError = s.LastError
-	switch s.Status {
-	case activation.JobDone:
-		j.DoneAt = &time.Time{}
-	case activation.JobFailed:
-		j.FailedAt = &time.Time{}
+	var left []activation.Job
+	for _, d := range done {
+		j, s := d.Job, d.Settlement
+		q.settled[j.ID] = s
+		j.LastError = s.LastError
+		switch s.Status {
+		case activation.JobDone:
+			j.DoneAt = &time.Time{}
+		case activation.JobFailed:
+			j.FailedAt = &time.Time{}
+		}
+		left = append(left, j)
 	}
-	return j, true, nil
+	return left, nil
 }
 
 func (q *listQueue) Release(_ context.Context, js []activation.Job) error {

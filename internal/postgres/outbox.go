@@ -133,7 +133,7 @@ func (q outboxQueue) Claim(ctx context.Context, now time.Time, n int, lease time
 			// Not for this process (another key): tried again later, when a
 			// process with the right key may take it.
 			j := r.job()
-			if _, _, err := outboxTable.settle(ctx, q.db, now, j, activation.SettleJob(j.Attempts, activation.Attempt{Err: err}, now)); err != nil {
+			if _, err := outboxTable.settle(ctx, q.db, now, []jobs.Settled{{Job: j, Settlement: activation.SettleJob(j.Attempts, activation.Attempt{Err: err}, now)}}); err != nil {
 				return nil, err
 			}
 			continue
@@ -145,8 +145,8 @@ func (q outboxQueue) Claim(ctx context.Context, now time.Time, n int, lease time
 
 // Settle records an attempt's settlement; a terminal state clears the
 // body. See jobs.Queue.
-func (q outboxQueue) Settle(ctx context.Context, now time.Time, j activation.Job, s activation.Settlement) (activation.Job, bool, error) {
-	return outboxTable.settle(ctx, q.db, now, j, s)
+func (q outboxQueue) Settle(ctx context.Context, now time.Time, done []jobs.Settled) ([]activation.Job, error) {
+	return outboxTable.settle(ctx, q.db, now, done)
 }
 
 // Release hands back emails claimed and not tried. See jobs.Queue.

@@ -121,8 +121,8 @@ func (q provisionQueue) Claim(ctx context.Context, now time.Time, n int, lease t
 }
 
 // Settle records an attempt's settlement. See jobs.Queue.
-func (q provisionQueue) Settle(ctx context.Context, now time.Time, j activation.Job, s activation.Settlement) (activation.Job, bool, error) {
-	return provisionTable.settle(ctx, q.db, now, j, s)
+func (q provisionQueue) Settle(ctx context.Context, now time.Time, done []jobs.Settled) ([]activation.Job, error) {
+	return provisionTable.settle(ctx, q.db, now, done)
 }
 
 // Release hands back jobs claimed and not tried. See jobs.Queue.

@@ -4,12 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/umontpellier/scolpass/internal/activation"
+	"github.com/umontpellier/scolpass/internal/jobs"
 )
 
 // jobTable is one table of the job queue (internal/jobs): the outbox and
@@ -49,49 +51,68 @@ func (t jobTable) claim(ctx context.Context, tx *sqlx.Tx, now time.Time, n int, 
 	return ids, nil
 }
 
-// settle records s for job j as claimed (its attempt count then), in one
-// statement: the job is left alone when another worker claimed it since
-// (ok false). A terminal state of an email clears its body; a directory
-// job keeps the entry it wrote.
-func (t jobTable) settle(ctx context.Context, db *DB, now time.Time, j activation.Job, s activation.Settlement) (activation.Job, bool, error) {
-	left := j
-	left.LeasedUntil = time.Time{}
-	left.LastError = s.LastError
-	if s.Target != "" {
-		left.Target = s.Target
+// settle records the outcomes of claimed jobs (each as claimed: its
+// attempt count then) in one statement, and returns the jobs as left; a
+// job another worker claimed since is left alone and not returned. A
+// terminal state of an email clears its body; a directory job keeps the
+// entry it wrote.
+func (t jobTable) settle(ctx context.Context, db *DB, now time.Time, done []jobs.Settled) ([]activation.Job, error) {
+	if len(done) == 0 {
+		return nil, nil
 	}
-	var done, failed sql.NullTime
-	switch s.Status {
-	case activation.JobDone:
-		left.DoneAt, done = &now, sql.NullTime{Time: now, Valid: true}
-	case activation.JobFailed:
-		left.FailedAt, failed = &now, sql.NullTime{Time: now, Valid: true}
-	default:
-		left.NextAttemptAt = s.NextAttemptAt
+	n := len(done)
+	ids, attempts := make([]int64, n), make([]int64, n)
+	doneAt, failedAt, next, lastErr, target := make([]sql.NullString, n), make([]sql.NullString, n), make([]string, n), make([]sql.NullString, n), make([]sql.NullString, n)
+	clear := make([]bool, n)
+	lefts := make(map[int64]activation.Job, n)
+	ts := func(t time.Time) string { return t.Format(time.RFC3339Nano) }
+	for i, d := range done {
+		j, st := d.Job, d.Settlement
+		left := j
+		left.LeasedUntil, left.LastError = time.Time{}, st.LastError
+		if st.Target != "" {
+			left.Target = st.Target
+		}
+		switch st.Status {
+		case activation.JobDone:
+			left.DoneAt, doneAt[i] = &now, sql.NullString{String: ts(now), Valid: true}
+		case activation.JobFailed:
+			left.FailedAt, failedAt[i] = &now, sql.NullString{String: ts(now), Valid: true}
+		default:
+			left.NextAttemptAt = st.NextAttemptAt
+		}
+		ids[i], attempts[i], next[i] = j.ID, int64(j.Attempts), ts(left.NextAttemptAt)
+		lastErr[i] = sql.NullString{String: st.LastError, Valid: st.LastError != ""}
+		target[i] = sql.NullString{String: st.Target, Valid: st.Target != ""}
+		clear[i] = st.ClearPayload
+		lefts[j.ID] = left
 	}
 	set := ""
-	switch {
-	case t.name == "outbox" && s.ClearPayload:
-		set = ", body = NULL"
-	case t.name == "provision_jobs":
-		set = ", dn = coalesce($7, u.dn)"
+	switch t.name {
+	case "outbox":
+		set = ", body = CASE WHEN r.clear THEN NULL ELSE u.body END"
+	case "provision_jobs":
+		set = ", dn = coalesce(r.target, u.dn)"
 	}
-	args := []any{j.ID, j.Attempts, done, failed, left.NextAttemptAt, sql.NullString{String: s.LastError, Valid: s.LastError != ""}}
-	if t.name == "provision_jobs" {
-		args = append(args, sql.NullString{String: s.Target, Valid: s.Target != ""})
-	}
-	res, err := db.ExecContext(ctx, `UPDATE `+t.name+` u SET leased_until = NULL, `+t.done+` = $3, failed_at = $4,
-		next_attempt_at = $5, last_error = $6`+set+`
-		WHERE u.id = $1 AND u.attempts = $2 AND u.leased_until IS NOT NULL
-			AND u.`+t.done+` IS NULL AND u.failed_at IS NULL`, args...)
+	var kept []int64
+	err := db.SelectContext(ctx, &kept, `UPDATE `+t.name+` u SET leased_until = NULL, `+t.done+` = r.done_at::timestamptz,
+		failed_at = r.failed_at::timestamptz, next_attempt_at = r.next_attempt_at::timestamptz, last_error = r.last_error`+set+`
+		FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::text[])
+			AS r(id, attempts, done_at, failed_at, next_attempt_at, last_error, clear, target)
+		WHERE u.id = r.id AND u.attempts = r.attempts AND u.leased_until IS NOT NULL
+			AND u.`+t.done+` IS NULL AND u.failed_at IS NULL
+		RETURNING u.id`, pq.Array(ids), pq.Array(attempts), pq.Array(doneAt), pq.Array(failedAt), pq.Array(next),
+		pq.Array(lastErr), pq.Array(clear), pq.Array(target))
 	if err != nil {
-		return j, false, mapError(err)
+		return nil, mapError(err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return j, false, mapError(err)
+	out := make([]activation.Job, 0, len(kept))
+	for _, d := range done { // in the order given
+		if slices.Contains(kept, d.Job.ID) {
+			out = append(out, lefts[d.Job.ID])
+		}
 	}
-	return left, n == 1, nil
+	return out, nil
 }
 
 // release hands back claimed jobs that were not tried: due again at once,

@@ -22,9 +22,11 @@ func newMailCmd(env *Env) *cobra.Command {
 		Use:   "mail",
 		Short: "The outbox of emails: list, show, send",
 		Long: `Emails (the links of step 4 and 6-2, the confirmation after step 8) are
-written to an outbox in the same transaction as the step; mail send delivers
-them over SMTP (SCOLPASS_SMTP_URL). A delivered email's body, which carries
-the link, is cleared.`,
+written to an outbox in the same transaction as the step, their bodies
+sealed (SCOLPASS_OUTBOX_KEY, or the database's key): the link is never in the
+database in clear. mail send delivers them over SMTP (SCOLPASS_SMTP_URL), at
+least once: an email whose delivery could not be recorded goes again, with
+the same Message-ID. The body is cleared once delivered or refused for good.`,
 		Example: `  scolpass mail list --status queued
   scolpass mail show 12
   SCOLPASS_SMTP_URL=smtp://mail.umontpellier.fr:587 scolpass mail send`,

@@ -125,20 +125,18 @@ func (q outboxQueue) Claim(ctx context.Context, now time.Time, n int, lease time
 	if err != nil {
 		return nil, err
 	}
-	out := make([]jobs.Claimed[activation.Email], 0, len(rows))
+	out := make([]jobs.Claimed[activation.Email], len(rows))
 	for i := range rows {
 		r := &rows[i]
+		j := r.job()
 		body, err := openBody(key, r.To, r.Body.String)
 		if err != nil {
-			// Not for this process (another key): tried again later, when a
-			// process with the right key may take it.
-			j := r.job()
-			if _, err := outboxTable.settle(ctx, q.db, now, []jobs.Settled{{Job: j, Settlement: activation.SettleJob(j.Attempts, activation.Attempt{Err: err}, now)}}); err != nil {
-				return nil, err
-			}
-			continue
+			// Sealed under another key: no body to send, and why (the
+			// attempt fails and is retried: a process with the right key
+			// may take it).
+			body, j.LastError = "", err.Error()
 		}
-		out = append(out, jobs.Claimed[activation.Email]{Job: r.job(), Payload: activation.Email{Kind: r.Kind, To: r.To, Subject: r.Subject, Body: body}})
+		out[i] = jobs.Claimed[activation.Email]{Job: j, Payload: activation.Email{Kind: r.Kind, To: r.To, Subject: r.Subject, Body: body}}
 	}
 	return out, nil
 }

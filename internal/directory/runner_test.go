@@ -160,7 +160,7 @@ func TestNoTransactionOpenWhileTheDirectoryHangs(t *testing.T) {
 	}
 	var open []string
 	if err := db.SelectContext(ctx, &open, `SELECT coalesce(state, '') || ': ' || query FROM pg_stat_activity
-		WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL`); err != nil {
+		WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND xact_start IS NOT NULL`); err != nil {
 		t.Fatal(err)
 	}
 	if !leased || len(open) != 0 {

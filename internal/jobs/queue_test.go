@@ -136,7 +136,7 @@ func TestNoTransactionOpenWhileSMTPHangs(t *testing.T) {
 	}
 	var open []string
 	if err := db.SelectContext(ctx, &open, `SELECT state || ': ' || query FROM pg_stat_activity
-		WHERE datname = current_database() AND pid <> pg_backend_pid() AND (state LIKE 'idle in transaction%' OR xact_start IS NOT NULL)`); err != nil {
+		WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND (state LIKE 'idle in transaction%' OR xact_start IS NOT NULL)`); err != nil {
 		t.Fatal(err)
 	}
 	if !leased || len(open) != 0 {

@@ -118,7 +118,8 @@ func (r *Runner[P]) Run(ctx context.Context, now time.Time) (Summary, error) {
 			return sum, err
 		}
 		next := claimNext() // the next batch's claim overlaps this one's work
-		down, err := r.doAll(ctx, now, claimed, workers, &sum)
+		var down bool
+		down, err = r.doAll(ctx, now, claimed, workers, &sum)
 		c := <-next
 		if !r.Prefetch && err == nil && !down && ctx.Err() == nil {
 			c.jobs, c.err = r.Queue.Claim(ctx, now, batch, lease)

@@ -116,3 +116,31 @@ func TestRunDoesEveryJobOnce(t *testing.T) {
 		t.Errorf("released %v", q.released)
 	}
 }
+
+// failingClaims fails its second claim, as a database lost mid-run would.
+type failingClaims struct {
+	*listQueue
+	claims int
+}
+
+func (q *failingClaims) Claim(ctx context.Context, now time.Time, n int, lease time.Duration) ([]jobs.Claimed[string], error) {
+	q.claims++
+	if q.claims == 2 {
+		return nil, errors.New("connection lost")
+	}
+	return q.listQueue.Claim(ctx, now, n, lease)
+}
+
+// A claim that fails ends the run with its error, prefetched or not.
+func TestRunReportsAFailedClaim(t *testing.T) {
+	for _, prefetch := range []bool{false, true} {
+		q := &failingClaims{listQueue: newList(10)}
+		r := jobs.Runner[string]{Queue: q, Batch: 2, Prefetch: prefetch, Do: func(context.Context, int, jobs.Claimed[string]) activation.Attempt {
+			return activation.Attempt{}
+		}}
+		sum, err := r.Run(context.Background(), time.Now())
+		if err == nil || err.Error() != "connection lost" || sum.Done != 2 {
+			t.Errorf("prefetch %v: %+v, %v", prefetch, sum, err)
+		}
+	}
+}

@@ -13,7 +13,7 @@ const (
 // hash, addresses, charter) when it applies the job, so that the directory
 // always gets the account as it stands then.
 func (s *Service) provision(tx Tx, a *Account, reason string) error {
-	if !s.Config.Provision || a.State != StateActive {
+	if !s.Config.Provision || MayProvision(a.Login, a.State) != nil {
 		return nil
 	}
 	return tx.QueueProvision(a, reason)

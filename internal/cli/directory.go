@@ -99,7 +99,7 @@ func (env *Env) runner(db *postgres.DB, cfg directory.Config, ids activation.Con
 	if err != nil {
 		return nil, usagef("%v", err)
 	}
-	r := &directory.Runner{DB: db, Writer: w, Mailbox: ids.Identifier}
+	r := &directory.Runner{Jobs: db.Provisioning, Writer: w, Mailbox: ids.Identifier}
 	if env.Getenv("SCOLPASS_NOW") != "" {
 		now, err := env.now()
 		if err != nil {
@@ -120,26 +120,26 @@ func (env *Env) provisionAfter(ctx context.Context, db *postgres.DB, cfg directo
 		return
 	}
 	defer r.Close()
-	r.Report = func(j *postgres.ProvisionJob) { reportJob(env, j) }
+	r.Report = func(j activation.Job) { reportJob(env, j) }
 	if _, err := r.RunFor(ctx, login); err != nil {
 		fmt.Fprintf(env.Stderr, "directory: not written now (%s): scolpass provision run will\n", messageOf(err))
 	}
 }
 
 // reportJob tells on stderr what happened to a job just tried.
-func reportJob(env *Env, j *postgres.ProvisionJob) {
+func reportJob(env *Env, j activation.Job) {
 	switch j.Status() {
-	case "done":
-		if j.DN.Valid {
-			fmt.Fprintf(env.Stderr, "directory: %s written to %s\n", j.Login, j.DN.String)
+	case activation.JobDone:
+		if j.Target != "" {
+			fmt.Fprintf(env.Stderr, "directory: %s written to %s\n", j.Login, j.Target)
 		} else {
-			fmt.Fprintf(env.Stderr, "directory: %s %s\n", j.Login, j.LastError.String)
+			fmt.Fprintf(env.Stderr, "directory: %s %s\n", j.Login, j.LastError)
 		}
-	case "failed":
-		fmt.Fprintf(env.Stderr, "directory: %s REFUSED for good (job %d): %s\n", j.Login, j.ID, j.LastError.String)
+	case activation.JobFailed:
+		fmt.Fprintf(env.Stderr, "directory: %s REFUSED for good (job %d): %s\n", j.Login, j.ID, j.LastError)
 	default:
 		fmt.Fprintf(env.Stderr, "directory: %s not written yet (job %d, attempt %d), retry after %s: %s\n", j.Login, j.ID, j.Attempts,
-			activation.ParisTime(j.NextAttemptAt), j.LastError.String)
+			activation.ParisTime(j.NextAttemptAt), j.LastError)
 	}
 }
 
@@ -154,14 +154,14 @@ type directoryStatus struct {
 	Error    string     `json:"error,omitempty"`
 }
 
-func describeDirectory(j *postgres.ProvisionJob, active bool) *directoryStatus {
+func describeDirectory(j *activation.Job, active bool) *directoryStatus {
 	if j == nil {
 		if !active {
 			return nil
 		}
 		return &directoryStatus{Status: "not queued"}
 	}
-	d := &directoryStatus{Status: j.Status(), Job: j.ID, DN: j.DN.String, Attempts: j.Attempts, Error: j.LastError.String}
+	d := &directoryStatus{Status: string(j.Status()), Job: j.ID, DN: j.Target, Attempts: j.Attempts, Error: j.LastError}
 	switch d.Status {
 	case "done":
 		d.At = j.DoneAt
@@ -214,8 +214,8 @@ func (env *Env) startProvisioning(ctx context.Context, db *postgres.DB, cfg dire
 	if err != nil {
 		return nil, err
 	}
-	r.Report = func(j *postgres.ProvisionJob) {
-		if j.Status() != "done" {
+	r.Report = func(j activation.Job) {
+		if j.Status() != activation.JobDone {
 			reportJob(env, j)
 		}
 	}
@@ -225,7 +225,10 @@ func (env *Env) startProvisioning(ctx context.Context, db *postgres.DB, cfg dire
 		defer r.Close()
 		_ = r.Watch(ctx, every, func(s directory.Summary, err error) {
 			if ctx.Err() != nil {
-				return
+				// Interrupted: not an error, but what the run did is told.
+				if err = nil; s == (directory.Summary{}) {
+					return
+				}
 			}
 			if onRun != nil {
 				onRun(s, err)

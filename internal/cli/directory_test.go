@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"database/sql"
 	"errors"
 	"math"
 	"os"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/umontpellier/scolpass/internal/activation"
-	"github.com/umontpellier/scolpass/internal/postgres"
 )
 
 // TestDirectoryConfig: the directory settings, read from the environment,
@@ -75,16 +73,16 @@ func TestDirectoryConfig(t *testing.T) {
 func TestReportJob(t *testing.T) {
 	at := testNow
 	for _, tc := range []struct {
-		job  postgres.ProvisionJob
+		job  activation.Job
 		says string
 	}{
-		{postgres.ProvisionJob{Login: "jean.dupont", DoneAt: &at, DN: sql.NullString{String: "uid=jean.dupont", Valid: true}}, "directory: jean.dupont written to uid=jean.dupont\n"},
-		{postgres.ProvisionJob{Login: "jean.dupont", DoneAt: &at, LastError: sql.NullString{String: "nothing to write", Valid: true}}, "directory: jean.dupont nothing to write\n"},
-		{postgres.ProvisionJob{ID: 3, Login: "jean.dupont", FailedAt: &at, LastError: sql.NullString{String: "no such object", Valid: true}}, "directory: jean.dupont REFUSED for good (job 3): no such object\n"},
-		{postgres.ProvisionJob{ID: 4, Login: "jean.dupont", Attempts: 1, NextAttemptAt: at, LastError: sql.NullString{String: "timeout", Valid: true}}, "directory: jean.dupont not written yet (job 4, attempt 1), retry after 01/09/2026 10:00: timeout\n"},
+		{activation.Job{Login: "jean.dupont", DoneAt: &at, Target: "uid=jean.dupont"}, "directory: jean.dupont written to uid=jean.dupont\n"},
+		{activation.Job{Login: "jean.dupont", DoneAt: &at, LastError: "nothing to write"}, "directory: jean.dupont nothing to write\n"},
+		{activation.Job{ID: 3, Login: "jean.dupont", FailedAt: &at, LastError: "no such object"}, "directory: jean.dupont REFUSED for good (job 3): no such object\n"},
+		{activation.Job{ID: 4, Login: "jean.dupont", Attempts: 1, NextAttemptAt: at, LastError: "timeout"}, "directory: jean.dupont not written yet (job 4, attempt 1), retry after 01/09/2026 10:00: timeout\n"},
 	} {
 		var b bytes.Buffer
-		reportJob(&Env{Stderr: &b}, &tc.job)
+		reportJob(&Env{Stderr: &b}, tc.job)
 		if b.String() != tc.says {
 			t.Errorf("got %q, want %q", b.String(), tc.says)
 		}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os/signal"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/umontpellier/scolpass/internal/activation"
+	"github.com/umontpellier/scolpass/internal/jobs"
 	"github.com/umontpellier/scolpass/internal/mail"
 	"github.com/umontpellier/scolpass/internal/postgres"
 )
@@ -20,9 +22,11 @@ func newMailCmd(env *Env) *cobra.Command {
 		Use:   "mail",
 		Short: "The outbox of emails: list, show, send",
 		Long: `Emails (the links of step 4 and 6-2, the confirmation after step 8) are
-written to an outbox in the same transaction as the step; mail send delivers
-them over SMTP (SCOLPASS_SMTP_URL). A delivered email's body, which carries
-the link, is cleared.`,
+written to an outbox in the same transaction as the step, their bodies
+sealed (the outbox-key credential or SCOLPASS_OUTBOX_KEY_FILE, or the database's key): the link is never in the
+database in clear. mail send delivers them over SMTP (SCOLPASS_SMTP_URL), at
+least once: an email whose delivery could not be recorded goes again, with
+the same Message-ID. The body is cleared once delivered or refused for good.`,
 		Example: `  scolpass mail list --status queued
   scolpass mail show 12
   SCOLPASS_SMTP_URL=smtp://mail.umontpellier.fr:587 scolpass mail send`,
@@ -37,9 +41,7 @@ the link, is cleared.`,
   scolpass mail list --login jean.dupont`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch status {
-			case "", "queued", "sent", "failed":
-			default:
+			if _, ok := jobStatusOf("mail", status); !ok {
 				return usagef("--status must be queued, sent or failed")
 			}
 			return runMailList(cmd, env, status, login)
@@ -84,61 +86,21 @@ and the command exits 1.`,
 	return cmd
 }
 
-// mailJSON is the -o json form of an outbox email (never its body).
-type mailJSON struct {
-	ID            int64      `json:"id"`
-	Kind          string     `json:"kind"`
-	To            string     `json:"to"`
-	Subject       string     `json:"subject"`
-	CreatedAt     time.Time  `json:"created_at"`
-	Attempts      int        `json:"attempts"`
-	NextAttemptAt time.Time  `json:"next_attempt_at"`
-	SentAt        *time.Time `json:"sent_at,omitempty"`
-	FailedAt      *time.Time `json:"failed_at,omitempty"`
-	Login         string     `json:"login"`
-	Status        string     `json:"status"`
-	LastError     string     `json:"last_error,omitempty"`
-}
-
-func toMailJSON(m postgres.OutboxMessage) mailJSON {
-	return mailJSON{ID: m.ID, Kind: m.Kind, To: m.To, Subject: m.Subject, CreatedAt: m.CreatedAt, Attempts: m.Attempts,
-		NextAttemptAt: m.NextAttemptAt, SentAt: m.SentAt, FailedAt: m.FailedAt,
-		Login: m.Login.String, Status: m.Status(), LastError: m.LastError.String}
-}
-
 func runMailList(cmd *cobra.Command, env *Env, status, login string) error {
 	db, err := env.open(cmd.Context(), false)
 	if err != nil {
 		return err
 	}
-	msgs, err := db.ListOutbox(cmd.Context(), status, login)
+	st, _ := jobStatusOf("mail", status)
+	msgs, err := db.ListOutbox(cmd.Context(), st, login)
 	if err != nil {
 		return err
 	}
-	if env.Output == "json" {
-		out := make([]mailJSON, 0, len(msgs))
-		for _, m := range msgs {
-			out = append(out, toMailJSON(m))
-		}
-		return writeJSON(env.Stdout, out)
+	none := "the outbox is empty"
+	if status != "" || login != "" {
+		none = "no email in the outbox matches"
 	}
-	g := grid{Header: []string{"ID", "CREATED", "KIND", "LOGIN", "TO", "STATUS", "ATTEMPTS"}}
-	for _, m := range msgs {
-		g.Rows = append(g.Rows, []string{strconv.FormatInt(m.ID, 10), activation.ParisTime(m.CreatedAt),
-			m.Kind, m.Login.String, m.To, m.Status(), strconv.Itoa(m.Attempts)})
-	}
-	if env.Output == "csv" {
-		return writeCSV(env.Stdout, g, false)
-	}
-	if len(msgs) == 0 {
-		if status != "" || login != "" {
-			fmt.Fprintln(env.Stderr, "no email in the outbox matches")
-		} else {
-			fmt.Fprintln(env.Stderr, "the outbox is empty")
-		}
-		return nil
-	}
-	return writeTable(env.Stdout, g)
+	return writeJobs(env, "mail", msgs, none)
 }
 
 func runMailShow(cmd *cobra.Command, env *Env, id int64) error {
@@ -146,29 +108,26 @@ func runMailShow(cmd *cobra.Command, env *Env, id int64) error {
 	if err != nil {
 		return err
 	}
-	m, err := db.OutboxMessageByID(cmd.Context(), id)
+	j, body, ok, err := db.OutboxMessage(cmd.Context(), id)
 	if err != nil {
 		return err
 	}
-	if env.Output == "json" {
-		return writeJSON(env.Stdout, toMailJSON(*m))
+	return writeJob(env, j, body, ok)
+}
+
+// useOutboxKey makes the outbox key (credential outbox-key, else
+// SCOLPASS_OUTBOX_KEY_FILE), when configured, the key that seals the bodies
+// of queued emails (instead of the database's own).
+func (env *Env) useOutboxKey(db *postgres.DB) error {
+	v, ok, err := env.secret(secretOutboxKey)
+	if err != nil || !ok {
+		return err
 	}
-	w := env.Stdout
-	fmt.Fprintf(w, "ID:       %d\nKind:     %s\nLogin:    %s\nTo:       %s\nSubject:  %s\nCreated:  %s\nStatus:   %s (%d attempt(s))\n",
-		m.ID, termSafe(m.Kind), termSafe(m.Login.String), termSafe(m.To), termSafe(m.Subject),
-		activation.ParisTime(m.CreatedAt), m.Status(), m.Attempts)
-	if m.LastError.Valid {
-		fmt.Fprintf(w, "Error:    %s\n", termSafe(m.LastError.String))
+	key, err := postgres.ParseOutboxKey(v)
+	if err != nil {
+		return usagef("the outbox key (%s): %v", env.secretSource(secretOutboxKey).via, err)
 	}
-	if m.Body.Valid {
-		// The token of the link is a secret: it stays in the outbox until
-		// delivered, but is never printed.
-		body := activation.RedactLinks(m.Body.String)
-		fmt.Fprintf(w, "\n%s\n", termSafeText(body))
-	} else {
-		fmt.Fprintln(w, "\n(body cleared after delivery)")
-	}
-	return nil
+	return db.SetOutboxKey(key)
 }
 
 // mailSettings are the SMTP address and sender from the environment.
@@ -193,43 +152,31 @@ type deliveryRound struct {
 	lastErr             error
 }
 
-// deliverOutbox delivers every email due at now over sender, one claimed
-// message at a time (DeliverNext: FOR UPDATE SKIP LOCKED, so that several
-// senders, serve instances or mail send --watch, never send one twice),
-// and stops after 3 failures in a row (the server is down). report says
-// each failure.
+// deliverOutbox delivers every email due at now over sender, one at a
+// time on the job queue (internal/jobs): each is claimed under a lease in a
+// short transaction, sent with no transaction open, and its outcome
+// recorded in a second one, so that several senders (serve instances, mail
+// send --watch) never send one at once. It stops after 3 failures in a row
+// (the server is down). report says each failure.
 func deliverOutbox(ctx context.Context, db *postgres.DB, sender mail.Sender, from string, now time.Time, report func(format string, args ...any)) (deliveryRound, error) {
 	var r deliveryRound
-	var skip []int64
-	streak := 0 // failures in a row: the server is down, stop trying
-	for streak < 3 {
-		m, ok, err := db.DeliverNext(ctx, now, skip, func(m *postgres.OutboxMessage) postgres.Delivery {
-			err := sender.Send(ctx, mail.Message{ID: m.ID, From: from, To: m.To, Subject: m.Subject, Body: m.Body.String})
-			return postgres.Delivery{Err: err, Permanent: err != nil && mail.IsPermanent(err)}
-		})
-		if err != nil {
-			return r, err
-		}
-		if !ok {
-			break
-		}
-		skip = append(skip, m.ID)
-		switch m.Status() {
-		case "sent":
-			r.sent++
-			streak = 0
-		case "failed":
-			r.failed++
-			report("email %d to %s refused for good: %s", m.ID, termSafe(m.To), termSafe(m.LastError.String))
-		default:
-			r.retry++
-			streak++
-			r.lastErr = fmt.Errorf("%s", m.LastError.String)
-			report("email %d to %s not delivered, retry after %s: %s", m.ID, termSafe(m.To),
-				m.NextAttemptAt.In(activation.Zone()).Format("15:04"), termSafe(m.LastError.String))
-		}
+	jr := jobs.Runner[activation.Email]{
+		Queue: db.Outbox(),
+		Do:    mail.Deliver(sender, from),
+		Report: func(j activation.Job) {
+			switch j.Status() {
+			case activation.JobFailed:
+				report("email %d to %s refused for good: %s", j.ID, termSafe(j.To), termSafe(j.LastError))
+			case activation.JobPending:
+				r.lastErr = errors.New(j.LastError)
+				report("email %d to %s not delivered, retry after %s: %s", j.ID, termSafe(j.To),
+					j.NextAttemptAt.In(activation.Zone()).Format("15:04"), termSafe(j.LastError))
+			}
+		},
 	}
-	return r, nil
+	sum, err := jr.Run(ctx, now)
+	r.sent, r.retry, r.failed = sum.Done, sum.Retry, sum.Failed
+	return r, err
 }
 
 func runMailSend(cmd *cobra.Command, env *Env, watch time.Duration) error {

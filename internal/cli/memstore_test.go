@@ -23,11 +23,11 @@ import (
 type memStore struct {
 	*memstore.Store
 	students map[int64]postgres.Student // what an import keeps beyond the account
-	jobs     map[int64]*postgres.ProvisionJob
+	jobs     map[int64]*activation.Job
 }
 
 func newMemStore() *memStore {
-	return &memStore{Store: memstore.New("2026-09"), students: map[int64]postgres.Student{}, jobs: map[int64]*postgres.ProvisionJob{}}
+	return &memStore{Store: memstore.New("2026-09"), students: map[int64]postgres.Student{}, jobs: map[int64]*activation.Job{}}
 }
 
 func (m *memStore) Accounts(actor activation.Actor) activation.Store {
@@ -104,7 +104,7 @@ func (m *memStore) Details(ctx context.Context, key string) (*postgres.StudentDe
 	return d, err
 }
 
-func (m *memStore) DirectoryStatus(ctx context.Context, studentID int64) (*postgres.ProvisionJob, error) {
+func (m *memStore) DirectoryStatus(ctx context.Context, studentID int64) (*activation.Job, error) {
 	return m.jobs[studentID], nil
 }
 
@@ -176,7 +176,7 @@ func (m *memStore) Stuck(ctx context.Context, d time.Duration, f postgres.Report
 func (m *memStore) NotInDirectory(ctx context.Context, f postgres.ReportFilter) (int, error) {
 	n := 0
 	for _, a := range m.filtered(f) {
-		if j := m.jobs[a.StudentID]; a.State == activation.StateActive && (j == nil || j.Status() != "done") {
+		if j := m.jobs[a.StudentID]; a.State == activation.StateActive && (j == nil || j.Status() != activation.JobDone) {
 			n++
 		}
 	}

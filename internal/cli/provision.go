@@ -9,7 +9,6 @@ import (
 
 	"github.com/umontpellier/scolpass/internal/activation"
 	"github.com/umontpellier/scolpass/internal/directory"
-	"github.com/umontpellier/scolpass/internal/postgres"
 )
 
 type provisionRunOptions struct {
@@ -38,6 +37,12 @@ account's argon2id hash is read when the job runs.`,
   scolpass provision retry 12
   scolpass provision retry --all-failed`,
 	}
+	cmd.AddCommand(newProvisionListCmd(env), newProvisionShowCmd(env), newProvisionRunCmd(env),
+		newProvisionRetryCmd(env), newProvisionQueueCmd(env))
+	return cmd
+}
+
+func newProvisionListCmd(env *Env) *cobra.Command {
 	var status, login string
 	list := &cobra.Command{
 		Use:   "list",
@@ -47,17 +52,28 @@ account's argon2id hash is read when the job runs.`,
   scolpass provision list --login jean.dupont`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch status {
-			case "", "pending", "done", "failed":
-			default:
+			st, ok := jobStatusOf("directory", status)
+			if !ok {
 				return usagef("--status must be pending, done or failed")
 			}
-			return runProvisionList(cmd, env, status, login)
+			db, err := env.open(cmd.Context(), false)
+			if err != nil {
+				return err
+			}
+			js, err := db.ListProvisionJobs(cmd.Context(), st, login)
+			if err != nil {
+				return err
+			}
+			return writeJobs(env, "directory", js, "no directory job matches")
 		},
 	}
 	list.Flags().StringVar(&status, "status", "", "only pending, done or failed jobs")
 	list.Flags().StringVar(&login, "login", "", "only the jobs of this account")
-	show := &cobra.Command{
+	return list
+}
+
+func newProvisionShowCmd(env *Env) *cobra.Command {
+	return &cobra.Command{
 		Use:     "show ID",
 		Short:   "Show one directory job",
 		Example: `  scolpass provision show 12 -o json`,
@@ -67,9 +83,20 @@ account's argon2id hash is read when the job runs.`,
 			if err != nil {
 				return usagef("%q is not a job ID (see scolpass provision list)", args[0])
 			}
-			return runProvisionShow(cmd, env, id)
+			db, err := env.open(cmd.Context(), false)
+			if err != nil {
+				return err
+			}
+			j, err := db.ProvisionJobByID(cmd.Context(), id)
+			if err != nil {
+				return err
+			}
+			return writeJob(env, j, "", false)
 		},
 	}
+}
+
+func newProvisionRunCmd(env *Env) *cobra.Command {
 	ro := &provisionRunOptions{}
 	run := &cobra.Command{
 		Use:   "run",
@@ -93,6 +120,10 @@ interrupted. Several runs at once never apply one job twice at once.`,
 	run.Flags().DurationVar(&ro.Every, "every", time.Minute, "with --watch: how often to look for due jobs")
 	run.Flags().BoolVar(&ro.Create, "create", false, "create a missing entry (else the job fails)")
 	run.Flags().BoolVar(&ro.RequireStartTLS, "require-starttls", false, "ldap://: refuse to go on in clear when StartTLS fails")
+	return run
+}
+
+func newProvisionRetryCmd(env *Env) *cobra.Command {
 	var allFailed bool
 	retry := &cobra.Command{
 		Use:   "retry ID|--all-failed",
@@ -119,6 +150,10 @@ waiting one is tried at the next run. provision run then applies it.`,
 		},
 	}
 	retry.Flags().BoolVar(&allFailed, "all-failed", false, "every failed job")
+	return retry
+}
+
+func newProvisionQueueCmd(env *Env) *cobra.Command {
 	var unqueued bool
 	queue := &cobra.Command{
 		Use:   "queue LOGIN…|--unqueued",
@@ -137,96 +172,7 @@ provision run then applies them.`,
 		},
 	}
 	queue.Flags().BoolVar(&unqueued, "unqueued", false, "every active account that never had a directory job")
-	cmd.AddCommand(list, show, run, retry, queue)
-	return cmd
-}
-
-type provisionJSON struct {
-	postgres.ProvisionJob
-	Status    string `json:"status"`
-	DN        string `json:"dn,omitempty"`
-	LastError string `json:"last_error,omitempty"`
-}
-
-func toProvisionJSON(j postgres.ProvisionJob) provisionJSON {
-	return provisionJSON{ProvisionJob: j, Status: j.Status(), DN: j.DN.String, LastError: j.LastError.String}
-}
-
-func runProvisionList(cmd *cobra.Command, env *Env, status, login string) error {
-	db, err := env.open(cmd.Context(), false)
-	if err != nil {
-		return err
-	}
-	jobs, err := db.ListProvisionJobs(cmd.Context(), status, login)
-	if err != nil {
-		return err
-	}
-	if env.Output == "json" {
-		out := make([]provisionJSON, 0, len(jobs))
-		for _, j := range jobs {
-			out = append(out, toProvisionJSON(j))
-		}
-		return writeJSON(env.Stdout, out)
-	}
-	f := activation.ParisTime
-	g := grid{Header: []string{"ID", "CREATED", "LOGIN", "REASON", "STATUS", "ATTEMPTS", "WHEN"}}
-	for _, j := range jobs {
-		when := ""
-		switch {
-		case j.DoneAt != nil:
-			when = f(*j.DoneAt)
-		case j.FailedAt != nil:
-			when = f(*j.FailedAt)
-		default:
-			when = "next " + f(j.NextAttemptAt)
-		}
-		g.Rows = append(g.Rows, []string{strconv.FormatInt(j.ID, 10), f(j.CreatedAt), j.Login, j.Reason, j.Status(), strconv.Itoa(j.Attempts), when})
-	}
-	if env.Output == "csv" {
-		return writeCSV(env.Stdout, g, false)
-	}
-	if len(jobs) == 0 {
-		fmt.Fprintln(env.Stderr, "no directory job matches")
-		return nil
-	}
-	return writeTable(env.Stdout, g)
-}
-
-func runProvisionShow(cmd *cobra.Command, env *Env, id int64) error {
-	db, err := env.open(cmd.Context(), false)
-	if err != nil {
-		return err
-	}
-	j, err := db.ProvisionJobByID(cmd.Context(), id)
-	if err != nil {
-		return err
-	}
-	if env.Output == "json" {
-		return writeJSON(env.Stdout, toProvisionJSON(*j))
-	}
-	f := activation.ParisSeconds
-	w := env.Stdout
-	fmt.Fprintf(w, "ID:       %d\nLogin:    %s\nReason:   %s\nCreated:  %s\nStatus:   %s (%d attempt(s))\n",
-		j.ID, j.Login, j.Reason, f(j.CreatedAt), j.Status(), j.Attempts)
-	switch {
-	case j.DoneAt != nil:
-		fmt.Fprintf(w, "Done:     %s\n", f(*j.DoneAt))
-	case j.FailedAt != nil:
-		fmt.Fprintf(w, "Failed:   %s\n", f(*j.FailedAt))
-	default:
-		fmt.Fprintf(w, "Next try: %s\n", f(j.NextAttemptAt))
-	}
-	if j.DN.Valid {
-		fmt.Fprintf(w, "Entry:    %s\n", j.DN.String)
-	}
-	if j.LastError.Valid {
-		label := "Error:   "
-		if j.DoneAt != nil {
-			label = "Note:    "
-		}
-		fmt.Fprintf(w, "%s %s\n", label, j.LastError.String)
-	}
-	return nil
+	return queue
 }
 
 func runProvisionRun(cmd *cobra.Command, env *Env, opts *provisionRunOptions) error {
@@ -268,8 +214,8 @@ func runProvisionRun(cmd *cobra.Command, env *Env, opts *provisionRunOptions) er
 		return err
 	}
 	defer r.Close()
-	r.Report = func(j *postgres.ProvisionJob) {
-		if j.Status() != "done" {
+	r.Report = func(j activation.Job) {
+		if j.Status() != activation.JobDone {
 			reportJob(env, j)
 		}
 	}
@@ -278,7 +224,7 @@ func runProvisionRun(cmd *cobra.Command, env *Env, opts *provisionRunOptions) er
 		return err
 	}
 	if env.Output == "json" {
-		if err := writeJSON(env.Stdout, sum); err != nil {
+		if err := writeJSON(env.Stdout, map[string]int{"done": sum.Done, "retry": sum.Retry, "failed": sum.Failed}); err != nil {
 			return err
 		}
 	} else {

@@ -281,6 +281,10 @@ func (env *Env) open(ctx context.Context, raw bool) (*postgres.DB, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := env.useOutboxKey(db); err != nil {
+			db.Close()
+			return nil, err
+		}
 		env.db = db
 	}
 	if !raw {

@@ -27,7 +27,8 @@ var (
 	secretSMTPPassword     = secretSpec{"smtp-password", "SCOLPASS_SMTP_PASSWORD_FILE", "password of the SMTP user named in SCOLPASS_SMTP_URL"}
 	secretLDAPBindPassword = secretSpec{"ldap-bind-password", "SCOLPASS_LDAP_BIND_PASSWORD_FILE", "password of SCOLPASS_LDAP_BIND_DN"}
 	secretProvisionalKey   = secretSpec{"provisional-key", "SCOLPASS_PROVISIONAL_KEY_FILE", "server key of the provisional passwords (at least 32 random bytes)"}
-	secretSpecs            = []secretSpec{secretDatabasePassword, secretSMTPPassword, secretLDAPBindPassword, secretProvisionalKey}
+	secretOutboxKey        = secretSpec{"outbox-key", "SCOLPASS_OUTBOX_KEY_FILE", "key sealing the bodies of queued emails: 32 random bytes in base64, the same in every process (default: the database's own)"}
+	secretSpecs            = []secretSpec{secretDatabasePassword, secretSMTPPassword, secretLDAPBindPassword, secretProvisionalKey, secretOutboxKey}
 )
 
 // secretSource says where a secret comes from: its file and how it was

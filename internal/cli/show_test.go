@@ -1,14 +1,12 @@
 package cli
 
 import (
-	"database/sql"
 	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/umontpellier/scolpass/internal/activation"
-	"github.com/umontpellier/scolpass/internal/postgres"
 )
 
 // paused brings an account to step 4: a link sent to jean@example.org.
@@ -84,9 +82,9 @@ func TestShowDirectory(t *testing.T) {
 	b := c.store.add("2", "Anne", "Alpha", "anne.alpha", "L1INFO", activation.StateActive, testNow)
 	d := c.store.add("3", "Paul", "Petit", "paul.petit", "L1INFO", activation.StateActive, testNow)
 	done, failed := testNow, testNow.Add(time.Minute)
-	c.store.jobs[a.StudentID] = &postgres.ProvisionJob{ID: 7, DoneAt: &done, DN: sql.NullString{String: "uid=jean.dupont,ou=people", Valid: true}}
-	c.store.jobs[b.StudentID] = &postgres.ProvisionJob{ID: 8, FailedAt: &failed, LastError: sql.NullString{String: "no such object", Valid: true}}
-	c.store.jobs[d.StudentID] = &postgres.ProvisionJob{ID: 9, Attempts: 2, NextAttemptAt: testNow.Add(4 * time.Minute), LastError: sql.NullString{String: "connection refused", Valid: true}}
+	c.store.jobs[a.StudentID] = &activation.Job{ID: 7, DoneAt: &done, Target: "uid=jean.dupont,ou=people"}
+	c.store.jobs[b.StudentID] = &activation.Job{ID: 8, FailedAt: &failed, LastError: "no such object"}
+	c.store.jobs[d.StudentID] = &activation.Job{ID: 9, Attempts: 2, NextAttemptAt: testNow.Add(4 * time.Minute), LastError: "connection refused"}
 	c.run(t, "show", "jean.dupont").want(t, ExitOK, `Directory:\s+done 01/09/2026 10:00 \(uid=jean.dupont,ou=people\)`)
 	c.run(t, "show", "anne.alpha").want(t, ExitOK, `Directory:\s+FAILED 01/09/2026 10:01 \(job 8\): no such object — fix it, then scolpass provision retry 8`)
 	c.run(t, "show", "paul.petit").want(t, ExitOK, `Directory:\s+pending \(job 9, 2 attempt\(s\), next 01/09/2026 10:04: connection refused\)`)

@@ -20,7 +20,7 @@ type Store interface {
 	// Details is everything show prints of one student (ENOTFOUND).
 	Details(ctx context.Context, key string) (*postgres.StudentDetails, error)
 	// DirectoryStatus is the newest directory job of a student, or nil.
-	DirectoryStatus(ctx context.Context, studentID int64) (*postgres.ProvisionJob, error)
+	DirectoryStatus(ctx context.Context, studentID int64) (*activation.Job, error)
 	// BatchStudents are the student numbers whose provisional password of
 	// batch is stored.
 	BatchStudents(ctx context.Context, batch string) (map[string]bool, error)

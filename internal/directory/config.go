@@ -3,7 +3,8 @@
 // OpenLDAP's argon2 module verifies, the recovery address, the redirect and
 // the charter, by one Modify (replace) of the student's entry. Runner
 // applies the provisioning jobs that the activation steps queue in their
-// own transaction (package postgres), retrying while the directory is down.
+// own transaction, from a queue it knows by an interface (Queue, of package
+// jobs), retrying while the directory is down. It does not know the store.
 package directory
 
 import (

@@ -2,23 +2,28 @@ package directory
 
 import (
 	"context"
-	"fmt"
-	"sync"
 	"time"
 
 	"github.com/umontpellier/scolpass/internal/activation"
-	"github.com/umontpellier/scolpass/internal/postgres"
+	"github.com/umontpellier/scolpass/internal/jobs"
 )
 
-// Runner applies the provisioning jobs queued in PostgreSQL. Several
-// runners (commands, `provision run --watch`, serve) may run at once: the
-// database hands each job to one of them at a time (FOR UPDATE SKIP
-// LOCKED), and a write is idempotent anyway. One Runner runs one run at a
-// time (RunOnce, RunFor, Watch are not to be called concurrently on it).
+// Queue is the queue of directory jobs a runner works on (of one account
+// when login is not ""): each job comes with its account as it stands when
+// claimed (nil: deleted since). internal/postgres provides it
+// (DB.Provisioning); this package knows only the interface.
+type Queue func(login string) jobs.Queue[*activation.Account]
+
+// Runner applies the queued provisioning jobs. Several runners (commands,
+// `provision run --watch`, serve) may run at once: the queue hands each job
+// to one of them at a time under a lease, and a write is idempotent anyway.
+// No database transaction is open while the directory is written. One
+// Runner runs one run at a time (RunOnce, RunFor, Watch are not to be
+// called concurrently on it).
 type Runner struct {
-	DB     *postgres.DB
+	Jobs   Queue
 	Writer *Writer
-	// Workers is how many LDAP connections apply a batch at once (the
+	// Workers is how many LDAP connections apply jobs at once (the
 	// directory's writes overlap with the searches and the database);
 	// 0: 4. The extra connections use Writer's configuration.
 	Workers int
@@ -28,22 +33,13 @@ type Runner struct {
 	// Now is the clock (SCOLPASS_NOW in rehearsals); nil: time.Now.
 	Now func() time.Time
 	// Report, when set, hears of every job tried, as it was left.
-	Report func(j *postgres.ProvisionJob)
+	Report func(j activation.Job)
 
 	writers []*Writer // Writer and the extra connections
 }
 
 // Summary counts what a run did with the jobs it tried.
-type Summary struct {
-	Done   int    `json:"done"`
-	Retry  int    `json:"retry"`
-	Failed int    `json:"failed"`
-	Last   string `json:"-"` // the last error of a job to retry
-}
-
-// downAfter is the number of transient failures in a row after which a
-// run stops: the directory is down, the other jobs wait for the next run.
-const downAfter = 3
+type Summary = jobs.Summary
 
 func (r *Runner) now() time.Time {
 	if r.Now != nil {
@@ -69,56 +65,15 @@ func (r *Runner) RunFor(ctx context.Context, login string) (Summary, error) {
 	return r.run(ctx, login)
 }
 
-// batch is how many jobs a runner claims in one transaction: the
-// database's share of each job shrinks to a fraction of the LDAP write.
+// batch is how many jobs a runner claims at once: one short transaction
+// leases them all, then the writes run with none open.
 const batch = 100
 
 func (r *Runner) run(ctx context.Context, login string) (Summary, error) {
-	var sum Summary
-	now := r.now()
-	for {
-		if err := ctx.Err(); err != nil {
-			return sum, err
-		}
-		down := false
-		jobs, err := r.DB.ProvisionBatch(ctx, now, login, batch, func(jobs []*postgres.ProvisionJob, accounts map[int64]*activation.Account) []postgres.ProvisionResult {
-			res, d := r.applyAll(ctx, jobs, accounts)
-			down = d
-			return res
-		})
-		if err != nil {
-			return sum, err
-		}
-		for _, j := range jobs {
-			switch j.Status() {
-			case "done":
-				sum.Done++
-			case "failed":
-				sum.Failed++
-			default:
-				sum.Retry++
-				sum.Last = j.LastError.String
-			}
-			if r.Report != nil {
-				r.Report(j)
-			}
-		}
-		if len(jobs) == 0 || down {
-			return sum, nil
-		}
-	}
-}
-
-// applyAll writes the jobs of a batch over up to Workers connections. Once
-// the directory has failed downAfter times in a row (down, hanging), the
-// jobs not yet tried are left for the next run; down reports it.
-func (r *Runner) applyAll(ctx context.Context, jobs []*postgres.ProvisionJob, accounts map[int64]*activation.Account) (res []postgres.ProvisionResult, down bool) {
-	res = make([]postgres.ProvisionResult, len(jobs))
 	workers := r.Workers
 	if workers <= 0 {
 		workers = 4
 	}
-	workers = min(workers, len(jobs))
 	for len(r.writers) < workers {
 		if len(r.writers) == 0 {
 			r.writers = append(r.writers, r.Writer)
@@ -130,40 +85,17 @@ func (r *Runner) applyAll(ctx context.Context, jobs []*postgres.ProvisionJob, ac
 		}
 		r.writers = append(r.writers, w)
 	}
-	var mu sync.Mutex
-	streak := 0
-	next := 0
-	var wg sync.WaitGroup
-	for _, w := range r.writers[:min(workers, len(r.writers))] {
-		wg.Add(1)
-		go func(w *Writer) {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				i := next
-				next++
-				stop := streak >= downAfter || ctx.Err() != nil
-				mu.Unlock()
-				if i >= len(jobs) {
-					return
-				}
-				if stop {
-					res[i] = postgres.ProvisionResult{NotTried: true}
-					continue
-				}
-				res[i] = r.apply(ctx, w, jobs[i], accounts[jobs[i].StudentID])
-				mu.Lock()
-				if res[i].Err != nil && !res[i].Permanent {
-					streak++
-				} else {
-					streak = 0
-				}
-				mu.Unlock()
-			}
-		}(w)
+	jr := jobs.Runner[*activation.Account]{
+		Queue:    r.Jobs(login),
+		Workers:  len(r.writers),
+		Batch:    batch,
+		Prefetch: true,
+		Report:   r.Report,
+		Do: func(ctx context.Context, w int, c jobs.Claimed[*activation.Account]) activation.Attempt {
+			return r.apply(ctx, r.writers[w], c.Payload)
+		},
 	}
-	wg.Wait()
-	return res, streak >= downAfter
+	return jr.Run(ctx, r.now())
 }
 
 // Close closes the runner's LDAP connections.
@@ -176,22 +108,18 @@ func (r *Runner) Close() {
 	}
 }
 
-// apply writes the account of a job as it stands now with w. An account
-// that is no longer active (issued again since) is not written.
-func (r *Runner) apply(ctx context.Context, w *Writer, j *postgres.ProvisionJob, a *activation.Account) postgres.ProvisionResult {
-	if a == nil || a.State != activation.StateActive || a.PasswordHash == "" {
-		state := activation.State("deleted")
-		if a != nil {
-			state = a.State
-		}
-		return postgres.ProvisionResult{Skipped: fmt.Sprintf("not written: the account is no longer active (now %s)", state)}
+// apply writes the account of a job as it stands now with w, unless the
+// domain says to skip it (activation.ProvisionSkip: no longer active).
+func (r *Runner) apply(ctx context.Context, w *Writer, a *activation.Account) activation.Attempt {
+	if why := activation.ProvisionSkip(a); why != "" {
+		return activation.Attempt{Skipped: why}
 	}
 	mail := ""
 	if r.Mailbox != nil {
 		mail = r.Mailbox(a.Login)
 	}
 	dn, err := w.Write(ctx, EntryOf(a, mail))
-	return postgres.ProvisionResult{DN: dn, Err: err, Permanent: IsPermanent(err)}
+	return activation.Attempt{Target: dn, Err: err, Permanent: IsPermanent(err)}
 }
 
 // Watch runs RunOnce every interval until ctx ends (serve and `provision

@@ -1,12 +1,15 @@
 package directory_test
 
 import (
+	"database/sql"
 	"fmt"
+	"net"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/umontpellier/scolpass/internal/activation"
 	"github.com/umontpellier/scolpass/internal/directory"
 	"github.com/umontpellier/scolpass/internal/directory/ldaptest"
 	"github.com/umontpellier/scolpass/internal/postgres"
@@ -61,7 +64,7 @@ func TestRunnersShareTheJobs(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			r := &directory.Runner{DB: db, Writer: writer(t, s, nil)}
+			r := &directory.Runner{Jobs: db.Provisioning, Writer: writer(t, s, nil)}
 			defer r.Close()
 			sums[i], errs[i] = r.RunOnce(ctx)
 		}(i)
@@ -100,13 +103,79 @@ func TestRunnerSkipsAccountsNoLongerActive(t *testing.T) {
 	if _, err := db.ExecContext(ctx, `UPDATE students SET state = 'issued', password_hash = NULL`); err != nil {
 		t.Fatal(err)
 	}
-	var seen []*postgres.ProvisionJob
-	r := &directory.Runner{DB: db, Writer: writer(t, s, nil), Report: func(j *postgres.ProvisionJob) { seen = append(seen, j) }}
+	var seen []activation.Job
+	r := &directory.Runner{Jobs: db.Provisioning, Writer: writer(t, s, nil), Report: func(j activation.Job) { seen = append(seen, j) }}
 	sum, err := r.RunOnce(ctx)
-	if err != nil || sum.Done != 1 || len(seen) != 1 || seen[0].LastError.String != "not written: the account is no longer active (now issued)" {
+	if err != nil || sum.Done != 1 || len(seen) != 1 || seen[0].LastError != "not written: the account is no longer active (now issued)" {
 		t.Fatalf("%+v, %v, %+v", sum, err, seen)
 	}
 	if e := s.Entry(dn); len(e["userPassword"]) != 0 {
 		t.Fatal("a password was written for an account no longer active")
+	}
+}
+
+// A directory that accepts the connection and never answers holds no
+// database transaction open: while the write hangs, the job is leased and
+// no session of the database is in a transaction; the job is retried later.
+func TestNoTransactionOpenWhileTheDirectoryHangs(t *testing.T) {
+	db := pgtest.New(t)
+	addActive(t, db, "anne.alpha", hash(t, "Vert-Galet-Orage-73"), 1)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 4)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- c // held open, never answered
+		}
+	}()
+	w, err := directory.NewWriter(directory.Config{URL: "ldap://" + ln.Addr().String(), BindDN: ldaptest.WriterDN, BindPassword: ldaptest.WriterPW,
+		BaseDN: ldaptest.People, Map: testMapping(), ConnectTimeout: time.Minute, Timeout: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &directory.Runner{Jobs: db.Provisioning, Writer: w, Workers: 1}
+	defer r.Close()
+	type result struct {
+		sum directory.Summary
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		sum, err := r.RunOnce(ctx)
+		done <- result{sum, err}
+	}()
+	c := <-accepted // the writer is connected and waits for an answer
+	defer c.Close()
+
+	var leased bool
+	if err := db.GetContext(ctx, &leased, `SELECT leased_until IS NOT NULL FROM provision_jobs`); err != nil {
+		t.Fatal(err)
+	}
+	var open []string
+	if err := db.SelectContext(ctx, &open, `SELECT coalesce(state, '') || ': ' || query FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND xact_start IS NOT NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if !leased || len(open) != 0 {
+		t.Fatalf("while the directory hangs: leased %v, transactions open: %q", leased, open)
+	}
+	res := <-done
+	if res.err != nil || res.sum.Retry != 1 {
+		t.Fatalf("after the timeout: %+v, %v", res.sum, res.err)
+	}
+	var attempts int
+	var lease sql.NullTime
+	if err := db.QueryRowContext(ctx, `SELECT attempts, leased_until FROM provision_jobs`).Scan(&attempts, &lease); err != nil {
+		t.Fatal(err)
+	}
+	if attempts != 1 || lease.Valid {
+		t.Fatalf("after the attempt: %d attempt(s), lease %v", attempts, lease)
 	}
 }

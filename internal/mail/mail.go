@@ -8,8 +8,12 @@ package mail
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	gomail "github.com/wneessen/go-mail"
+
+	"github.com/umontpellier/scolpass/internal/activation"
+	"github.com/umontpellier/scolpass/internal/jobs"
 )
 
 // Message is one email ready to go: an outbox row.
@@ -51,3 +55,19 @@ type permanentError struct{ err error }
 
 func (e *permanentError) Error() string { return e.err.Error() }
 func (e *permanentError) Unwrap() error { return e.err }
+
+// Deliver is the work of the outbox's job queue (internal/jobs): it sends
+// each claimed email over sender, From from, with the outbox ID as its
+// Message-ID, and says whether a failure is worth a retry. It runs with no
+// database transaction open. An email claimed without its body (sealed
+// under another key: the claim says why in LastError) fails, to be retried.
+func Deliver(sender Sender, from string) func(ctx context.Context, w int, c jobs.Claimed[activation.Email]) activation.Attempt {
+	return func(ctx context.Context, _ int, c jobs.Claimed[activation.Email]) activation.Attempt {
+		e := c.Payload
+		if e.Body == "" { // the outbox could not open it (see postgres.DB.Outbox)
+			return activation.Attempt{Err: fmt.Errorf("email %d: %s", c.Job.ID, c.Job.LastError)}
+		}
+		err := sender.Send(ctx, Message{ID: c.Job.ID, From: from, To: e.To, Subject: e.Subject, Body: e.Body})
+		return activation.Attempt{Err: err, Permanent: err != nil && IsPermanent(err)}
+	}
+}

@@ -170,7 +170,7 @@ func (st *AccountStore) run(ctx context.Context, fn func(tx *sqlx.Tx) error) err
 
 // txFor is the activation.Tx of a transaction run started.
 func (st *AccountStore) txFor(ctx context.Context, tx *sqlx.Tx, now time.Time) *accountTx {
-	t := &accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: now}
+	t := &accountTx{ctx: ctx, tx: tx, actor: st.Actor, now: now, db: st.DB}
 	if w, ok := st.written.Load(tx); ok {
 		t.written = w.(*[]activation.AuditRecord)
 	}
@@ -316,7 +316,7 @@ func (st *AccountStore) View(ctx context.Context, studentID int64, fn func(r act
 		if err != nil {
 			return err
 		}
-		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor}, a)
+		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor, db: st.DB}, a)
 	})
 }
 
@@ -335,7 +335,7 @@ func (st *AccountStore) ViewBySession(ctx context.Context, hash []byte, fn func(
 		if err != nil {
 			return err
 		}
-		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor}, a, sr.session())
+		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor, db: st.DB}, a, sr.session())
 	})
 }
 
@@ -354,7 +354,7 @@ func (st *AccountStore) ViewByToken(ctx context.Context, hash []byte, fn func(r 
 		if err != nil {
 			return err
 		}
-		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor}, a, tr.token())
+		return fn(&accountTx{ctx: ctx, tx: tx, actor: st.Actor, db: st.DB}, a, tr.token())
 	})
 }
 
@@ -371,6 +371,7 @@ type accountTx struct {
 	actor   activation.Actor
 	now     time.Time
 	written *[]activation.AuditRecord // the events written, for AccountStore.OnAudit
+	db      *DB                       // its outbox key
 }
 
 func (t *accountTx) SaveAccount(a *activation.Account) error {
@@ -463,12 +464,6 @@ func (t *accountTx) CountTokensSince(a *activation.Account, since time.Time) (in
 	var n int
 	err := t.tx.GetContext(t.ctx, &n, `SELECT count(*) FROM tokens WHERE student_id = $1 AND issued_at >= $2`, a.StudentID, since)
 	return n, err
-}
-
-func (t *accountTx) QueueEmail(a *activation.Account, e activation.Email) error {
-	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO outbox (student_id, kind, to_addr, subject, body, created_at, next_attempt_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $6)`, a.StudentID, e.Kind, e.To, e.Subject, e.Body, t.now)
-	return err
 }
 
 func (t *accountTx) CreateSession(a *activation.Account, hash []byte) error {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -22,6 +23,9 @@ import (
 // DB is a connection pool to a scolpass database.
 type DB struct {
 	*sqlx.DB
+
+	keyMu sync.Mutex
+	key   []byte // the outbox key (outbox.go), once known
 }
 
 // Open connects to the database named by dsn (a postgres:// URL or a libpq

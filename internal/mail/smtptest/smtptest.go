@@ -53,6 +53,9 @@ type Server struct {
 	sessions int
 	arrived  chan struct{} // closed and replaced whenever a message arrives
 	closed   bool
+	stall    chan struct{} // non-nil: MAIL FROM waits until it is closed
+	stalled  chan struct{} // closed when a session first waits on stall
+	told     bool          // stalled is closed
 }
 
 // Received is one message the server accepted.
@@ -134,6 +137,26 @@ func (s *Server) SetFailing(failing bool) {
 	s.mu.Lock()
 	s.failing = failing
 	s.mu.Unlock()
+}
+
+// Stall makes the server accept connections and commands but never answer
+// MAIL FROM (a server that hangs), until the function it returns is
+// called. stalled is closed as soon as a client waits on it.
+func (s *Server) Stall() (stalled <-chan struct{}, release func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stall, s.stalled, s.told = make(chan struct{}), make(chan struct{}), false
+	stall, once := s.stall, sync.Once{}
+	return s.stalled, func() {
+		once.Do(func() {
+			s.mu.Lock()
+			if s.stall == stall {
+				s.stall = nil
+			}
+			s.mu.Unlock()
+			close(stall)
+		})
+	}
 }
 
 // Messages returns a copy of the messages accepted so far, in order.
@@ -230,8 +253,15 @@ func (ss *session) Auth(mech string) (sasl.Server, error) {
 
 func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 	ss.server.mu.Lock()
-	failing := ss.server.failing
+	failing, stall := ss.server.failing, ss.server.stall
+	if stall != nil && !ss.server.told {
+		close(ss.server.stalled)
+		ss.server.told = true
+	}
 	ss.server.mu.Unlock()
+	if stall != nil {
+		<-stall
+	}
 	if failing {
 		return errOutage
 	}

@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
-
-	"github.com/umontpellier/scolpass/internal/activation"
 )
 
 // TestREADMEExitCodes: the README's table and --help say the same thing,
@@ -183,5 +181,3 @@ func TestFinishLeftSheets(t *testing.T) {
 		t.Error("looksLikeSheetOf")
 	}
 }
-
-var _ = activation.Zone

@@ -123,3 +123,37 @@ func Twins(rows []ImportRecord) []int {
 	}
 	return out
 }
+
+// People finds, among students already known (stored before an import),
+// the first that is possibly the same person (SamePerson) as a record.
+type People struct {
+	known  []ImportRecord
+	byHash map[uint64][]int
+}
+
+// IndexPeople indexes known, in their order (the store gives them oldest
+// first, so that the oldest of several matches is named).
+func IndexPeople(known []ImportRecord) *People {
+	p := &People{known: known, byHash: make(map[uint64][]int, len(known))}
+	for i := range known {
+		if !known[i].BirthDate.IsZero() {
+			h := personHash(&known[i])
+			p.byHash[h] = append(p.byHash[h], i)
+		}
+	}
+	return p
+}
+
+// SameAs returns the first known student that is possibly the same person
+// as r, if any.
+func (p *People) SameAs(r *ImportRecord) (*ImportRecord, bool) {
+	if r.BirthDate.IsZero() {
+		return nil, false
+	}
+	for _, i := range p.byHash[personHash(r)] {
+		if SamePerson(&p.known[i], r) {
+			return &p.known[i], true
+		}
+	}
+	return nil, false
+}

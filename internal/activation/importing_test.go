@@ -82,3 +82,32 @@ func TestTwins(t *testing.T) {
 		}
 	}
 }
+
+// TestPeopleSameAs: the first known student that SamePerson accepts, in
+// the order given; none for a record without a birth date.
+func TestPeopleSameAs(t *testing.T) {
+	born := time.Date(2007, 3, 12, 0, 0, 0, 0, time.UTC)
+	p := IndexPeople([]ImportRecord{
+		{StudentNo: "1", LastName: "Durant", FirstName: "Paul", BirthDate: born}, // same lengths, another name
+		{StudentNo: "2", LastName: "Martin", FirstName: "Léa", BirthDate: born},
+		{StudentNo: "3", LastName: "MARTIN", FirstName: "LÉA", BirthDate: born},
+		{StudentNo: "4", LastName: "Durand", FirstName: "Paul"},
+	})
+	for _, tc := range []struct {
+		r    ImportRecord
+		want string
+	}{
+		{ImportRecord{StudentNo: "9", LastName: "martin", FirstName: "léa", BirthDate: born}, "2"},
+		{ImportRecord{StudentNo: "2", LastName: "Martin", FirstName: "Léa", BirthDate: born}, "3"}, // not itself
+		{ImportRecord{StudentNo: "9", LastName: "Durand", FirstName: "Paul", BirthDate: born}, ""},
+		{ImportRecord{StudentNo: "9", LastName: "Durand", FirstName: "Paul"}, ""},
+	} {
+		got := ""
+		if k, ok := p.SameAs(&tc.r); ok {
+			got = k.StudentNo
+		}
+		if got != tc.want {
+			t.Errorf("SameAs(%+v) = %q, want %q", tc.r, got, tc.want)
+		}
+	}
+}

@@ -148,9 +148,6 @@ func Main() ExitCode {
 func Run(ctx context.Context, env *Env, args []string) ExitCode {
 	root := newRootCmd(env)
 	root.SetArgs(args)
-	root.SetIn(env.Stdin)
-	root.SetOut(env.Stdout)
-	root.SetErr(env.Stderr)
 	err := root.ExecuteContext(ctx)
 	if env.db != nil {
 		env.db.Close()
@@ -239,6 +236,11 @@ Time: SCOLPASS_NOW (RFC 3339), when set, is used as the current time.
 	root.AddCommand(newPurgeCmd(env))
 	root.AddCommand(newAuditCmd(env))
 	root.AddCommand(newExportStudentCmd(env))
+	// The streams are set before cobra's completion command is made: it
+	// takes its output stream then.
+	root.SetIn(env.Stdin)
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
 	// cobra's completion command, with an example like every other command.
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {

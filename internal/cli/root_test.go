@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
-
-	"github.com/umontpellier/scolpass/internal/activation"
 )
 
 // TestREADMEExitCodes: the README's table and --help say the same thing,
@@ -99,6 +97,10 @@ func TestRootAndHelp(t *testing.T) {
 	c.run(t, "version").want(t, ExitOK, `^scolpass `)
 	c.run(t, "frobnicate").want(t, ExitUsage, `unknown command "frobnicate" for "scolpass"`, `Run 'scolpass --help' for usage.`)
 	c.run(t, "mail", "frobnicate").want(t, ExitUsage, `unknown command "frobnicate" for "scolpass mail"`)
+	// The completion script goes to the command's stdout.
+	if r := c.run(t, "completion", "bash"); r.code != ExitOK || !strings.Contains(r.stdout, "bash completion V2 for scolpass") {
+		t.Errorf("completion bash: exit %d, %d bytes on stdout", r.code, len(r.stdout))
+	}
 	c.run(t, "version", "x").want(t, ExitUsage, `scolpass version takes no argument, got "x"`)
 	c.run(t, "show", "x", "-o", "yaml").want(t, ExitUsage, `--output must be table, json or csv, not "yaml"`)
 }
@@ -183,5 +185,3 @@ func TestFinishLeftSheets(t *testing.T) {
 		t.Error("looksLikeSheetOf")
 	}
 }
-
-var _ = activation.Zone

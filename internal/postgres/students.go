@@ -435,37 +435,47 @@ func streamFresh(ctx context.Context, conn *sql.Conn, tx *sqlx.Tx, batches <-cha
 // possibleDuplicates lists, in file order, the new students (rows at index
 // fresh, stored with ids from first on) that are possibly the same person
 // (activation.SamePerson) as a student stored before this import (the one
-// with the smallest id) or, failing that, as an earlier row of the file
-// (twin, from activation.Twins).
+// with the smallest id: activation.People) or, failing that, as an earlier
+// row of the file (twin, from activation.Twins).
 func possibleDuplicates(ctx context.Context, tx *sqlx.Tx, rows []activation.ImportRecord, fresh []int, first int64, stored bool, twin []int) ([]PossibleDuplicate, error) {
 	byID := map[int64]PossibleDuplicate{}
 	if stored {
-		// Ids come from the sequence: the students stored before this
-		// import have smaller ids than the ones it gives. The query only
-		// narrows the pairs to those SamePerson can accept (same birth
-		// date, names of the same lengths: case folding keeps the number
-		// of characters); the rule itself is applied here.
-		var found []struct {
-			ID        int64     `db:"id"`
-			StudentNo string    `db:"student_no"`
-			LastName  string    `db:"last_name"`
-			FirstName string    `db:"first_name"`
-			BirthDate time.Time `db:"birth_date"`
-		}
-		if err := tx.SelectContext(ctx, &found, `SELECT n.id, s.student_no, s.last_name, s.first_name, s.birth_date
-			FROM students n JOIN students s ON s.birth_date = n.birth_date
-				AND char_length(s.last_name) = char_length(n.last_name) AND char_length(s.first_name) = char_length(n.first_name)
-			WHERE n.id >= $1 AND s.id < $1
-			ORDER BY n.id, s.id`, first); err != nil {
-			return nil, fmt.Errorf("look for possible duplicates: %w", err)
-		}
-		for _, f := range found {
-			if _, ok := byID[f.ID]; ok || f.ID-first >= int64(len(fresh)) {
-				continue
+		// The students stored before this import (ids from the sequence:
+		// smaller than the ones it gives) born on a day some new student
+		// was born, oldest first; the rule itself is applied here.
+		days := map[string]bool{}
+		for _, i := range fresh {
+			if d := rows[i].BirthDate; !d.IsZero() {
+				days[d.Format("2006-01-02")] = true
 			}
-			s := activation.ImportRecord{StudentNo: f.StudentNo, LastName: f.LastName, FirstName: f.FirstName, BirthDate: f.BirthDate}
-			if activation.SamePerson(&s, &rows[fresh[f.ID-first]]) {
-				byID[f.ID] = PossibleDuplicate{SameAsNo: s.StudentNo, SameAsName: s.FirstName + " " + s.LastName}
+		}
+		list := make([]string, 0, len(days))
+		for d := range days {
+			list = append(list, d)
+		}
+		var known []activation.ImportRecord
+		if len(list) > 0 {
+			rs, err := tx.QueryContext(ctx, `SELECT student_no, last_name, first_name, birth_date FROM students
+				WHERE id < $1 AND birth_date = ANY($2::date[]) ORDER BY id`, first, pq.Array(list))
+			if err != nil {
+				return nil, fmt.Errorf("look for possible duplicates: %w", err)
+			}
+			defer rs.Close()
+			for rs.Next() {
+				var k activation.ImportRecord
+				if err := rs.Scan(&k.StudentNo, &k.LastName, &k.FirstName, &k.BirthDate); err != nil {
+					return nil, fmt.Errorf("look for possible duplicates: %w", err)
+				}
+				known = append(known, k)
+			}
+			if err := rs.Err(); err != nil {
+				return nil, fmt.Errorf("look for possible duplicates: %w", err)
+			}
+		}
+		people := activation.IndexPeople(known)
+		for k, i := range fresh {
+			if s, ok := people.SameAs(&rows[i]); ok {
+				byID[first+int64(k)] = PossibleDuplicate{SameAsNo: s.StudentNo, SameAsName: s.FirstName + " " + s.LastName}
 			}
 		}
 	}

@@ -65,7 +65,7 @@ func (p PasswordPolicy) Check(pw string, c PasswordContext) error {
 		if prov != "" && strings.Contains(NormalizeProvisional(pw), prov) {
 			return policyRefusal(ReasonPasswordProvisional, "", "it must not be your provisional password")
 		}
-	} else if c.ProvisionalHash != "" && len(pw) <= MaxPasswordLength && VerifyProvisional(pw, c.ProvisionalHash) {
+	} else if c.ProvisionalHash != "" && len(pw) <= MaxPasswordLength && containsProvisional(pw, c.ProvisionalHash) {
 		return policyRefusal(ReasonPasswordProvisional, "", "it must not be your provisional password")
 	}
 	n := utf8.RuneCountInString(pw)
@@ -95,6 +95,24 @@ func (p PasswordPolicy) Check(pw string, c PasswordContext) error {
 		return policyRefusal(ReasonPasswordWeak, "", "it is a well-known weak password")
 	}
 	return nil
+}
+
+// containsProvisional is the provisional-password rule when only its hash is
+// known (a web session stands for steps 1-2): the same containment, after
+// the same normalisation, as when it was typed. Every run of
+// provisionalLen characters of the normalised candidate is checked against
+// the hash (at most 243 HMACs for the longest password).
+func containsProvisional(pw, hash string) bool {
+	if VerifyProvisional(pw, hash) {
+		return true
+	}
+	r := []rune(NormalizeProvisional(pw))
+	for i := 0; i+provisionalLen <= len(r); i++ {
+		if VerifyProvisional(string(r[i:i+provisionalLen]), hash) {
+			return true
+		}
+	}
+	return false
 }
 
 // ClassesNeeded is how many of the four classes (lower case, upper case,

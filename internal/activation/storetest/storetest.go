@@ -42,7 +42,7 @@ func Config() activation.Config {
 	cfg := activation.DefaultConfig()
 	cfg.Argon2 = activation.Argon2Params{Memory: 1024, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}
 	cfg.RenderMail = func(kind string, d activation.MailData) (string, string, error) {
-		return kind, kind + " for " + d.Login + " " + d.Link, nil
+		return kind, kind + " for " + d.Login + " " + d.Link + strings.Join(d.Logins, " "), nil
 	}
 	return cfg
 }
@@ -565,4 +565,5 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		_ = now
 	})
 	runProvision(t, newHarness)
+	runReset(t, newHarness)
 }

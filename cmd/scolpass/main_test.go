@@ -276,7 +276,7 @@ func cmdMailbox(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Stdout().Write(b.Bytes())
 }
 
-var linkRE = regexp.MustCompile(`https?://\S+/verify/[A-Za-z0-9_-]+`)
+var linkRE = regexp.MustCompile(`https?://\S+/(?:verify|reset)/[A-Za-z0-9_-]+`)
 
 // lastlink ADDR FILE: writes the newest link received by ADDR to FILE.
 func cmdLastLink(ts *testscript.TestScript, neg bool, args []string) {

@@ -19,6 +19,7 @@ var configEnv = []struct{ Name, Default, Meaning string }{
 	{"SCOLPASS_LOCK_AFTER", "5", "wrong provisional passwords in a row before a lock"},
 	{"SCOLPASS_LOCK_FOR", "15m", "how long a lock lasts"},
 	{"SCOLPASS_LINKS_PER_DAY", "5", "emailed links per account per day (anti mail bombing)"},
+	{"SCOLPASS_RESET_LINK_VALID_FOR", "1h", "how long a lost-password link works"},
 	{"SCOLPASS_PASSWORD_MIN_LENGTH", "12", "password policy: minimum length"},
 	{"SCOLPASS_PASSWORD_MIN_CLASSES", "3", "password policy: classes among lower, upper, digit, other"},
 	{"SCOLPASS_ARGON2_MEMORY_KIB", "65536", "argon2id memory (RFC 9106)"},
@@ -80,6 +81,7 @@ func (env *Env) config() (activation.Config, error) {
 	num("SCOLPASS_LOCK_AFTER", &c.MaxFailures)
 	dur("SCOLPASS_LOCK_FOR", &c.LockFor)
 	num("SCOLPASS_LINKS_PER_DAY", &c.LinksPerDay)
+	dur("SCOLPASS_RESET_LINK_VALID_FOR", &c.ResetLinkValidFor)
 	num("SCOLPASS_PASSWORD_MIN_LENGTH", &c.Policy.MinLength)
 	num("SCOLPASS_PASSWORD_MIN_CLASSES", &c.Policy.MinClasses)
 	var mem, tm, th int = int(c.Argon2.Memory), int(c.Argon2.Time), int(c.Argon2.Threads)

@@ -135,6 +135,9 @@ func runServe(ctx context.Context, env *Env, o *ServeOptions) error {
 		return err
 	}
 	cfg, db := ce.cfg, ce.db
+	if cfg.CheckPassword, err = env.passwordChecker(cfg); err != nil {
+		log.Error("change of password checked against the stored hash: bad SCOLPASS_LDAP_* settings", "err", messageOf(err))
+	}
 	if o.DBConns > 0 {
 		db.SetMaxOpenConns(o.DBConns)
 		db.SetMaxIdleConns(o.DBConns)

@@ -179,6 +179,10 @@ func (r *Runner) Close() {
 // apply writes the account of a job as it stands now with w. An account
 // that is no longer active (issued again since) is not written.
 func (r *Runner) apply(ctx context.Context, w *Writer, j *postgres.ProvisionJob, a *activation.Account) postgres.ProvisionResult {
+	if j.Reason == activation.ProvisionRevoked && (a == nil || a.State != activation.StateActive) {
+		dn, err := w.Revoke(ctx, j.Login) // re-issued: the old password stops working
+		return postgres.ProvisionResult{DN: dn, Err: err, Permanent: IsPermanent(err)}
+	}
 	if a == nil || a.State != activation.StateActive || a.PasswordHash == "" {
 		state := activation.State("deleted")
 		if a != nil {

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"github.com/umontpellier/scolpass/internal/activation"
 )
@@ -20,4 +21,19 @@ func (st *AccountStore) AccountsByRecoveryEmail(ctx context.Context, addr string
 		out = append(out, rows[i].account())
 	}
 	return out, nil
+}
+
+// CountResets counts the passwords changed after the activation (lost
+// password or change of a known one) between since and until, for the
+// students f selects.
+func (db *DB) CountResets(ctx context.Context, f ReportFilter, since, until time.Time) (int, error) {
+	args := []any{since, until}
+	where := f.where(&args)
+	if where == "" {
+		where = " WHERE true"
+	}
+	var n int
+	err := db.GetContext(ctx, &n, `SELECT count(*) FROM audit_events e JOIN students s ON s.id = e.student_id`+where+`
+		AND e.action IN ('password-reset', 'password-change') AND e.outcome = 'ok' AND e.at >= $1 AND e.at < $2`, args...)
+	return n, mapError(err)
 }

@@ -1,3 +1,4 @@
+DROP INDEX IF EXISTS audit_events_password_idx;
 DROP INDEX IF EXISTS students_recovery_email_idx;
 DELETE FROM provision_jobs WHERE reason IN ('password', 'revoked');
 ALTER TABLE provision_jobs DROP CONSTRAINT provision_jobs_reason_check,

@@ -308,11 +308,11 @@ func cmdLinkToken(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: linktoken FILE VAR")
 	}
 	link := strings.TrimSpace(ts.ReadFile(args[0]))
-	i := strings.LastIndex(link, "/verify/")
-	if i < 0 {
+	i := strings.LastIndex(link, "/")
+	if i < 0 || !linkRE.MatchString(link) {
 		ts.Fatalf("%s holds no link", args[0])
 	}
-	ts.Setenv(args[1], link[i+len("/verify/"):])
+	ts.Setenv(args[1], link[i+1:])
 }
 
 // maxwidth FILE: prints the width, in characters, of the longest line of

@@ -41,10 +41,11 @@ func TokenFromInput(in string) string {
 	return in
 }
 
-// linkTokenRE finds the token of an emailed link: everything after the
+// linkTokenRE finds the token of an emailed link (of the activation, or
+// a lost-password link): everything after the
 // path up to a space, a quote or an angle bracket (what follows in a
 // mangled or probing request path is hidden too).
-var linkTokenRE = regexp.MustCompile(`(` + regexp.QuoteMeta(linkPath) + `)[^\s"'<>]+`)
+var linkTokenRE = regexp.MustCompile(`(` + regexp.QuoteMeta(linkPath) + `|` + regexp.QuoteMeta(resetLinkPath) + `)[^\s"'<>]+`)
 
 // RedactLinks hides the token of every emailed link in text (an email body
 // shown by `mail show`, a request path in serve's access log).

@@ -61,6 +61,10 @@ func (c Config) ForgotPasswordURL() string {
 	return strings.TrimRight(c.ActivationURL, "/") + "/forgot-password"
 }
 
+// ResetLinkValidity is how long a lost-password link works, for the pages
+// that say so.
+func (s *Service) ResetLinkValidity() time.Duration { return s.Config.resetValidFor() }
+
 func (c Config) resetValidFor() time.Duration {
 	if c.ResetLinkValidFor > 0 {
 		return c.ResetLinkValidFor

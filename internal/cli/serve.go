@@ -218,6 +218,7 @@ func runServe(ctx context.Context, env *Env, o *ServeOptions) error {
 	sctx, cancel := context.WithTimeout(context.Background(), o.Drain)
 	defer cancel()
 	err = srv.Shutdown(sctx)
+	site.WaitBackground() // lost-password and lost-login requests answered, not yet done
 	<-mailDone
 	provisionDone()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {

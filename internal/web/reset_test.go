@@ -100,7 +100,7 @@ func TestServeForgottenPassword(t *testing.T) {
 	must(t, active, 200, "Demande enregistrée", "60 minutes")
 	sameAnswer(t, active, c.submit("/activation/forgot-password", url.Values{"identifier": {"nobody.here"}}))
 	sameAnswer(t, active, c.submit("/activation/forgot-password", url.Values{"identifier": {"jean.dupont"}})) // issued, not active
-	mails := s.mailsTo("heloise@example.org", 3)                                                               // step 4, activated, the link
+	mails := s.mailsTo("heloise@example.org", 3)                                                              // step 4, activated, the link
 	link := resetLinkRE.FindString(mails[len(mails)-1])
 	if link == "" {
 		t.Fatalf("no lost-password link in %q", mails[len(mails)-1])

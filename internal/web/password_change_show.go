@@ -15,7 +15,7 @@ func (s *Server) passwordChangeShow(w http.ResponseWriter, r *http.Request) {
 func (s *Server) passwordChangePage(r *http.Request) *page {
 	p := s.newPage(r, "change.title", "")
 	p.Session = false
-	p.Policy = s.policyLines(p.L)
+	p.Policy = s.recoveryPolicyLines(p.L)
 	p.LangURL = s.passwordChangePath() + "?lang=" + p.L.Other()
 	return p
 }

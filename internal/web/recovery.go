@@ -121,3 +121,15 @@ func (s *Server) recoveryFailed(w http.ResponseWriter, r *http.Request, err erro
 	s.opt.Logger.Error("activation service", "route", routeOf(r), "code", activation.ErrorCode(err), "err", err.Error())
 	s.errorPage(w, r, http.StatusInternalServerError, "error.internal")
 }
+
+// recoveryPolicyLines are step 7's rules for a password that replaces a
+// known one: "not the current password" instead of "not the provisional".
+func (s *Server) recoveryPolicyLines(l *locale) []string {
+	lines := s.policyLines(l)
+	for i, line := range lines {
+		if line == l.T("policy.provisional") {
+			lines[i] = l.T("policy.current")
+		}
+	}
+	return lines
+}

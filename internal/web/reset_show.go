@@ -39,7 +39,7 @@ func (s *Server) resetPage(w http.ResponseWriter, r *http.Request, eng RecoveryE
 	p := s.newPage(r, "reset.title", "")
 	p.Session = false
 	p.Link = info
-	p.Policy = s.policyLines(p.L)
+	p.Policy = s.recoveryPolicyLines(p.L)
 	p.LangURL = r.URL.Path + "?lang=" + p.L.Other()
 	return p, true
 }

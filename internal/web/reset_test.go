@@ -116,7 +116,7 @@ func TestServeForgottenPassword(t *testing.T) {
 
 	// A mail scanner opens it: nothing changes, the page names the account and the rules.
 	scanner := s.client()
-	must(t, scanner.get(link), 200, "heloise.lefevre@etu.umontpellier.fr", "au moins 12 caractères", `name="new_password"`)
+	must(t, scanner.get(link), 200, "heloise.lefevre@etu.umontpellier.fr", "au moins 12 caractères", "80 bits selon le calcul de la CNIL", `name="new_password"`)
 	must(t, scanner.get(link), 200, "Nouveau mot de passe")
 	phone := s.client()
 	phone.lang = "en"

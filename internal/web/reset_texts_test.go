@@ -11,7 +11,7 @@ import (
 // TestRecoveryTexts: the keys the recovery pages build at run time exist
 // in French and in English (TestCatalogues checks the keys templates name).
 func TestRecoveryTexts(t *testing.T) {
-	keys := []string{"reason." + activation.ReasonPasswordSame, "reason." + activation.ReasonChangeAuthFailed, "reason." + activation.ReasonAlreadyActive}
+	keys := []string{"reason." + activation.ReasonPasswordStrength, "policy.strength", "reason." + activation.ReasonPasswordSame, "reason." + activation.ReasonChangeAuthFailed, "reason." + activation.ReasonAlreadyActive}
 	for _, r := range []string{activation.ReasonTokenUnknown, activation.ReasonTokenUsed, activation.ReasonTokenReplaced, activation.ReasonTokenExpired, activation.ReasonTokenMismatch} {
 		keys = append(keys, "reset.link."+r, "link."+r+".title")
 	}

@@ -434,7 +434,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		for _, tc := range []struct{ pw, reason string }{
 			{pw, activation.ReasonPasswordProvisional},
 			{"Court-1a", activation.ReasonPasswordTooShort},
-			{"toutenminuscules", activation.ReasonPasswordClasses},
+			{"toutenminuscules", activation.ReasonPasswordStrength}, // 75 bits by the CNIL's counting
 			{"Jean-Galet-Orage-73", activation.ReasonPasswordFirstName},
 			{"Dupont-Galet-Orage-73", activation.ReasonPasswordLastName},
 			{"Azerty123456!", activation.ReasonPasswordWeak},

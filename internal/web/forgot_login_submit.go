@@ -8,7 +8,7 @@ import (
 )
 
 // forgotLoginSubmit answers the lost-login form with one page whatever the
-// address; the lookup and the email happen after the answer (later).
+// address; the lookup and the email happen after the answer (answerThen).
 func (s *Server) forgotLoginSubmit(w http.ResponseWriter, r *http.Request) {
 	eng := s.recovery()
 	if eng == nil {
@@ -27,9 +27,8 @@ func (s *Server) forgotLoginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.opt.Now()
-	s.later(r, "lost-login email", func(ctx context.Context) error { return eng.RemindLogins(ctx, f.Email, now) })
 	p := s.forgotLoginPage(r)
 	p.Title = "forgot.login.sent.title"
 	p.Notice = p.L.T("forgot.login.sent")
-	s.render(w, http.StatusOK, "forgot_sent", p)
+	s.answerThen(w, r, "forgot_sent", p, "lost-login email", func(ctx context.Context) error { return eng.RemindLogins(ctx, f.Email, now) })
 }

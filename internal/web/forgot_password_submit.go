@@ -9,7 +9,7 @@ import (
 
 // forgotPasswordSubmit answers the lost-password form with one page, the
 // same word for word and in the same time whatever the login: the lookup,
-// the link and its email happen after the answer (later).
+// the link and its email happen after the answer (answerThen).
 func (s *Server) forgotPasswordSubmit(w http.ResponseWriter, r *http.Request) {
 	eng := s.recovery()
 	if eng == nil {
@@ -28,9 +28,8 @@ func (s *Server) forgotPasswordSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.opt.Now()
-	s.later(r, "lost-password link", func(ctx context.Context) error { return eng.RequestReset(ctx, f.Identifier, now) })
 	p := s.forgotPasswordPage(r)
 	p.Title = "forgot.password.sent.title"
 	p.Notice = p.L.T("forgot.password.sent", int(eng.ResetLinkValidity().Minutes()))
-	s.render(w, http.StatusOK, "forgot_sent", p)
+	s.answerThen(w, r, "forgot_sent", p, "lost-password link", func(ctx context.Context) error { return eng.RequestReset(ctx, f.Identifier, now) })
 }

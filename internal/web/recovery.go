@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -67,17 +68,34 @@ func (s *Server) background() *background {
 	return b.(*background)
 }
 
-// later runs fn after the answer, with a context of its own (30 s).
-func (s *Server) later(r *http.Request, what string, fn func(ctx context.Context) error) {
+// answerThen sends a whole page (its length said, flushed: the client has
+// all of it) and only then runs fn in the background, with a context of
+// its own (30 s): the work never shares the answer's time.
+func (s *Server) answerThen(w http.ResponseWriter, r *http.Request, name string, p *page, what string, fn func(ctx context.Context) error) {
+	page := s.renderBytes(name, p)
+	if page == nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	// The work is counted before the answer leaves (WaitBackground sees it).
 	b := s.background()
+	queued := false
 	select {
 	case b.slots <- struct{}{}:
+		queued = true
+		b.wg.Add(1)
 	default:
 		s.opt.Logger.Warn("background work dropped: too many at once", "route", routeOf(r), "what", what)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(page)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(page)
+	_ = http.NewResponseController(w).Flush()
+	if !queued {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 30*time.Second)
-	b.wg.Add(1)
 	go func() {
 		defer func() {
 			cancel()

@@ -276,7 +276,7 @@ func cmdMailbox(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Stdout().Write(b.Bytes())
 }
 
-var linkRE = regexp.MustCompile(`https?://\S+/verify/[A-Za-z0-9_-]+`)
+var linkRE = regexp.MustCompile(`https?://\S+/(?:verify|reset)/[A-Za-z0-9_-]+`)
 
 // lastlink ADDR FILE: writes the newest link received by ADDR to FILE.
 func cmdLastLink(ts *testscript.TestScript, neg bool, args []string) {
@@ -308,11 +308,11 @@ func cmdLinkToken(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: linktoken FILE VAR")
 	}
 	link := strings.TrimSpace(ts.ReadFile(args[0]))
-	i := strings.LastIndex(link, "/verify/")
-	if i < 0 {
+	i := strings.LastIndex(link, "/")
+	if i < 0 || !linkRE.MatchString(link) {
 		ts.Fatalf("%s holds no link", args[0])
 	}
-	ts.Setenv(args[1], link[i+len("/verify/"):])
+	ts.Setenv(args[1], link[i+1:])
 }
 
 // maxwidth FILE: prints the width, in characters, of the longest line of

@@ -53,7 +53,7 @@ func (s *Service) authenticate(ctx context.Context, key, pw string, now time.Tim
 		}
 		if matches && a.State == StateActive {
 			return &Error{Code: ESTATE, Reason: ReasonAlreadyActive,
-				Message: fmt.Sprintf("%s is already active (step 8): use reset --reissue for a forgotten password", s.Config.Identifier(a.Login))}
+				Message: fmt.Sprintf("%s is already active (step 8): for a forgotten password, use the lost-password page %s (or reset --send-link)", s.Config.Identifier(a.Login), s.Config.ForgotPasswordURL())}
 		}
 		valid := matches && p.UsedAt.IsZero()
 		if valid && p.ExpiredAt(now) {

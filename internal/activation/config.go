@@ -14,6 +14,9 @@ type MailData struct {
 	KeepCopy            bool
 	Link                string
 	ValidUntil          time.Time
+	ChangedAt           time.Time // password_changed: when the password changed
+	Logins              []string  // login_reminder: one line each, as the sheet prints them
+	PageURL             string    // reset_link, login_reminder, password_changed: the lost-password page
 }
 
 // MailRenderer turns an email kind (MailKinds) and its data into a subject
@@ -36,7 +39,9 @@ type Config struct {
 	Policy              PasswordPolicy
 	Argon2              Argon2Params
 	RenderMail          MailRenderer
-	Provision           bool // queue a directory write when an account becomes active or its redirect changes
+	Provision           bool            // queue a directory write when an account becomes active or its redirect changes
+	ResetLinkValidFor   time.Duration   // a lost-password link works this long (default DefaultResetLinkValidFor)
+	CheckPassword       PasswordChecker // the directory's word on a known password (nil: the stored hash)
 }
 
 // DefaultConfig returns the contract's defaults.
@@ -54,6 +59,7 @@ func DefaultConfig() Config {
 		SessionLifetime:     8 * time.Hour,
 		Policy:              DefaultPolicy,
 		Argon2:              DefaultArgon2,
+		ResetLinkValidFor:   DefaultResetLinkValidFor,
 	}
 }
 

@@ -141,5 +141,11 @@ func (s *Service) Reissue(ctx context.Context, key string, force bool, validFor 
 	if len(res.Issued) == 0 {
 		return res, ErrNoStudent(key)
 	}
+	if a.State == StateActive {
+		// Its password no longer opens the directory either (reset.go).
+		if err := s.revokeDirectoryPassword(ctx, a, now); err != nil {
+			return res, err
+		}
+	}
 	return res, nil
 }

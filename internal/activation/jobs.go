@@ -137,6 +137,13 @@ func ProvisionSkip(a *Account) string {
 	return ""
 }
 
+// ProvisionRevokes says whether a directory job of that reason, on the
+// account as it stands now, takes the password out of the directory: a
+// revocation queued by a re-issue, the account not active again since.
+func ProvisionRevokes(reason string, a *Account) bool {
+	return reason == ProvisionRevoked && (a == nil || a.State != StateActive)
+}
+
 // MayRetryJob is the rule "a done job can't be retried": an operator may
 // make a failed or pending job due again, not one already done (ESTATE).
 func MayRetryJob(j *Job) error {

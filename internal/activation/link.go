@@ -43,7 +43,7 @@ func TokenFromInput(in string) string {
 }
 
 // linkTokenRE finds what RedactLinks hides: the rest of an emailed link's
-// path after /verify/ in any case (what follows in a mangled or probing
+// path after /verify/ in any case (and /reset/, a lost-password link) (what follows in a mangled or probing
 // request path is hidden too, up to a space, a quote or an angle bracket),
 // and any path segment long enough to be a token (/activation/TOKEN,
 // /Verify…/TOKEN, a link pasted under another route).

@@ -9,7 +9,7 @@ const (
 )
 
 // MailKinds lists every kind of email, in the order of the guide.
-var MailKinds = []string{MailRecoveryLink, MailRedirectLink, MailActivated}
+var MailKinds = []string{MailRecoveryLink, MailRedirectLink, MailActivated, MailResetLink, MailPasswordChanged, MailLoginReminder}
 
 // mailKindOfPurpose is the email that carries a link of that purpose.
 func mailKindOfPurpose(purpose string) string {

@@ -15,15 +15,18 @@ import (
 
 // PasswordPolicy is the rule a new password must pass at step 7.
 type PasswordPolicy struct {
-	MinLength   int  // characters (runes), not bytes
-	MinClasses  int  // of: lower case, upper case, digits, other characters (0–4)
-	ForbidNames bool // refuse the first name, last name or login local part
-	ForbidWeak  bool // refuse well-known weak passwords
+	Name        string // "cnil-1", "cnil-2" (policy_cnil.go); "" for a custom one
+	MinLength   int    // characters (runes), not bytes
+	MinBits     int    // strength by the CNIL's counting (StrengthBits); 0: none
+	MinClasses  int    // of: lower case, upper case, digits, other characters (0–4)
+	ForbidNames bool   // refuse the first name, last name or login local part
+	ForbidWeak  bool   // refuse well-known weak passwords
 }
 
-// DefaultPolicy is the policy of the product contract: 12 characters, 3 of 4
-// classes, no name or login, not a well-known weak password.
-var DefaultPolicy = PasswordPolicy{MinLength: 12, MinClasses: 3, ForbidNames: true, ForbidWeak: true}
+// DefaultPolicy is the policy of the product contract: the CNIL's case 1
+// (PolicyCNIL1: 80 bits, e.g. 12 characters of the four classes or 14 of
+// three), no name or login, not a well-known weak password.
+var DefaultPolicy = PolicyCNIL1
 
 // MaxPasswordLength bounds what Check accepts, so that nobody feeds megabytes
 // to argon2id. It is not configurable.
@@ -43,8 +46,8 @@ type PasswordContext struct {
 
 // Check returns nil if pw passes the policy, else an *Error with code
 // EPOLICY whose message names the first rule it fails, in this order:
-// provisional password, length, classes, first name, last name, login,
-// weak password. Messages never contain the password.
+// provisional password, length, classes, strength, first name, last name,
+// login, weak password. Messages never contain the password.
 //
 // Names are compared case- and accent-insensitively ("HÉLOÏSE" contains
 // "heloise"), each part of a compound name on its own ("Jean-Pierre":
@@ -65,7 +68,7 @@ func (p PasswordPolicy) Check(pw string, c PasswordContext) error {
 		if prov != "" && strings.Contains(NormalizeProvisional(pw), prov) {
 			return policyRefusal(ReasonPasswordProvisional, "", "it must not be your provisional password")
 		}
-	} else if c.ProvisionalHash != "" && len(pw) <= MaxPasswordLength && VerifyProvisional(pw, c.ProvisionalHash) {
+	} else if c.ProvisionalHash != "" && len(pw) <= MaxPasswordLength && containsProvisional(pw, c.ProvisionalHash) {
 		return policyRefusal(ReasonPasswordProvisional, "", "it must not be your provisional password")
 	}
 	n := utf8.RuneCountInString(pw)
@@ -77,6 +80,10 @@ func (p PasswordPolicy) Check(pw string, c PasswordContext) error {
 	}
 	if need := p.ClassesNeeded(); policyClasses(pw) < need {
 		return policyRefusal(ReasonPasswordClasses, fmt.Sprint(need), "it must mix at least %d of: lower case, upper case, digits, other characters", need)
+	}
+	if p.MinBits > 0 && StrengthBits(pw) < p.MinBits {
+		return policyRefusal(ReasonPasswordStrength, fmt.Sprint(p.MinBits),
+			"it is not strong enough (%d bits by the CNIL's counting): use 12 characters mixing lower case, upper case, digits and others, or 14 of three kinds", p.MinBits)
 	}
 	if p.ForbidNames {
 		f := foldForPolicy(pw)
@@ -95,6 +102,24 @@ func (p PasswordPolicy) Check(pw string, c PasswordContext) error {
 		return policyRefusal(ReasonPasswordWeak, "", "it is a well-known weak password")
 	}
 	return nil
+}
+
+// containsProvisional is the provisional-password rule when only its hash is
+// known (a web session stands for steps 1-2): the same containment, after
+// the same normalisation, as when it was typed. Every run of
+// provisionalLen characters of the normalised candidate is checked against
+// the hash (at most 243 HMACs for the longest password).
+func containsProvisional(pw, hash string) bool {
+	if VerifyProvisional(pw, hash) {
+		return true
+	}
+	r := []rune(NormalizeProvisional(pw))
+	for i := 0; i+provisionalLen <= len(r); i++ {
+		if VerifyProvisional(string(r[i:i+provisionalLen]), hash) {
+			return true
+		}
+	}
+	return false
 }
 
 // ClassesNeeded is how many of the four classes (lower case, upper case,

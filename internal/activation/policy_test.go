@@ -74,7 +74,7 @@ func TestPasswordPolicyCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := DefaultPolicy.Check(tt.pw, tt.c)
+			err := PolicyCNIL2.Check(tt.pw, tt.c) // the classes rule; cnil-1: TestPolicyCNIL1
 			if tt.rule == "" {
 				if err != nil {
 					t.Fatalf("Check(%q) = %v, want accepted", tt.pw, err)

@@ -9,6 +9,9 @@ import (
 
 // linkName names a link for people.
 func linkName(purpose string) string {
+	if purpose == PurposeReset {
+		return "this lost-password link"
+	}
 	if purpose == PurposeRedirect {
 		return "this step 6-2 link (redirect address)"
 	}
@@ -35,6 +38,7 @@ func (s *Service) linkProblem(a *Account, t *Token, now time.Time) error {
 		return &Error{Code: ETOKEN, Reason: ReasonTokenExpired, Message: msg}
 	case t.Purpose == PurposeRecovery && a.State == StateRecoveryPending && strings.EqualFold(t.Email, a.RecoveryEmail):
 	case t.Purpose == PurposeRedirect && (a.State == StateRedirectPending || a.State == StateActive):
+	case t.Purpose == PurposeReset && a.State == StateActive:
 	default:
 		return &Error{Code: ETOKEN, Reason: ReasonTokenMismatch,
 			Message: fmt.Sprintf("%s does not match where the account is now (step %s)", link, a.State.StepNumber())}
@@ -53,6 +57,9 @@ func (s *Service) VerifyToken(ctx context.Context, input string, now time.Time) 
 	}
 	var out *Outcome
 	err := s.Store.UpdateByToken(ctx, HashToken(token), now, func(tx Tx, a *Account, t *Token) error {
+		if t.Purpose == PurposeReset {
+			return errResetNeedsPassword() // FollowLink, ResetPassword
+		}
 		if err := s.linkProblem(a, t, now); err != nil {
 			if Reason(err) == ReasonTokenExpired && a.State.pendingPurpose() == t.Purpose {
 				if err := s.backToStep1(tx, a, now, "link-expired", "the emailed link expired: back to step 1", SessionExpired); err != nil {

@@ -258,8 +258,11 @@ func (p *prompter) Redirect(a *activation.Account, def string) (string, bool, bo
 }
 
 func (p *prompter) NewPassword(a *activation.Account, check func(string) error) (string, bool, error) {
-	fmt.Fprintf(p.env.Stderr, "\nStep 7 — new password: at least %d characters, %d kinds among lower case, upper case, digits, others; no name.\n",
-		p.policy.MinLength, p.policy.ClassesNeeded())
+	var rules []string
+	for _, r := range p.policy.Rules() {
+		rules = append(rules, r.Text)
+	}
+	fmt.Fprintf(p.env.Stderr, "\nStep 7 — new password: %s.\n", strings.Join(rules, "; "))
 	for try := 0; try < 3; try++ {
 		pw, err := p.secret("New password / nouveau mot de passe: ")
 		if err != nil {

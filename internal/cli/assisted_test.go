@@ -200,7 +200,7 @@ func TestAssistedToStep8(t *testing.T) {
 	typeLine(master, "")
 	at = scr.waitFor(t, "conserver une copie ? [y/N]: ", at)
 	typeLine(master, "")
-	at = scr.waitFor(t, "at least 12 characters, 3 kinds", at)
+	at = scr.waitFor(t, "at least 12 characters; strong enough (80 bits", at)
 	for _, step := range []struct{ prompt, answer string }{
 		{"nouveau mot de passe: ", "short"},
 		{"nouveau mot de passe: ", "Vert-Galet-Orage-73"},

@@ -23,8 +23,10 @@ var configEnv = []struct{ Name, Default, Meaning string }{
 	{"SCOLPASS_LOCK_AFTER", "5", "wrong provisional passwords in a row before a lock"},
 	{"SCOLPASS_LOCK_FOR", "15m", "how long a lock lasts"},
 	{"SCOLPASS_LINKS_PER_DAY", "5", "emailed links per account per day (anti mail bombing)"},
+	{"SCOLPASS_RESET_LINK_VALID_FOR", "1h", "how long a lost-password link works"},
+	{"SCOLPASS_PASSWORD_POLICY", "cnil-1", "password policy: cnil-1 (CNIL 2022-100 case 1, 80 bits) or cnil-2 (its case 2: 12 characters, 3 kinds)"},
 	{"SCOLPASS_PASSWORD_MIN_LENGTH", "12", "password policy: minimum length"},
-	{"SCOLPASS_PASSWORD_MIN_CLASSES", "3", "password policy: classes among lower, upper, digit, other"},
+	{"SCOLPASS_PASSWORD_MIN_CLASSES", "0 (3 with cnil-2)", "password policy: classes among lower, upper, digit, other"},
 	{"SCOLPASS_ARGON2_MEMORY_KIB", "65536", "argon2id memory (RFC 9106)"},
 	{"SCOLPASS_ARGON2_TIME", "3", "argon2id passes"},
 	{"SCOLPASS_ARGON2_THREADS", "4", "argon2id lanes"},
@@ -97,6 +99,14 @@ func (env *Env) config() (activation.Config, error) {
 	num("SCOLPASS_LOCK_AFTER", &c.MaxFailures)
 	dur("SCOLPASS_LOCK_FOR", &c.LockFor)
 	num("SCOLPASS_LINKS_PER_DAY", &c.LinksPerDay)
+	dur("SCOLPASS_RESET_LINK_VALID_FOR", &c.ResetLinkValidFor)
+	if v := strings.TrimSpace(env.Getenv("SCOLPASS_PASSWORD_POLICY")); v != "" {
+		p, ok := activation.PolicyByName(v)
+		if !ok {
+			return c, usagef("SCOLPASS_PASSWORD_POLICY=%q: the policies are cnil-1 (the default) and cnil-2", v)
+		}
+		c.Policy = p
+	}
 	num("SCOLPASS_PASSWORD_MIN_LENGTH", &c.Policy.MinLength)
 	num("SCOLPASS_PASSWORD_MIN_CLASSES", &c.Policy.MinClasses)
 	var mem, tm, th int = int(c.Argon2.Memory), int(c.Argon2.Time), int(c.Argon2.Threads)

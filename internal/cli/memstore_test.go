@@ -183,6 +183,18 @@ func (m *memStore) NotInDirectory(ctx context.Context, f postgres.ReportFilter) 
 	return n, nil
 }
 
+func (m *memStore) CountResets(ctx context.Context, f postgres.ReportFilter, since, until time.Time) (int, error) {
+	n := 0
+	for _, a := range m.filtered(f) {
+		for _, e := range m.Events(a.StudentID) {
+			if (e.Action == "password-reset" || e.Action == "password-change") && e.Outcome == "ok" && !e.At.Before(since) && e.At.Before(until) {
+				n++
+			}
+		}
+	}
+	return n, nil
+}
+
 // testNow is the clock of the command tests: a Tuesday morning in Paris.
 var testNow = time.Date(2026, 9, 1, 10, 0, 0, 0, activation.Zone())
 

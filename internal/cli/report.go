@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math"
@@ -24,6 +25,7 @@ type reportOptions struct {
 	PDF        string
 	Force      bool
 	Sep        string
+	Resets     string
 }
 
 func newReportCmd(env *Env) *cobra.Command {
@@ -40,7 +42,9 @@ MAILBOX = step 6 (redirect, link pending); PASSWD = step 7. With --by state
 the table lists each state, in the order of the guide, with its step.
 
 -o json is a contract for scripts: {"by", "groups": [{"key", "students",
-"states": {every state}, "locked", "activation_rate"}], "total": {…}}.
+"states": {every state}, "locked", "activation_rate"}], "total": {…},
+"resets": {"since", "until", "count"}}: resets counts the passwords changed
+after the activation (lost password, change) since --resets-since (30d).
 
 --stuck 48h (or 7d) lists the accounts, not active, that have not moved for
 that long: the helpdesk's call list. --pdf FILE writes a printable report
@@ -65,6 +69,7 @@ with the funnel drawn per group.`,
 	f.StringVar(&opts.PDF, "pdf", "", "also write a printable PDF report to this file")
 	f.BoolVar(&opts.Force, "force", false, "overwrite the --pdf file")
 	f.StringVar(&opts.Sep, "sep", ",", `field separator of -o csv: "," or ";" (";" for Excel in a French locale)`)
+	f.StringVar(&opts.Resets, "resets-since", "30d", `the period of "resets": passwords changed after the activation since then (e.g. 7d, 720h)`)
 	return cmd
 }
 
@@ -91,6 +96,15 @@ type reportJSON struct {
 	// NotInDirectory counts the active accounts not yet (up to date) in
 	// the directory; present only when provisioning is on.
 	NotInDirectory *int `json:"not_in_directory,omitempty"`
+	// Resets counts the passwords changed after the activation (lost
+	// password, change of a known one) over a period (--resets-since).
+	Resets *resetCount `json:"resets,omitempty"`
+}
+
+type resetCount struct {
+	Since time.Time `json:"since"`
+	Until time.Time `json:"until"`
+	Count int       `json:"count"`
 }
 
 func rate(active, students int) float64 {
@@ -133,6 +147,9 @@ func runReport(cmd *cobra.Command, env *Env, opts *reportOptions) error {
 	default:
 		return usagef("--by must be program, component, year or state, not %q", opts.By)
 	}
+	if d, err := parseDuration(opts.Resets); err != nil || d <= 0 {
+		return usagef("--resets-since %q is not a duration such as 30d or 720h", opts.Resets)
+	}
 	var stuck time.Duration
 	if opts.Stuck != "" {
 		d, err := parseDuration(opts.Stuck)
@@ -169,6 +186,9 @@ func runReport(cmd *cobra.Command, env *Env, opts *reportOptions) error {
 		return err
 	}
 	rep := buildReport(opts.By, rows)
+	if err := countResets(ctx, db, &rep, filter, opts.Resets, now); err != nil {
+		return err
+	}
 	if env.provisioning() {
 		n, err := db.NotInDirectory(ctx, filter)
 		if err != nil {
@@ -379,4 +399,20 @@ func appendStuckJSON(b []byte, s *postgres.StuckAccount, linkStatus string) []by
 		b = str(b, "link_status", linkStatus)
 	}
 	return append(b, '}')
+}
+
+// countResets fills rep.Resets: the passwords changed after the activation
+// over the period since (a duration before now).
+func countResets(ctx context.Context, db Store, rep *reportJSON, f postgres.ReportFilter, since string, now time.Time) error {
+	d, err := parseDuration(since)
+	if err != nil || d <= 0 {
+		return usagef("--resets-since %q is not a duration such as 30d or 720h", since)
+	}
+	from := now.Add(-d)
+	n, err := db.CountResets(ctx, f, from, now.Add(time.Microsecond))
+	if err != nil {
+		return err
+	}
+	rep.Resets = &resetCount{Since: from, Until: now, Count: n}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/umontpellier/scolpass/internal/activation"
 	"github.com/umontpellier/scolpass/internal/passpdf"
 )
 
@@ -16,12 +17,13 @@ type resetOptions struct {
 	Out      string
 	Force    bool
 	ValidFor string
+	SendLink bool
 }
 
 func newResetCmd(env *Env) *cobra.Command {
 	opts := &resetOptions{}
 	cmd := &cobra.Command{
-		Use:   "reset LOGIN (--unlock | --restart | --reissue [--out FILE.pdf] [--force] [--valid-for 120d])",
+		Use:   "reset LOGIN (--unlock | --restart | --reissue [--out FILE.pdf] [--force] [--valid-for 120d] | --send-link)",
 		Short: "Unlock, restart from step 1, or re-issue a SCOL'PASS",
 		Long: `Helpdesk actions on one account:
   --unlock    lift a lock after too many wrong provisional passwords
@@ -31,22 +33,29 @@ func newResetCmd(env *Env) *cobra.Command {
               the old provisional password stops working, the account goes
               back to step 1. An active account needs --force (its password
               stops working). The sheet goes to --out (default
-              ./<student number>_<NAME>_<First>.pdf).`,
+              ./<student number>_<NAME>_<First>.pdf). An active account's
+              password is also taken out of the directory at once.
+  --send-link a forgotten password of an active account: the lost-password
+              link goes to the confirmed recovery address on file (valid
+              1 hour, SCOLPASS_RESET_LINK_VALID_FOR); you are told where it
+              went, masked (j•••@e•••.org). An account that is not active is
+              refused (exit 6): use --restart or --reissue instead.`,
 		Example: `  scolpass reset jean.dupont --unlock
   scolpass reset jean.dupont --restart
   scolpass reset jean.dupont --reissue --out jean.pdf
-  scolpass reset jean.dupont --reissue --force     # forgotten password on an active account`,
+  scolpass reset jean.dupont --reissue --force     # a new SCOL'PASS for an active account
+  scolpass reset jean.dupont --send-link           # forgotten password: a link to the recovery address`,
 		Args: exactArgs("LOGIN"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Login = args[0]
 			n := 0
-			for _, b := range []bool{opts.Unlock, opts.Restart, opts.Reissue} {
+			for _, b := range []bool{opts.Unlock, opts.Restart, opts.Reissue, opts.SendLink} {
 				if b {
 					n++
 				}
 			}
 			if n != 1 {
-				return usagef("give exactly one of --unlock, --restart, --reissue")
+				return usagef("give exactly one of --unlock, --restart, --reissue, --send-link")
 			}
 			if opts.Out != "" && !opts.Reissue {
 				return usagef("--out goes with --reissue")
@@ -61,6 +70,7 @@ func newResetCmd(env *Env) *cobra.Command {
 	f.StringVar(&opts.Out, "out", "", "with --reissue: where to write the sheet")
 	f.BoolVar(&opts.Force, "force", false, "with --reissue: also for an active account, and overwrite --out")
 	f.StringVar(&opts.ValidFor, "valid-for", "120d", "with --reissue: validity of the new provisional password")
+	f.BoolVar(&opts.SendLink, "send-link", false, "mail a lost-password link to the recovery address of an active account")
 	return cmd
 }
 
@@ -76,6 +86,8 @@ func runReset(cmd *cobra.Command, env *Env, opts *resetOptions) error {
 		return env.finish(run.svc.Unlock(ctx, login, run.now))
 	case opts.Restart:
 		return env.finish(run.svc.Restart(ctx, login, run.now))
+	case opts.SendLink:
+		return env.finish(run.svc.SendResetLink(ctx, login, run.now))
 	}
 	return reissue(cmd, env, run, login, opts)
 }
@@ -107,6 +119,9 @@ func reissue(cmd *cobra.Command, env *Env, run *accountRun, login string, opts *
 	res, err := run.svc.Reissue(cmd.Context(), login, opts.Force, validFor, run.now, p.print)
 	if err := p.finish(err); err != nil {
 		return err
+	}
+	if env.afterCommit != nil && a.State == activation.StateActive {
+		env.afterCommit(login) // the directory password is revoked at once
 	}
 	return printIssue(env, issueReportOf(run.svc.Config, res, p.files), target)
 }

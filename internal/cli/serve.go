@@ -162,6 +162,9 @@ func runServe(ctx context.Context, env *Env, o *ServeOptions) error {
 	if err != nil {
 		return err
 	}
+	if ce.cfg.CheckPassword, err = env.passwordChecker(ce.cfg); err != nil {
+		log.Error("change of password checked against the stored hash: bad SCOLPASS_LDAP_* settings", "err", messageOf(err))
+	}
 	if o.DBConns > 0 {
 		ce.db.SetMaxOpenConns(o.DBConns)
 		ce.db.SetMaxIdleConns(o.DBConns)
@@ -211,6 +214,7 @@ func runServe(ctx context.Context, env *Env, o *ServeOptions) error {
 	if metricsSrv != nil {
 		_ = metricsSrv.Shutdown(sctx)
 	}
+	site.WaitBackground() // lost-password and lost-login requests answered, not yet done
 	workersDone()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)

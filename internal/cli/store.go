@@ -30,6 +30,9 @@ type Store interface {
 	Stuck(ctx context.Context, d time.Duration, f postgres.ReportFilter, now time.Time) ([]postgres.StuckAccount, error)
 	// NotInDirectory counts the active accounts not yet in the directory.
 	NotInDirectory(ctx context.Context, f postgres.ReportFilter) (int, error)
+	// CountResets counts the passwords changed after the activation (lost
+	// password or change of a known one) in [since, until).
+	CountResets(ctx context.Context, f postgres.ReportFilter, since, until time.Time) (int, error)
 }
 
 // pgStore is the Store on PostgreSQL.

@@ -92,7 +92,7 @@ func (r *Runner) run(ctx context.Context, login string) (Summary, error) {
 		Prefetch: true,
 		Report:   r.Report,
 		Do: func(ctx context.Context, w int, c jobs.Claimed[*activation.Account]) activation.Attempt {
-			return r.apply(ctx, r.writers[w], c.Payload)
+			return r.apply(ctx, r.writers[w], c.Job, c.Payload)
 		},
 	}
 	return jr.Run(ctx, r.now())
@@ -108,9 +108,15 @@ func (r *Runner) Close() {
 	}
 }
 
-// apply writes the account of a job as it stands now with w, unless the
-// domain says to skip it (activation.ProvisionSkip: no longer active).
-func (r *Runner) apply(ctx context.Context, w *Writer, a *activation.Account) activation.Attempt {
+// apply carries out a job on the account as it stands now with w: the
+// domain says whether to revoke the password in the directory
+// (activation.ProvisionRevokes: re-issued since), to skip it
+// (activation.ProvisionSkip: no longer active), or to write it.
+func (r *Runner) apply(ctx context.Context, w *Writer, j activation.Job, a *activation.Account) activation.Attempt {
+	if activation.ProvisionRevokes(j.Kind, a) {
+		dn, err := w.Revoke(ctx, j.Login) // re-issued: the old password stops working
+		return activation.Attempt{Target: dn, Err: err, Permanent: IsPermanent(err)}
+	}
 	if why := activation.ProvisionSkip(a); why != "" {
 		return activation.Attempt{Skipped: why}
 	}

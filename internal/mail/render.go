@@ -19,6 +19,10 @@ const (
 	KindRecoveryLink = activation.MailRecoveryLink // step 4: confirm the recovery address
 	KindRedirectLink = activation.MailRedirectLink // step 6-2: confirm the redirect address
 	KindActivated    = activation.MailActivated    // step 8: the account is active
+
+	KindResetLink       = activation.MailResetLink       // lost password: the link to choose a new one
+	KindPasswordChanged = activation.MailPasswordChanged // the notice of a changed password
+	KindLoginReminder   = activation.MailLoginReminder   // lost login: the logins of a recovery address
 )
 
 // Kinds lists every kind of email, in the order of the guide.
@@ -37,6 +41,9 @@ type Data struct {
 	ValidUntil          time.Time // last instant the link works (activation.LinkExpiry)
 	KeepCopy            bool      // a copy stays in the university mailbox
 	University          string    // "" means DefaultUniversity
+	ChangedAt           time.Time // password_changed: when
+	Logins              []string  // login_reminder: one line each
+	PageURL             string    // the lost-password page (reset_link, password_changed, login_reminder)
 }
 
 // Render returns the subject and the plain-text body of an email of the given
@@ -69,10 +76,19 @@ func Render(kind string, d Data) (subject, body string, err error) {
 
 func (d Data) check(kind string) error {
 	var missing []string
-	if d.Login == "" {
+	if d.Login == "" && kind != KindLoginReminder {
 		missing = append(missing, "login")
 	}
-	if kind == KindRecoveryLink || kind == KindRedirectLink {
+	if kind == KindLoginReminder && len(d.Logins) == 0 {
+		missing = append(missing, "logins")
+	}
+	if kind == KindPasswordChanged && d.ChangedAt.IsZero() {
+		missing = append(missing, "time of the change")
+	}
+	if (kind == KindResetLink || kind == KindPasswordChanged || kind == KindLoginReminder) && d.PageURL == "" {
+		missing = append(missing, "page address")
+	}
+	if kind == KindRecoveryLink || kind == KindRedirectLink || kind == KindResetLink {
 		if d.Link == "" {
 			missing = append(missing, "link")
 		}
@@ -162,6 +178,9 @@ func ActivationRenderer(university string) activation.MailRenderer {
 			ValidUntil: d.ValidUntil,
 			KeepCopy:   d.KeepCopy,
 			University: university,
+			ChangedAt:  d.ChangedAt,
+			Logins:     d.Logins,
+			PageURL:    d.PageURL,
 		})
 	}
 }

@@ -97,20 +97,16 @@ func (s *Server) statePage(r *http.Request, out *activation.Outcome) (string, *p
 	return name, p
 }
 
-// policyLines says step 7's rules before the student types.
+// policyLines says step 7's rules before the student types: the rules of
+// the policy in force (activation.PasswordPolicy.Rules), translated.
 func (s *Server) policyLines(l *locale) []string {
-	pol := s.opt.Policy
 	var out []string
-	out = append(out, l.T("policy.length", pol.MinLength))
-	if pol.ClassesNeeded() > 0 {
-		out = append(out, l.T("policy.classes", pol.ClassesNeeded()))
-	}
-	if pol.ForbidNames {
-		out = append(out, l.T("policy.names"))
-	}
-	out = append(out, l.T("policy.provisional"))
-	if pol.ForbidWeak {
-		out = append(out, l.T("policy.weak"))
+	for _, r := range s.opt.Policy.Rules() {
+		if strings.Contains(l.texts["policy."+r.Key], "%d") {
+			out = append(out, l.T("policy."+r.Key, r.Arg))
+		} else {
+			out = append(out, l.T("policy."+r.Key))
+		}
 	}
 	return out
 }

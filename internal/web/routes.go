@@ -24,6 +24,16 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET "+v+"/{token}", s.verifyShow)                         // an emailed link: says what it confirms, changes nothing
 	mux.HandleFunc("POST "+v+"/{token}", s.verifySubmit)                      // the button: follows the link
 
+	// After the activation (recovery.go): lost password, its link, lost login, change of password.
+	mux.HandleFunc("GET "+a+"/forgot-password", s.forgotPasswordShow)
+	mux.HandleFunc("POST "+a+"/forgot-password", s.limit(s.links, s.forgotPasswordSubmit))
+	mux.HandleFunc("GET "+s.resetPath()+"/{token}", s.resetShow)
+	mux.HandleFunc("POST "+s.resetPath()+"/{token}", s.limit(s.login, s.resetSubmit))
+	mux.HandleFunc("GET "+a+"/forgot-login", s.forgotLoginShow)
+	mux.HandleFunc("POST "+a+"/forgot-login", s.limit(s.links, s.forgotLoginSubmit))
+	mux.HandleFunc("GET "+a+"/change-password", s.passwordChangeShow)
+	mux.HandleFunc("POST "+a+"/change-password", s.limit(s.login, s.passwordChangeSubmit))
+
 	mux.HandleFunc("GET /privacy", s.privacyShow)             // "Données personnelles": what is kept, how long, the rights
 	mux.HandleFunc("GET /accessibility", s.accessibilityShow) // the RGAA declaration
 	mux.HandleFunc("GET /healthz", s.healthz)

@@ -58,11 +58,11 @@ func TestServeWholeFlow(t *testing.T) {
 	r = c.get("/activation")
 	must(t, r, 200, "Étape 7 sur 8", "au moins 12 caractères")
 	for bad, says := range map[string]string{
-		"Court-1a":            "au moins 12 caractères",
-		"Heloise-Vert-2026":   "prénom",
-		pw:                    "provisoire",
-		"Azerty123456!":       "trop courant",
-		"abcdefghijklmnopqrs": "types de caractères",
+		"Court-1a":          "au moins 12 caractères",
+		"Heloise-Vert-2026": "prénom",
+		pw:                  "provisoire",
+		"Azerty123456!":     "trop courant",
+		"toutenminuscules":  "pas assez robuste",
 	} {
 		r = c.submit("/activation/password", url.Values{"new_password": {bad}, "confirm_password": {bad}})
 		must(t, r, 422, says, `href="#new_password"`)

@@ -43,7 +43,7 @@ func Config() activation.Config {
 	cfg := activation.DefaultConfig()
 	cfg.Argon2 = activation.Argon2Params{Memory: 1024, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}
 	cfg.RenderMail = func(kind string, d activation.MailData) (string, string, error) {
-		return kind, kind + " for " + d.Login + " " + d.Link, nil
+		return kind, kind + " for " + d.Login + " " + d.Link + strings.Join(d.Logins, " "), nil
 	}
 	return cfg
 }
@@ -531,7 +531,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		for _, tc := range []struct{ pw, reason string }{
 			{pw, activation.ReasonPasswordProvisional},
 			{"Court-1a", activation.ReasonPasswordTooShort},
-			{"toutenminuscules", activation.ReasonPasswordClasses},
+			{"toutenminuscules", activation.ReasonPasswordStrength}, // 75 bits by the CNIL's counting
 			{"Jean-Galet-Orage-73", activation.ReasonPasswordFirstName},
 			{"Dupont-Galet-Orage-73", activation.ReasonPasswordLastName},
 			{"Azerty123456!", activation.ReasonPasswordWeak},
@@ -702,4 +702,5 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		wantCode(t, err, activation.EAUTH, activation.ReasonSessionExpired)
 	})
 	runProvision(t, newHarness)
+	runReset(t, newHarness)
 }

@@ -37,7 +37,7 @@ bench_build
 bench_students "$STUDENTS" 1
 bench_pg scolpass_bench
 export SCOLPASS_NOW=2026-09-01T00:00:00+02:00
-"$SCOLPASS" migrate >/dev/null
+"$SCOLPASS" migrate >/dev/null 2>&1
 "$SCOLPASS" import-students "$work/students.csv" >/dev/null
 note "generating $EVENTS audit events over 12 months"
 sql -c "INSERT INTO audit_events (at, operator, channel, student_id, action, from_state, to_state, outcome, detail, client_addr)

@@ -13,9 +13,9 @@ func (s *Server) privacyShow(w http.ResponseWriter, r *http.Request) {
 // legalShow renders a text of Legal in the layout.
 func (s *Server) legalShow(w http.ResponseWriter, r *http.Request, name string) {
 	p := s.newPage(r, name+".title", "")
-	scheme := "https"
-	if r.TLS == nil && r.Header.Get("X-Forwarded-Proto") == "" {
-		scheme = "http"
+	scheme := "http" // Legal.SiteURL (serve: SCOLPASS_BASE_URL) names the public address
+	if r.TLS != nil {
+		scheme = "https"
 	}
 	body, err := s.legalHTML(p, name, scheme+"://"+r.Host)
 	if err != nil {

@@ -181,7 +181,11 @@ echo "reply: ${COMPREPLY[*]}"`
 		t.Errorf("bash completion:\n%s", out)
 	}
 	if _, err := exec.LookPath("zsh"); err == nil {
-		out := run(t, "zsh", "-c", `fpath=(/usr/share/zsh/vendor-completions $fpath); autoload -U compinit; compinit -u -d /dev/null; print -r -- "comp=${_comps[scolpass]}"`)
+		// compinit's dump goes to a file of the test's: compinit removes and
+		// rewrites its dump file, and given /dev/null it would replace the
+		// device with a regular file for every process of the machine.
+		dump := filepath.Join(t.TempDir(), "zcompdump")
+		out := run(t, "zsh", "-c", `fpath=(/usr/share/zsh/vendor-completions $fpath); autoload -U compinit; compinit -u -d `+dump+`; print -r -- "comp=${_comps[scolpass]}"`)
 		if !strings.Contains(out, "comp=_scolpass") {
 			t.Errorf("zsh completion:\n%s", out)
 		}

@@ -43,7 +43,7 @@ func (s *Service) authenticate(ctx context.Context, key, pw string, now time.Tim
 		if p != nil {
 			stored = p.Hash
 		}
-		matches := VerifyProvisional(pw, stored) && p != nil
+		matches := VerifyProvisionalWith(pw, stored, s.Config.ProvisionalKey) && p != nil
 		if a.LockedAt(now) {
 			if err := tx.Audit(a, Event{Action: "authenticate", From: a.State, To: a.State, Outcome: "refused",
 				Detail: "account locked until " + a.LockedUntil.In(Zone()).Format("15:04")}); err != nil {

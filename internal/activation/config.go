@@ -42,6 +42,9 @@ type Config struct {
 	Provision           bool            // queue a directory write when an account becomes active or its redirect changes
 	ResetLinkValidFor   time.Duration   // a lost-password link works this long (default DefaultResetLinkValidFor)
 	CheckPassword       PasswordChecker // the directory's word on a known password (nil: the stored hash)
+	// ProvisionalKey is the server key the provisional passwords are
+	// hashed under (HashProvisionalWith); nil: salted hashes alone.
+	ProvisionalKey []byte
 }
 
 // DefaultConfig returns the contract's defaults.

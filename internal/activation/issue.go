@@ -97,7 +97,7 @@ func (s *Service) Issue(ctx context.Context, sel IssueSelection, validFor time.D
 			if err != nil {
 				return nil, err
 			}
-			a.issue(Provisional{Hash: HashProvisional(pw), IssuedAt: now, ExpiresAt: res.ExpiresAt, Batch: res.Batch}, now)
+			a.issue(Provisional{Hash: HashProvisionalWith(pw, s.Config.ProvisionalKey), IssuedAt: now, ExpiresAt: res.ExpiresAt, Batch: res.Batch}, now)
 			res.Issued = append(res.Issued, a)
 			sheets = append(sheets, NewSheet{Account: a, Password: pw})
 		}

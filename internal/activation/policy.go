@@ -42,6 +42,9 @@ type PasswordContext struct {
 	// is unknown (a web session stands for steps 1-2), a new password equal
 	// to it is still refused.
 	ProvisionalHash string
+	// ProvisionalKey is the server key ProvisionalHash was made with
+	// (Config.ProvisionalKey).
+	ProvisionalKey []byte
 }
 
 // Check returns nil if pw passes the policy, else an *Error with code
@@ -68,7 +71,7 @@ func (p PasswordPolicy) Check(pw string, c PasswordContext) error {
 		if prov != "" && strings.Contains(NormalizeProvisional(pw), prov) {
 			return policyRefusal(ReasonPasswordProvisional, "", "it must not be your provisional password")
 		}
-	} else if c.ProvisionalHash != "" && len(pw) <= MaxPasswordLength && containsProvisional(pw, c.ProvisionalHash) {
+	} else if c.ProvisionalHash != "" && len(pw) <= MaxPasswordLength && containsProvisional(pw, c.ProvisionalHash, c.ProvisionalKey) {
 		return policyRefusal(ReasonPasswordProvisional, "", "it must not be your provisional password")
 	}
 	n := utf8.RuneCountInString(pw)
@@ -109,13 +112,13 @@ func (p PasswordPolicy) Check(pw string, c PasswordContext) error {
 // the same normalisation, as when it was typed. Every run of
 // provisionalLen characters of the normalised candidate is checked against
 // the hash (at most 243 HMACs for the longest password).
-func containsProvisional(pw, hash string) bool {
-	if VerifyProvisional(pw, hash) {
+func containsProvisional(pw, hash string, key []byte) bool {
+	if VerifyProvisionalWith(pw, hash, key) {
 		return true
 	}
 	r := []rune(NormalizeProvisional(pw))
 	for i := 0; i+provisionalLen <= len(r); i++ {
-		if VerifyProvisional(string(r[i:i+provisionalLen]), hash) {
+		if VerifyProvisionalWith(string(r[i:i+provisionalLen]), hash, key) {
 			return true
 		}
 	}

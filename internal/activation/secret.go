@@ -98,27 +98,47 @@ const provisionalScheme = "sha256"
 
 var phcB64 = base64.RawStdEncoding
 
+// provisionalKeyedScheme marks a provisional password hashed under the
+// server key (Config.ProvisionalKey): a copy of the database alone is then
+// not enough to try candidate passwords against it.
+const provisionalKeyedScheme = "sha256k"
+
 // HashProvisional returns the form a provisional password is stored in:
 // "sha256$<salt>$<hmac>" (unpadded standard base64), computed on
 // NormalizeProvisional(pw) with a fresh 16-byte salt. It panics only if the
 // system random source fails (crypto/rand never returns an error on
 // supported systems).
-func HashProvisional(pw string) string {
+func HashProvisional(pw string) string { return HashProvisionalWith(pw, nil) }
+
+// HashProvisionalWith is HashProvisional under the server key: with a key,
+// "sha256k$<salt>$<hmac>", the HMAC keyed by key over the salt and the
+// normalized password; with a nil key, HashProvisional's form.
+func HashProvisionalWith(pw string, key []byte) string {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		panic(fmt.Sprintf("crypto/rand: %v", err))
 	}
-	sum := provisionalMAC(salt, pw)
-	return provisionalScheme + "$" + phcB64.EncodeToString(salt) + "$" + phcB64.EncodeToString(sum)
+	scheme := provisionalScheme
+	if key != nil {
+		scheme = provisionalKeyedScheme
+	}
+	sum := provisionalMAC(salt, pw, key)
+	return scheme + "$" + phcB64.EncodeToString(salt) + "$" + phcB64.EncodeToString(sum)
 }
 
 // VerifyProvisional reports whether pw (as typed: it is normalized first)
 // matches stored, a value made by HashProvisional. A malformed stored value
 // never matches. The comparison takes the same time wherever the first
 // difference lies.
-func VerifyProvisional(pw, stored string) bool {
+func VerifyProvisional(pw, stored string) bool { return VerifyProvisionalWith(pw, stored, nil) }
+
+// VerifyProvisionalWith is VerifyProvisional for both forms: a value hashed
+// under the server key matches only with that key (never without one); a
+// value hashed without a key (issued before a key was configured) matches
+// whatever the key.
+func VerifyProvisionalWith(pw, stored string, key []byte) bool {
 	parts := strings.Split(stored, "$")
-	if len(parts) != 3 || parts[0] != provisionalScheme {
+	if len(parts) != 3 || (parts[0] != provisionalScheme && parts[0] != provisionalKeyedScheme) {
 		return false
 	}
 	salt, err := phcB64.DecodeString(parts[1])
@@ -129,11 +149,25 @@ func VerifyProvisional(pw, stored string) bool {
 	if err != nil || len(want) != sha256.Size {
 		return false
 	}
-	return hmac.Equal(provisionalMAC(salt, pw), want)
+	if parts[0] == provisionalScheme {
+		key = nil
+	} else if key == nil {
+		provisionalMAC(salt, pw, salt) // the same work, no answer
+		return false
+	}
+	return hmac.Equal(provisionalMAC(salt, pw, key), want)
 }
 
-func provisionalMAC(salt []byte, pw string) []byte {
-	m := hmac.New(sha256.New, salt)
+// provisionalMAC is the HMAC-SHA256 of the normalized password: keyed by the
+// salt alone, or by the server key over the salt and the password.
+func provisionalMAC(salt []byte, pw string, key []byte) []byte {
+	if key == nil {
+		m := hmac.New(sha256.New, salt)
+		m.Write([]byte(NormalizeProvisional(pw)))
+		return m.Sum(nil)
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write(salt)
 	m.Write([]byte(NormalizeProvisional(pw)))
 	return m.Sum(nil)
 }

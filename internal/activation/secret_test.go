@@ -230,3 +230,30 @@ func TestTokensNeverLookLikeFlags(t *testing.T) {
 // verifyPassword is VerifyPassword, under the name these tests were
 // written with.
 func verifyPassword(pw, phc string) (bool, error) { return VerifyPassword(pw, phc) }
+
+// With the server key, a provisional password is hashed under it: it
+// matches with the key only, and a sheet hashed before the key was
+// configured still matches.
+func TestProvisionalUnderServerKey(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	pw := "K7QM-X4TP-9CWD-3R"
+	keyed := HashProvisionalWith(pw, key)
+	if !strings.HasPrefix(keyed, "sha256k$") {
+		t.Fatalf("keyed hash %q", keyed)
+	}
+	if !VerifyProvisionalWith("k7qm x4tp 9cwd 3r", keyed, key) {
+		t.Error("the keyed hash does not match its password (normalized) with the key")
+	}
+	if VerifyProvisionalWith(pw, keyed, nil) || VerifyProvisional(pw, keyed) {
+		t.Error("the keyed hash matches without the key")
+	}
+	if VerifyProvisionalWith(pw, keyed, []byte("another key, 32 bytes long......")) {
+		t.Error("the keyed hash matches under another key")
+	}
+	if VerifyProvisionalWith("K7QM-X4TP-9CWD-3S", keyed, key) {
+		t.Error("a wrong password matches")
+	}
+	if old := HashProvisional(pw); !VerifyProvisionalWith(pw, old, key) {
+		t.Error("a sheet issued before the key no longer matches")
+	}
+}

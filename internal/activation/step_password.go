@@ -10,7 +10,7 @@ import (
 func (s *Service) stepPassword(ctx context.Context, a *Account, ans Answers, provisional string, now time.Time, done *[]string, lock lockFn) (bool, error) {
 	pc := PasswordContext{FirstName: a.FirstName, LastName: a.LastName, LoginLocal: a.Login, Provisional: provisional}
 	if a.Provisional != nil {
-		pc.ProvisionalHash = a.Provisional.Hash
+		pc.ProvisionalHash, pc.ProvisionalKey = a.Provisional.Hash, s.Config.ProvisionalKey
 	}
 	pw, ok, err := ans.NewPassword(a, func(c string) error { return s.Config.Policy.Check(c, pc) })
 	if err != nil || !ok {

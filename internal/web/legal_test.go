@@ -47,8 +47,8 @@ func TestLegalPagesSayTheSettings(t *testing.T) {
 		want       []string
 	}{
 		{"fr", "/privacy", []string{"<h1>Données personnelles</h1>", "Université de Nulle-Part", "mailto:dpo@nulle-part.example",
-			"adresses IP : 6 mois", "remis, 1 jour", "annuaire terminées : 2 semaines", "après 2 ans sans", "Vos droits"}},
-		{"en", "/privacy", []string{"<h1>Personal data</h1>", "IP addresses: 6 months", "delivered, 1 day", "operations: 2 weeks", "after 2 years without", "Your rights"}},
+			"adresses IP : 6 mois", "dès l'abandon", "annuaire terminées : 2 semaines", "après 2 ans sans", "Vos droits"}},
+		{"en", "/privacy", []string{"<h1>Personal data</h1>", "IP addresses: 6 months", "as soon as given up", "operations: 2 weeks", "after 2 years without", "Your rights"}},
 		{"fr", "/accessibility", []string{"<h1>Accessibilité</h1>", "<strong>non conforme</strong>", "RGAA", "axe-core", "320 pixels", "05/12/2026", "Défenseur des droits"}},
 		{"en", "/accessibility", []string{"<h1>Accessibility</h1>", "<strong>not compliant</strong>", "axe-core", "320 pixel", "5 December 2026"}},
 	} {
@@ -64,7 +64,7 @@ func TestLegalPagesSayTheSettings(t *testing.T) {
 	}
 	// The defaults: the contract's retention.
 	_, body := get(t, legalSite(t, nil), "/privacy", "fr")
-	for _, w := range []string{"adresses IP : 12 mois", "remis, 30 jours", "terminées : 7 jours", "après 13 mois sans"} {
+	for _, w := range []string{"adresses IP : 12 mois", "terminées : 7 jours", "après 13 mois sans"} {
 		if !strings.Contains(body, w) {
 			t.Errorf("default /privacy lacks %q", w)
 		}

@@ -580,9 +580,10 @@ func checkProxyRules(t *testing.T, s *stack, p *proxy, tc *tls.Config) {
 		t.Errorf("%s: a 20 KiB form: %d, want 413", p.name, r.StatusCode)
 	}
 
-	// /metrics: served by scolpass, refused by the proxy, however spelt.
-	if r := do(t, a, "GET", "http://"+s.serveAddr+"/metrics", "", nil); r.StatusCode != 200 {
-		t.Fatalf("serve's own /metrics: %d", r.StatusCode)
+	// /metrics: not on the students' listener of scolpass (it has its own,
+	// --metrics-listen), and refused by the proxy too, however spelt.
+	if r := do(t, a, "GET", "http://"+s.serveAddr+"/metrics", "", nil); r.StatusCode != 404 {
+		t.Fatalf("serve's students' listener answers /metrics: %d", r.StatusCode)
 	}
 	for _, path := range []string{"/metrics", "/%6detrics", "/metrics?x=1", "//metrics"} {
 		if r := do(t, a, "GET", p.httpsURL+path, "", nil); r.StatusCode != 403 && r.StatusCode != 404 {

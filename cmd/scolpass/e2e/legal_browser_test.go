@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,15 +27,9 @@ import (
 // go with the others (make demo). Self-contained: it needs chromium and
 // axe-core (SCOLPASS_AXE_JS, scripts/ensure-axe.sh), nothing else.
 func TestBrowserLegalPages(t *testing.T) {
-	chromium := legalChromium(t)
-	axe := legalAxe(t)
-	shots := os.Getenv("SCOLPASS_WEB_ARTIFACTS")
-	if shots == "" {
-		shots = filepath.Join("..", "..", "..", "out", "test", "web")
-	}
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	chromium := chromiumPath(t)
+	axe := axeSource(t)
+	shots := artifactDir(t)
 	h, err := web.New(web.Options{Engine: webtest.New().Service, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -128,35 +121,4 @@ func TestBrowserLegalPages(t *testing.T) {
 			}
 		}
 	}
-}
-
-func legalChromium(t *testing.T) string {
-	t.Helper()
-	for _, n := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(n); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("chromium is not installed (scripts/ensure-tools.sh chromium:chromium); CI must run the browser tests")
-	}
-	t.Skip("chromium is not installed: the browser tests are skipped (make test installs it)")
-	return ""
-}
-
-func legalAxe(t *testing.T) string {
-	t.Helper()
-	p := os.Getenv("SCOLPASS_AXE_JS")
-	if p == "" {
-		out, err := exec.Command("../../scripts/ensure-axe.sh").Output()
-		if err != nil {
-			t.Fatalf("axe-core: scripts/ensure-axe.sh: %v", err)
-		}
-		p = strings.TrimSpace(string(out))
-	}
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("axe-core: %v (scripts/ensure-axe.sh installs it)", err)
-	}
-	return string(b)
 }

@@ -60,8 +60,8 @@ func (s *Service) authenticate(ctx context.Context, key, pw string, now time.Tim
 			if err := tx.Audit(a, Event{Action: "authenticate", From: a.State, To: a.State, Outcome: "failed", Detail: "provisional password expired"}); err != nil {
 				return err
 			}
-			return KeepChanges(&Error{Code: EAUTH, Reason: ReasonProvisionalExpired, Param: p.ExpiresAt.In(Zone()).Format("02/01/2006"),
-				Message: fmt.Sprintf("the provisional password expired on %s: ask the scolarité office for a new SCOL'PASS (reset --reissue)", p.ExpiresAt.In(Zone()).Format("02/01/2006"))})
+			return KeepChanges(&Error{Code: EAUTH, Reason: ReasonProvisionalExpired, Param: ParisDate(p.ExpiresAt),
+				Message: fmt.Sprintf("the provisional password expired on %s: ask the scolarité office for a new SCOL'PASS (reset --reissue)", ParisDate(p.ExpiresAt))})
 		}
 		if !valid {
 			return s.countFailure(tx, a, now)

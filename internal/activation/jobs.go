@@ -149,7 +149,7 @@ func ProvisionRevokes(reason string, a *Account) bool {
 func MayRetryJob(j *Job) error {
 	if j.DoneAt != nil {
 		return Errorf(ESTATE, "provisioning job %d is already done (%s): nothing to retry", j.ID,
-			j.DoneAt.In(Zone()).Format("02/01/2006 15:04"))
+			ParisTime(*j.DoneAt))
 	}
 	return nil
 }

@@ -29,7 +29,7 @@ func (p *pausedError) Unwrap() error { return &Error{Code: EPAUSED, Message: p.m
 func (s *Service) paused(to string, until time.Time, what string) *pausedError {
 	return &pausedError{
 		msg: fmt.Sprintf("%s: a link was sent to %s; it is valid until %s (Paris time). Follow it, then run activate again",
-			what, to, until.In(Zone()).Format("02/01/2006 15:04")),
+			what, to, ParisTime(until)),
 		to: to, until: until,
 	}
 }

@@ -136,7 +136,7 @@ func (s *Service) SendResetLink(ctx context.Context, key string, now time.Time) 
 	out := s.outcome(a, nil)
 	out.LinkSentTo, out.LinkValidUntil = MaskAddress(to), &until
 	out.Message = fmt.Sprintf("lost-password link sent to %s; it is valid until %s (Paris time)",
-		out.LinkSentTo, until.In(Zone()).Format("02/01/2006 15:04"))
+		out.LinkSentTo, ParisTime(until))
 	return out, nil
 }
 

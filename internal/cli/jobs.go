@@ -101,17 +101,17 @@ func writeJobs(env *Env, queue string, js []activation.Job, none string) error {
 		g.Header = []string{"ID", "CREATED", "LOGIN", "REASON", "STATUS", "ATTEMPTS", "WHEN"}
 	}
 	for _, j := range js {
-		id, created, status, attempts := strconv.FormatInt(j.ID, 10), parisMinute(j.CreatedAt), jobStatusWord(j), strconv.Itoa(j.Attempts)
+		id, created, status, attempts := strconv.FormatInt(j.ID, 10), activation.ParisTime(j.CreatedAt), jobStatusWord(j), strconv.Itoa(j.Attempts)
 		if queue == "mail" {
 			g.Rows = append(g.Rows, []string{id, created, j.Kind, j.Login, j.To, status, attempts})
 			continue
 		}
-		when := "next " + parisMinute(j.NextAttemptAt)
+		when := "next " + activation.ParisTime(j.NextAttemptAt)
 		switch {
 		case j.DoneAt != nil:
-			when = parisMinute(*j.DoneAt)
+			when = activation.ParisTime(*j.DoneAt)
 		case j.FailedAt != nil:
-			when = parisMinute(*j.FailedAt)
+			when = activation.ParisTime(*j.FailedAt)
 		}
 		g.Rows = append(g.Rows, []string{id, created, j.Login, j.Kind, status, attempts, when})
 	}
@@ -185,14 +185,11 @@ func writeMailBody(w io.Writer, j activation.Job, body string, hasBody bool) {
 	}
 }
 
-// parisMinute is t in Paris to the minute, as tables show it.
-func parisMinute(t time.Time) string { return t.In(activation.Zone()).Format("02/01/2006 15:04") }
-
 // parisTime is t in Paris as a job's detail shows it: to the second for a
 // directory job.
 func parisTime(t time.Time, queue string) string {
 	if queue == "mail" {
-		return parisMinute(t)
+		return activation.ParisTime(t)
 	}
-	return t.In(activation.Zone()).Format("02/01/2006 15:04:05")
+	return activation.ParisSeconds(t)
 }

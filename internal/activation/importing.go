@@ -37,26 +37,62 @@ func LoginWithSuffix(base string, n int) string {
 	return base + strconv.Itoa(n)
 }
 
-// Homonyms hands out homonym numbers: for each login base, the highest
-// number already taken (0 or absent: none). Students sharing a base are
-// numbered 1, 2, 3, … in the order they come, after every number taken
-// before (Taken), without gaps; a number once given is never given again,
-// so re-importing never changes a login.
-type Homonyms map[string]int
+// Homonyms hands out homonym numbers. Students sharing a login base are
+// numbered 1, 2, 3, … in the order they come, each taking the lowest
+// number no stored student holds (Taken): without gaps, unless the
+// retention purge removed a student who never activated, whose login is
+// then free again (a student removed as gone and imported again gets the
+// same login when nobody took it since). A known student keeps the login
+// it has: re-importing never changes a login.
+type Homonyms map[string]*homonymNumbers
+
+// homonymNumbers are the numbers of one base: those above low are in
+// above; low is the highest number such that 1…low are all taken.
+type homonymNumbers struct {
+	low   int
+	above map[int]bool
+}
 
 // Taken records that number n of base is already given (a stored student).
 func (h Homonyms) Taken(base string, n int) {
-	if n > h[base] {
-		h[base] = n
+	if n < 1 {
+		return
+	}
+	u := h.of(base)
+	if n > u.low {
+		if u.above == nil {
+			u.above = map[int]bool{}
+		}
+		u.above[n] = true
+		u.settle()
 	}
 }
 
-// Next takes the next number of base and returns it with the login it
-// gives (LoginWithSuffix).
+// Next takes the lowest free number of base and returns it with the login
+// it gives (LoginWithSuffix).
 func (h Homonyms) Next(base string) (login string, n int) {
-	n = h[base] + 1
-	h[base] = n
+	u := h.of(base)
+	n = u.low + 1 // free: settle keeps low+1 out of above
+	u.low = n
+	u.settle()
 	return LoginWithSuffix(base, n), n
+}
+
+func (h Homonyms) of(base string) *homonymNumbers {
+	u := h[base]
+	if u == nil {
+		u = &homonymNumbers{}
+		h[base] = u
+	}
+	return u
+}
+
+// settle moves low past the numbers taken right above it.
+func (u *homonymNumbers) settle() {
+	for u.above[u.low+1] {
+		delete(u.above, u.low+1)
+		u.low++
+	}
 }
 
 // SamePerson is the possible-duplicate rule of imports: two students with

@@ -16,11 +16,11 @@ func TestLoginWithSuffix(t *testing.T) {
 }
 
 // TestHomonyms: students sharing a base are numbered in the order they
-// come, after the numbers taken before, never twice.
+// come, each with the lowest number nobody holds, never one held.
 func TestHomonyms(t *testing.T) {
 	h := Homonyms{}
 	h.Taken("jean.dupont", 2) // jean.dupont and jean.dupont2 stored
-	h.Taken("jean.dupont", 1) // a lower number changes nothing
+	h.Taken("jean.dupont", 1)
 	var got []string
 	for _, base := range []string{"jean.dupont", "anne.roy", "jean.dupont", "anne.roy", "jean.dupont"} {
 		l, n := h.Next(base)
@@ -31,6 +31,19 @@ func TestHomonyms(t *testing.T) {
 	}
 	if want := "[jean.dupont3 anne.roy jean.dupont4 anne.roy2 jean.dupont5]"; fmt.Sprint(got) != want {
 		t.Errorf("logins = %v, want %s", got, want)
+	}
+	// jean.dupont purged (gone, never activated), jean.dupont2 and 4
+	// stored: the next Jean Dupont gets jean.dupont again, then 3, then 5.
+	h = Homonyms{}
+	h.Taken("jean.dupont", 4)
+	h.Taken("jean.dupont", 2)
+	got = nil
+	for range 3 {
+		l, _ := h.Next("jean.dupont")
+		got = append(got, l)
+	}
+	if want := "[jean.dupont jean.dupont3 jean.dupont5]"; fmt.Sprint(got) != want {
+		t.Errorf("logins after a purge = %v, want %s", got, want)
 	}
 }
 

@@ -307,14 +307,14 @@ func insertFresh(ctx context.Context, conn *sql.Conn, tx *sqlx.Tx, rows []activa
 				bases = append(bases, b)
 			}
 		}
-		// The numbers taken, for the bases of this file (only the highest
-		// of each counts: Homonyms.Taken keeps it).
+		// The numbers taken, for the bases of this file (Homonyms gives
+		// the lowest free one).
 		var top []struct {
 			Base string `db:"login_base"`
 			Seq  int    `db:"top"`
 		}
-		if err := tx.SelectContext(ctx, &top, `SELECT login_base, max(login_seq) AS top FROM students
-			WHERE login_base = ANY($1::text[]) GROUP BY login_base`, pq.Array(bases)); err != nil {
+		if err := tx.SelectContext(ctx, &top, `SELECT login_base, login_seq AS top FROM students
+			WHERE login_base = ANY($1::text[])`, pq.Array(bases)); err != nil {
 			return 0, fmt.Errorf("homonyms already stored: %w", err)
 		}
 		for _, t := range top {

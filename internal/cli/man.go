@@ -1,37 +1,22 @@
 package cli
 
 import (
-	"fmt"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/cobra/doc"
 )
 
-// newManCmd writes the man pages, one per command (scolpass-serve.1, …),
-// from the commands' own help: the Debian package ships them (make deb).
-// Hidden: it is a build step, not an operator's command.
-func newManCmd(env *Env) *cobra.Command {
-	return &cobra.Command{
-		Use:    "man DIR",
-		Short:  "Write the man pages (section 1) into DIR",
-		Hidden: true,
-		Args:   cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := os.MkdirAll(args[0], 0o755); err != nil {
-				return usagef("man pages: %v", err)
-			}
-			root := cmd.Root()
-			root.DisableAutoGenTag = true
-			manLongTexts(root)
-			header := &doc.GenManHeader{Section: "1", Source: "scolpass " + Version, Manual: "scolpass manual"}
-			if err := doc.GenManTree(root, header, args[0]); err != nil {
-				return fmt.Errorf("man pages: %w", err)
-			}
-			return nil
-		},
-	}
+// ManCommand is the command tree as the man pages describe it
+// (scripts/gen-man writes them with cobra/doc, which is kept out of the
+// binary: its Markdown renderer alone cost more at every start than the
+// rest of the help): every command's help text turned into the Markdown
+// that cobra/doc renders.
+func ManCommand() *cobra.Command {
+	root := newRootCmd(&Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
+	root.DisableAutoGenTag = true
+	manLongTexts(root)
+	return root
 }
 
 // manLongTexts turns each command's help text into the Markdown that
@@ -44,7 +29,6 @@ func manLongTexts(c *cobra.Command) {
 		manLongTexts(sub)
 	}
 }
-
 func manMarkdown(s string) string {
 	esc := strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "`", "\\`", "<", `\<`, "[", `\[`, "#", `\#`)
 	paras := strings.Split(strings.TrimSpace(s), "\n\n")

@@ -231,7 +231,6 @@ Time: SCOLPASS_NOW (RFC 3339), when set, is used as the current time.
 		newProvisionCmd(env),
 		newVersionCmd(env),
 		newCheckCmd(env),
-		newManCmd(env),
 	)
 	root.AddCommand(newPurgeCmd(env))
 	root.AddCommand(newAuditCmd(env))

@@ -79,7 +79,7 @@ func runCheck(ctx context.Context, env *Env, o *CheckOptions) error {
 	within(func(ctx context.Context) { add(env.checkSMTP(ctx, o.Timeout)) })
 	add(env.checkSender())
 	within(func(ctx context.Context) { add(env.checkDirectory(ctx)) })
-	cfg, cfgErr := env.config()
+	cfg, cfgErr := env.settings() // the secrets have their own lines below
 	if cfgErr != nil {
 		add(checkResult{Check: "settings", Status: "fail", Detail: messageOf(cfgErr), Fix: "correct the setting in /etc/scolpass/scolpass.env"})
 	} else {

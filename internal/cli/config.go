@@ -64,6 +64,20 @@ func configHelp() string {
 
 // config reads the institution's settings from the environment.
 func (env *Env) config() (activation.Config, error) {
+	c, err := env.settings()
+	if err != nil {
+		return c, err
+	}
+	// The server key of the provisional passwords (credential
+	// provisional-key, or SCOLPASS_PROVISIONAL_KEY_FILE): new sheets are
+	// hashed under it, and every process that checks them needs it too.
+	c.ProvisionalKey, err = env.provisionalKey()
+	return c, err
+}
+
+// settings is the configuration from the environment, without the
+// secrets (check reports on those one by one).
+func (env *Env) settings() (activation.Config, error) {
 	c := activation.DefaultConfig()
 	str := func(name string, dst *string) {
 		if v := strings.TrimSpace(env.Getenv(name)); v != "" {
@@ -124,12 +138,6 @@ func (env *Env) config() (activation.Config, error) {
 	}
 	c.Argon2.Memory, c.Argon2.Time, c.Argon2.Threads = uint32(mem), uint32(tm), uint8(th)
 	c.RenderMail = mail.ActivationRenderer(c.University)
-	// The server key of the provisional passwords (credential
-	// provisional-key, or SCOLPASS_PROVISIONAL_KEY_FILE): new sheets are
-	// hashed under it, and every process that checks them needs it too.
-	if c.ProvisionalKey, err = env.provisionalKey(); err != nil {
-		return c, err
-	}
 	// A directory configured: the steps queue its jobs (every face).
 	c.Provision = env.provisioning()
 	return c, nil

@@ -6,7 +6,7 @@
 # in French and in English, the emailed links opened on a second browser,
 # and saves a screenshot of every step (phone 360 px and desktop), and of
 # the personal-data and accessibility pages (320 px and desktop), to
-# out/demo/web/. It is the browser test of internal/web run for show.
+# out/demo/web/. It is the browser tests of cmd/scolpass/e2e run for show.
 #
 #   make demo            (or: scripts/demo-serve.sh)
 set -euo pipefail

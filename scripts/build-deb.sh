@@ -21,16 +21,9 @@ out=${1:-$top/out}
 GO=${GO:-go}
 
 cd "$top"
-desc=$(git describe --tags --always --dirty 2>/dev/null || echo dev)
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
-if [[ $desc =~ ^v?([0-9][0-9A-Za-z.+~]*)(-([0-9]+)-g([0-9a-f]+))?(-dirty)?$ ]] && [[ $desc == v* || $desc =~ ^[0-9] ]]; then
-	version=${BASH_REMATCH[1]}
-	[[ -n ${BASH_REMATCH[3]} ]] && version+="+git${BASH_REMATCH[3]}.${BASH_REMATCH[4]}"
-else
-	version="0~git$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y%m%d).$commit"
-fi
-[[ $desc == *-dirty ]] && version+="+dirty"
+version=$("$here/deb/version.sh")
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 stage=$(mktemp -d /tmp/scolpass-deb.XXXXXX)
 trap 'rm -rf -- "$stage"' EXIT

@@ -292,35 +292,56 @@ func (s *Store) UpdateByKey(ctx context.Context, key string, now time.Time, fn f
 // UpdateByToken implements activation.Store.
 func (s *Store) UpdateByToken(ctx context.Context, hash []byte, now time.Time, fn func(tx activation.Tx, a *activation.Account, t *activation.Token) error) error {
 	return s.run(now, func(t *tx) error {
-		for _, tk := range s.tokens {
-			if bytes.Equal(tk.hash, hash) {
-				a, err := s.lock(tk.StudentID, -1)
-				if err != nil {
-					return err
-				}
-				c := tk.Token
-				return fn(t, a, &c)
-			}
+		a, tk, err := s.byToken(hash)
+		if err != nil {
+			return err
 		}
-		return activation.ErrUnknownLink()
+		return fn(t, a, tk)
 	})
 }
 
 // UpdateBySession implements activation.Store.
 func (s *Store) UpdateBySession(ctx context.Context, hash []byte, now time.Time, fn func(tx activation.Tx, a *activation.Account, ses *activation.Session) error) error {
 	return s.run(now, func(t *tx) error {
-		for _, x := range s.sessions {
-			if bytes.Equal(x.hash, hash) {
-				a, err := s.lock(x.StudentID, -1)
-				if err != nil {
-					return err
-				}
-				c := x.Session
-				return fn(t, a, &c)
-			}
+		a, ses, err := s.bySession(hash)
+		if err != nil {
+			return err
 		}
-		return activation.ErrSessionExpired()
+		return fn(t, a, ses)
 	})
+}
+
+// byToken finds the link whose hash is hash, with its account (a copy of
+// each); ErrUnknownLink when none. The caller holds s.mu.
+func (s *Store) byToken(hash []byte) (*activation.Account, *activation.Token, error) {
+	for _, tk := range s.tokens {
+		if bytes.Equal(tk.hash, hash) {
+			a, err := s.lock(tk.StudentID, -1)
+			if err != nil {
+				return nil, nil, err
+			}
+			c := tk.Token
+			return a, &c, nil
+		}
+	}
+	return nil, nil, activation.ErrUnknownLink()
+}
+
+// bySession finds the session whose secret's hash is hash, with its
+// account (a copy of each); ErrSessionExpired when none. The caller holds
+// s.mu.
+func (s *Store) bySession(hash []byte) (*activation.Account, *activation.Session, error) {
+	for _, x := range s.sessions {
+		if bytes.Equal(x.hash, hash) {
+			a, err := s.lock(x.StudentID, -1)
+			if err != nil {
+				return nil, nil, err
+			}
+			c := x.Session
+			return a, &c, nil
+		}
+	}
+	return nil, nil, activation.ErrSessionExpired()
 }
 
 // view runs fn with the store as it stands; fn only reads (it gets an
@@ -345,34 +366,22 @@ func (s *Store) View(ctx context.Context, studentID int64, fn func(r activation.
 // ViewBySession implements activation.Store.
 func (s *Store) ViewBySession(ctx context.Context, hash []byte, fn func(r activation.Reader, a *activation.Account, ses *activation.Session) error) error {
 	return s.view(func(t *tx) error {
-		for _, x := range s.sessions {
-			if bytes.Equal(x.hash, hash) {
-				a, err := s.lock(x.StudentID, -1)
-				if err != nil {
-					return err
-				}
-				c := x.Session
-				return fn(t, a, &c)
-			}
+		a, ses, err := s.bySession(hash)
+		if err != nil {
+			return err
 		}
-		return activation.ErrSessionExpired()
+		return fn(t, a, ses)
 	})
 }
 
 // ViewByToken implements activation.Store.
 func (s *Store) ViewByToken(ctx context.Context, hash []byte, fn func(r activation.Reader, a *activation.Account, t *activation.Token) error) error {
 	return s.view(func(t *tx) error {
-		for _, tk := range s.tokens {
-			if bytes.Equal(tk.hash, hash) {
-				a, err := s.lock(tk.StudentID, -1)
-				if err != nil {
-					return err
-				}
-				c := tk.Token
-				return fn(t, a, &c)
-			}
+		a, tk, err := s.byToken(hash)
+		if err != nil {
+			return err
 		}
-		return activation.ErrUnknownLink()
+		return fn(t, a, tk)
 	})
 }
 

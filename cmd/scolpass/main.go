@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/umontpellier/scolpass/internal/cli"
+	_ "github.com/umontpellier/scolpass/internal/hugeheap" // first: the heap on a huge page
 )
 
 func main() { os.Exit(int(cli.Main())) }

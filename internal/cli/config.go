@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -216,7 +217,7 @@ func dsnPasswords(dsn string) []string {
 			}
 		}
 	}
-	for _, m := range keyPasswordRE.FindAllStringSubmatch(dsn, -1) {
+	for _, m := range keyPasswordRE().FindAllStringSubmatch(dsn, -1) {
 		if v := strings.Trim(m[1], "'"); v != "" {
 			out = append(out, v)
 		}
@@ -225,18 +226,22 @@ func dsnPasswords(dsn string) []string {
 }
 
 var (
-	// keyPasswordRE is password=VALUE of a key=value string, quoted or not.
-	keyPasswordRE = regexp.MustCompile(`(?i)\bpassword\s*=\s*('(?:[^'\\]|\\.)*'|[^\s]+)`)
+	// keyPasswordRE is password=VALUE (compiled on first use, not at start-up) of a key=value string, quoted or not.
+	keyPasswordRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)\bpassword\s*=\s*('(?:[^'\\]|\\.)*'|[^\s]+)`)
+	})
 	// urlCredentialsRE is scheme://user:password@ up to the last @ before
 	// a space or a quote.
-	urlCredentialsRE = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@"']*:)[^\s"']*@`)
+	urlCredentialsRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@"']*:)[^\s"']*@`)
+	})
 )
 
 // redactQuotedDSNs hides the password of any URL or key=value connection
 // string quoted in msg, known settings or not.
 func redactQuotedDSNs(msg string) string {
-	msg = urlCredentialsRE.ReplaceAllString(msg, "${1}xxxxx@")
-	return keyPasswordRE.ReplaceAllStringFunc(msg, func(m string) string {
+	msg = urlCredentialsRE().ReplaceAllString(msg, "${1}xxxxx@")
+	return keyPasswordRE().ReplaceAllStringFunc(msg, func(m string) string {
 		k, _, _ := strings.Cut(m, "=")
 		return k + "=xxxxx"
 	})

@@ -13,7 +13,7 @@ import (
 // rest of the help): every command's help text turned into the Markdown
 // that cobra/doc renders.
 func ManCommand() *cobra.Command {
-	root := newRootCmd(&Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
+	root := newRootCmd(&Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}, nil)
 	root.DisableAutoGenTag = true
 	manLongTexts(root)
 	return root

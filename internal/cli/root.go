@@ -146,7 +146,7 @@ func Main() ExitCode {
 
 // Run executes one command line and returns its exit code.
 func Run(ctx context.Context, env *Env, args []string) ExitCode {
-	root := newRootCmd(env)
+	root := newRootCmd(env, args)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if env.db != nil {
@@ -173,7 +173,73 @@ func Run(ctx context.Context, env *Env, args []string) ExitCode {
 // Version is the scolpass version, set at build time with -ldflags.
 var Version = "dev"
 
-func newRootCmd(env *Env) *cobra.Command {
+// commands are scolpass's commands, in the order of --help, each with the
+// name (and aliases) it answers to: a command line that names one is run
+// by a tree holding only that one (see newRootCmd); TestCommandTable checks
+// that the names match the commands.
+var commands = []struct {
+	names []string
+	build func(*Env) *cobra.Command
+}{
+	{[]string{"migrate"}, newMigrateCmd},
+	{[]string{"import-students"}, newImportCmd},
+	{[]string{"issue-scolpass"}, newIssueCmd},
+	{[]string{"activate"}, newActivateCmd},
+	{[]string{"verify-token"}, newVerifyCmd},
+	{[]string{"set-redirect"}, newRedirectCmd},
+	{[]string{"reset"}, newResetCmd},
+	{[]string{"show"}, newShowCmd},
+	{[]string{"report"}, newReportCmd},
+	{[]string{"mail"}, newMailCmd},
+	{[]string{"serve"}, newServeCmd},
+	{[]string{"provision"}, newProvisionCmd},
+	{[]string{"version"}, newVersionCmd},
+	{[]string{"check"}, newCheckCmd},
+	{[]string{"purge"}, newPurgeCmd},
+	{[]string{"audit"}, newAuditCmd},
+	{[]string{"export-student"}, newExportStudentCmd},
+}
+
+// rootValueFlags are the root's flags that take a value in the next
+// argument when written without "=".
+var rootValueFlags = map[string]bool{"--database-url": true, "--operator": true, "--output": true, "-o": true}
+
+// commandNamed is the index in commands of the command that args run, or
+// -1 when it takes the whole tree to say: help, completion, an unknown
+// command (cobra suggests a near name), a flag before the command that is
+// not one of the root's.
+func commandNamed(args []string) int {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case rootValueFlags[a]:
+			i++ // its value
+			continue
+		case strings.HasPrefix(a, "--database-url=") || strings.HasPrefix(a, "--operator=") ||
+			strings.HasPrefix(a, "--output=") || (strings.HasPrefix(a, "-o") && len(a) > 2):
+			continue
+		case strings.HasPrefix(a, "-"):
+			return -1
+		}
+		for j, c := range commands {
+			for _, n := range c.names {
+				if n == a {
+					return j
+				}
+			}
+		}
+		return -1
+	}
+	return -1
+}
+
+// newRootCmd makes the command tree that runs args: only the command that
+// args name when they name one (building every command, their flags and
+// the root's help was most of the start-up of a short command, README
+// "Performance"), else every command.
+func newRootCmd(env *Env, args []string) *cobra.Command {
+	only := commandNamed(args)
+
 	root := &cobra.Command{
 		Use:   "scolpass",
 		Short: "Student IT-account activation (SCOL'PASS) for Université de Montpellier",
@@ -184,7 +250,7 @@ in bulk, at the helpdesk, or from scripts, on PostgreSQL.
 Database: --database-url, else DATABASE_URL, else libpq's PG* variables.
 Time: SCOLPASS_NOW (RFC 3339), when set, is used as the current time.
 
-` + exitCodesUsage(),
+`,
 		Example: `  scolpass migrate
   scolpass import-students apogee-export.csv
   scolpass issue-scolpass --program L1INFO --out l1info.pdf
@@ -194,8 +260,6 @@ Time: SCOLPASS_NOW (RFC 3339), when set, is used as the current time.
 		SilenceErrors: true,
 		Version:       Version,
 	}
-	root.Long += "\n\nConfiguration (environment):\n" + configHelp()
-	root.Long += "\n\nSecrets (a systemd credential, else a file of mode 0600 named by the variable):\n" + secretsHelp()
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usagef("%s", err) })
 	root.Args = noArgs // names an unknown command
 	root.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
@@ -216,45 +280,43 @@ Time: SCOLPASS_NOW (RFC 3339), when set, is used as the current time.
 		// acts: reading the user database is a tenth of a start-up.
 		return nil
 	}
-	root.AddCommand(
-		newMigrateCmd(env),
-		newImportCmd(env),
-		newIssueCmd(env),
-		newActivateCmd(env),
-		newVerifyCmd(env),
-		newRedirectCmd(env),
-		newResetCmd(env),
-		newShowCmd(env),
-		newReportCmd(env),
-		newMailCmd(env),
-		newServeCmd(env),
-		newProvisionCmd(env),
-		newVersionCmd(env),
-		newCheckCmd(env),
-	)
-	root.AddCommand(newPurgeCmd(env))
-	root.AddCommand(newAuditCmd(env))
-	root.AddCommand(newExportStudentCmd(env))
 	// The streams are set before cobra's completion command is made: it
 	// takes its output stream then.
 	root.SetIn(env.Stdin)
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
+	if only >= 0 {
+		root.AddCommand(groupOfCommands(commands[only].build(env)))
+		return root
+	}
+	// The whole tree: its help is the root's help.
+	root.Long += exitCodesUsage()
+	root.Long += "\n\nConfiguration (environment):\n" + configHelp()
+	root.Long += "\n\nSecrets (a systemd credential, else a file of mode 0600 named by the variable):\n" + secretsHelp()
+	for _, c := range commands {
+		root.AddCommand(groupOfCommands(c.build(env)))
+	}
 	// cobra's completion command, with an example like every other command.
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
-		// A group of commands (mail, completion) names an unknown subcommand.
-		if c.HasSubCommands() && (c.Args == nil || c.Name() == "completion") {
-			c.Args = noArgs
-			if c.RunE == nil && c.Run == nil {
-				c.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
-			}
-		}
 		if c.Name() == "completion" {
+			groupOfCommands(c)
 			c.Example = "  source <(scolpass completion bash)\n  scolpass completion zsh > \"${fpath[1]}/_scolpass\""
 		}
 	}
 	return root
+}
+
+// groupOfCommands makes a command that groups others (mail, provision,
+// completion) name an unknown subcommand, and print its help when run alone.
+func groupOfCommands(c *cobra.Command) *cobra.Command {
+	if c.HasSubCommands() && (c.Args == nil || c.Name() == "completion") {
+		c.Args = noArgs
+		if c.RunE == nil && c.Run == nil {
+			c.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
+		}
+	}
+	return c
 }
 
 func defaultOperator() string {

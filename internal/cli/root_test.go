@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -63,7 +65,7 @@ func TestSynopses(t *testing.T) {
 		}
 		return strings.Join(out, "\n")
 	}
-	root := newRootCmd(&Env{Getenv: func(string) string { return "" }})
+	root := newRootCmd(&Env{Getenv: func(string) string { return "" }}, nil)
 	for _, cmd := range root.Commands() {
 		if cmd.Name() == "help" || cmd.Name() == "completion" || cmd.Hidden {
 			continue
@@ -183,5 +185,107 @@ func TestFinishLeftSheets(t *testing.T) {
 	}
 	if !looksLikeSheetOf("22600001_DUPONT_Jean.pdf") || looksLikeSheetOf("l1info.pdf") {
 		t.Error("looksLikeSheetOf")
+	}
+}
+
+// Every entry of the commands table answers to the names the command it
+// builds has, and every command is in the table: a command line naming one
+// builds a tree with that command alone.
+func TestCommandTable(t *testing.T) {
+	env := &Env{Getenv: func(string) string { return "" }}
+	seen := map[string]bool{}
+	for _, c := range commands {
+		cmd := c.build(env)
+		want := append([]string{cmd.Name()}, cmd.Aliases...)
+		if strings.Join(c.names, ",") != strings.Join(want, ",") {
+			t.Errorf("commands table names %v for a command that answers to %v", c.names, want)
+		}
+		seen[cmd.Name()] = true
+	}
+	root := newRootCmd(env, nil)
+	for _, cmd := range root.Commands() {
+		if name := cmd.Name(); !seen[name] && name != "completion" && name != "help" {
+			t.Errorf("scolpass %s is not in the commands table", name)
+		}
+	}
+}
+
+func TestCommandNamed(t *testing.T) {
+	index := func(name string) int {
+		for i, c := range commands {
+			if c.names[0] == name {
+				return i
+			}
+		}
+		t.Fatalf("no command %s", name)
+		return -1
+	}
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"version"}, index("version")},
+		{[]string{"report", "--by", "component"}, index("report")},
+		{[]string{"-o", "json", "show", "x"}, index("show")},
+		{[]string{"-ojson", "show", "x"}, index("show")},
+		{[]string{"--output=json", "--operator", "helpdesk", "--database-url", "postgres://h/db", "mail", "list"}, index("mail")},
+		{[]string{"--database-url=postgres://h/db", "import-students", "-"}, index("import-students")},
+		{nil, -1},
+		{[]string{"help", "version"}, -1},
+		{[]string{"completion", "bash"}, -1},
+		{[]string{"__complete", "rep"}, -1},
+		{[]string{"--help"}, -1},
+		{[]string{"--version"}, -1},
+		{[]string{"--bogus", "version"}, -1},
+		{[]string{"-o"}, -1},
+		{[]string{"reprot"}, -1},
+	} {
+		if got := commandNamed(tc.args); got != tc.want {
+			t.Errorf("commandNamed(%q) = %d, want %d", tc.args, got, tc.want)
+		}
+	}
+}
+
+// A command line run by the one-command tree prints and exits as the whole
+// tree does: help, usage errors, flag errors.
+func TestOneCommandTreeRunsAsTheWholeTree(t *testing.T) {
+	run := func(whole bool, args []string) (string, ExitCode) {
+		var out bytes.Buffer
+		env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" }}
+		treeArgs := args
+		if whole {
+			treeArgs = nil
+		}
+		root := newRootCmd(env, treeArgs)
+		root.SetArgs(args)
+		err := root.ExecuteContext(context.Background())
+		code := ExitOK
+		if err != nil {
+			code = ExitError
+			out.WriteString("error: " + err.Error())
+		}
+		return out.String(), code
+	}
+	for _, args := range [][]string{
+		{"version"},
+		{"version", "--help"},
+		{"-o", "json", "version"},
+		{"version", "extra"},
+		{"import-students", "--help"},
+		{"mail", "--help"},
+		{"mail", "bogus"},
+		{"provision", "queue", "--help"},
+		{"serve", "--help"},
+		{"report", "--bogus"},
+		{"reset", "-h"},
+	} {
+		if commandNamed(args) < 0 {
+			t.Fatalf("%q does not name one command", args)
+		}
+		wantOut, wantCode := run(true, args)
+		gotOut, gotCode := run(false, args)
+		if gotOut != wantOut || gotCode != wantCode {
+			t.Errorf("scolpass %s: the one-command tree printed (exit %d)\n%s\nthe whole tree (exit %d)\n%s", strings.Join(args, " "), gotCode, gotOut, wantCode, wantOut)
+		}
 	}
 }

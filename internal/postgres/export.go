@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/lib/pq"
@@ -30,7 +31,9 @@ var ExportedTables = []struct{ Table, Key string }{
 // secretColumn matches the columns an export leaves out: password and
 // token hashes, session secrets, encrypted material. They prove nothing to
 // the person and would help whoever steals the file.
-var secretColumn = regexp.MustCompile(`(^|_)(hash|secret|cipher|ciphertext|encrypted|nonce|salt|key_id)(_|$)`)
+var secretColumn = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(^|_)(hash|secret|cipher|ciphertext|encrypted|nonce|salt|key_id)(_|$)`)
+})
 
 // StudentExport is everything scolpass holds about one person (right of
 // access): by table, the rows that name them, secrets left out and the
@@ -65,7 +68,7 @@ func (db *DB) ExportStudent(ctx context.Context, key string, now time.Time) (*St
 		}
 		var secret []string
 		for _, c := range cols {
-			if secretColumn.MatchString(c) {
+			if secretColumn().MatchString(c) {
 				secret = append(secret, c)
 				out.Omitted = append(out.Omitted, t.Table+"."+c)
 			}

@@ -201,6 +201,10 @@ type importParsed struct {
 // startReading reads the file on its own goroutine. The store takes the
 // domain's import records: each row the reader accepts becomes one, handed
 // over 1,000 at a time.
+// importBatch is how many rows go to the store at a time while the file
+// is read.
+const importBatch = 1000
+
 func startReading(in io.Reader, now time.Time, opts *importOptions) *importReading {
 	rd := &importReading{batches: make(chan []activation.ImportRecord, 8), done: make(chan importParsed, 1), opts: opts}
 	list := opts.ListRejections
@@ -208,18 +212,27 @@ func startReading(in io.Reader, now time.Time, opts *importOptions) *importReadi
 		list = -1 // roster: none listed
 	}
 	go func() {
-		var records []activation.ImportRecord
-		sent := 0
+		// Batches of 1,000 rows go to the store as they are read; the
+		// whole file is the reader's own list of rows (Result.Students),
+		// not a second copy of it.
+		var batch []activation.ImportRecord
 		res, err := roster.Read(in, roster.Options{Now: now, ListRejections: list, Each: func(s roster.Student) {
-			if records = append(records, activation.ImportRecord(s)); len(records)-sent == 1000 {
-				rd.batches <- records[sent:len(records):len(records)]
-				sent = len(records)
+			if batch == nil {
+				batch = make([]activation.ImportRecord, 0, importBatch)
+			}
+			if batch = append(batch, s); len(batch) == importBatch {
+				rd.batches <- batch
+				batch = nil
 			}
 		}})
-		if len(records) > sent {
-			rd.batches <- records[sent:len(records):len(records)]
+		if len(batch) > 0 {
+			rd.batches <- batch
 		}
 		close(rd.batches)
+		var records []activation.ImportRecord
+		if res != nil {
+			records = res.Students
+		}
 		rd.done <- importParsed{res, records, err}
 	}()
 	return rd

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"strings"
 	"testing"
 	"time"
 
@@ -335,5 +336,53 @@ func TestPossibleDuplicates(t *testing.T) {
 	want := "[{3 2  1 Léa Martin} {5 4  3 Paul Durand}]"
 	if got != want {
 		t.Errorf("possible duplicates = %s, want %s", got, want)
+	}
+}
+
+// Into an empty table the unique keys of students are taken off while the
+// rows are written and built again after (dropFreshKeysSQL): they come back
+// as migration 000001 made them, and a student number the reader let
+// through twice still fails the import, which leaves nothing behind.
+func TestImportIntoEmptyTableKeepsTheKeys(t *testing.T) {
+	db := pgtest.New(t)
+	keys := func() map[string]string {
+		var rows []struct {
+			Name string `db:"conname"`
+			Def  string `db:"def"`
+		}
+		if err := db.SelectContext(ctx, &rows, `SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint
+			WHERE conrelid = 'students'::regclass AND contype IN ('u', 'p') ORDER BY conname`); err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]string{}
+		for _, r := range rows {
+			m[r.Name] = r.Def
+		}
+		return m
+	}
+	before := keys()
+	if len(before) != 3 {
+		t.Fatalf("students has keys %v, want the primary key and two unique keys", before)
+	}
+	twice := []activation.ImportRecord{student(2, "1", "Jean", "Dupont"), student(3, "2", "Anne", "Roy"), student(4, "1", "Paul", "Roy")}
+	if _, err := db.ImportStream(ctx, stream(twice, postgres.ImportOptions{}, nil), actor, t0); err == nil || !strings.Contains(err.Error(), "student") {
+		t.Fatalf("import of a student number given twice: err = %v, want the unique key's refusal", err)
+	}
+	if got := logins(t, db); len(got) != 0 {
+		t.Fatalf("stored %v after a refused import", got)
+	}
+	if after := keys(); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Fatalf("keys after a refused import: %v, want %v", after, before)
+	}
+	rows := []activation.ImportRecord{student(2, "1", "Jean", "Dupont"), student(3, "2", "Anne", "Roy")}
+	if _, err := db.ImportStream(ctx, stream(rows, postgres.ImportOptions{}, nil), actor, t0); err != nil {
+		t.Fatal(err)
+	}
+	if after := keys(); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("keys after an import into the empty table: %v, want %v", after, before)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO students (student_no, last_name, first_name, login_base, login_seq, login, created_at, updated_at, state_since)
+		VALUES ('9', 'Roy', 'Anne', 'anne.roy', 2, 'anne.roy', now(), now(), now())`); err == nil {
+		t.Errorf("a second student with login anne.roy was stored: the unique key is gone")
 	}
 }

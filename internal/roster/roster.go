@@ -27,20 +27,19 @@ import (
 // MaxStudentNoLen is the longest student number accepted.
 const MaxStudentNoLen = 20
 
-// Student is one accepted row of the file.
-type Student struct {
-	Line      int       // 1-based physical line where the row starts (the header is line 1)
-	StudentNo string    // letters and digits only, at most MaxStudentNoLen characters
-	LastName  string    // trimmed, inner whitespace collapsed to single spaces; never empty
-	FirstName string    // same as LastName
-	BirthDate time.Time // midnight UTC of the birth day; the zero time when the file gives none
-	Program   string    // the other fields are trimmed, empty when absent
-	Component string
-	Year      string
-	INE       string
-	Email     string // empty, or a plain address name@domain.tld
-	LoginBase string // login.Derive(FirstName, LastName)
-}
+// Student is one accepted row of the file, as the store takes it (the
+// same type, so that the rows read are the rows imported, without a copy):
+//   - Line is the 1-based physical line where the row starts (the header
+//     is line 1);
+//   - StudentNo holds letters and digits only, at most MaxStudentNoLen;
+//   - LastName and FirstName are trimmed, inner whitespace collapsed to
+//     single spaces, never empty;
+//   - BirthDate is midnight UTC of the birth day, the zero time when the
+//     file gives none;
+//   - the other fields are trimmed, empty when absent; Email is empty or a
+//     plain address name@domain.tld;
+//   - LoginBase is login.Derive(FirstName, LastName).
+type Student = activation.ImportRecord
 
 // Rejection is a row that was not kept, with the reason.
 type Rejection struct {

@@ -341,7 +341,8 @@ func TestPossibleDuplicates(t *testing.T) {
 
 // Into an empty table the unique keys of students are taken off while the
 // rows are written and built again after (dropFreshKeysSQL): they come back
-// as migration 000001 made them, and a student number the reader let
+// as migration 000001 made them, report's counts are right, and a student
+// number the reader let
 // through twice still fails the import, which leaves nothing behind.
 func TestImportIntoEmptyTableKeepsTheKeys(t *testing.T) {
 	db := pgtest.New(t)
@@ -381,6 +382,13 @@ func TestImportIntoEmptyTableKeepsTheKeys(t *testing.T) {
 	if after := keys(); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Errorf("keys after an import into the empty table: %v, want %v", after, before)
 	}
+	// report's counts, kept by the insert trigger as for any import.
+	checkReport(t, db, "after an import into the empty table", t0)
+	more := []activation.ImportRecord{student(2, "3", "Paul", "Roy")}
+	if _, err := db.ImportStream(ctx, stream(more, postgres.ImportOptions{}, nil), actor, t0); err != nil {
+		t.Fatal(err)
+	}
+	checkReport(t, db, "after a second import", t0)
 	if _, err := db.ExecContext(ctx, `INSERT INTO students (student_no, last_name, first_name, login_base, login_seq, login, created_at, updated_at, state_since)
 		VALUES ('9', 'Roy', 'Anne', 'anne.roy', 2, 'anne.roy', now(), now(), now())`); err == nil {
 		t.Errorf("a second student with login anne.roy was stored: the unique key is gone")

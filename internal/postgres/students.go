@@ -121,15 +121,19 @@ func (db *DB) ImportStream(ctx context.Context, src RowStream, actor activation.
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, addFreshKeysSQL); err != nil {
-			return fmt.Errorf("import: unique keys of students: %w", err)
-		}
 		rows, opt, err := src.Finish()
 		if err != nil {
 			return err
 		}
 		if n != len(rows) {
 			return fmt.Errorf("import: %d rows written, the file has %d", n, len(rows))
+		}
+		// The twins within the file are found while the database builds
+		// the keys and writes the audit events.
+		twinc := make(chan []int, 1)
+		go func() { twinc <- activation.Twins(rows) }()
+		if _, err := tx.ExecContext(ctx, addFreshKeysSQL); err != nil {
+			return fmt.Errorf("import: unique keys of students: %w", err)
 		}
 		sum.Created = n
 		if n > 0 {
@@ -140,7 +144,7 @@ func (db *DB) ImportStream(ctx context.Context, src RowStream, actor activation.
 			for i := range fresh {
 				fresh[i] = i
 			}
-			if sum.PossibleDuplicates, err = possibleDuplicates(ctx, tx, rows, fresh, first, false, activation.Twins(rows)); err != nil {
+			if sum.PossibleDuplicates, err = possibleDuplicates(ctx, tx, rows, fresh, first, false, <-twinc); err != nil {
 				return err
 			}
 		}
@@ -161,12 +165,12 @@ func (db *DB) ImportStream(ctx context.Context, src RowStream, actor activation.
 // 100,000 sorted keys costs about a quarter of inserting them one by one in
 // random order, which was a third of the import (PostgreSQL's "Populating a
 // Database"; README "Performance"). The primary key stays (ids come in
-// order, and other tables refer to it). Between the two, the transaction
-// holds students exclusively; it is empty, so nothing waits on a student.
-// The keys come back under the names and definitions of migration 000001;
-// a duplicate the import let through would fail here and roll it back
-// (the reader rejects a student number given twice, Homonyms numbers the
-// logins).
+// order, and other tables refer to it). Between the two,
+// the transaction holds students exclusively; it is empty, so nothing
+// waits on a student. The keys come back under the names and definitions
+// of migration 000001; a duplicate the import let through would fail
+// there and roll it back (the reader rejects a student number given twice,
+// Homonyms numbers the logins).
 const (
 	dropFreshKeysSQL = `SET LOCAL maintenance_work_mem = '256MB';
 		ALTER TABLE students DROP CONSTRAINT students_login_key, DROP CONSTRAINT students_student_no_key`

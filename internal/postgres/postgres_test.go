@@ -382,6 +382,22 @@ func TestImportIntoEmptyTableKeepsTheKeys(t *testing.T) {
 	if after := keys(); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Errorf("keys after an import into the empty table: %v, want %v", after, before)
 	}
+	// The timestamps are the import's time (its columns' defaults while
+	// the COPY ran), and the defaults are gone.
+	var stamped, defaults int
+	if err := db.GetContext(ctx, &stamped, `SELECT count(*) FROM students WHERE created_at = $1 AND updated_at = $1 AND state_since = $1`, t0); err != nil {
+		t.Fatal(err)
+	}
+	if stamped != len(rows) {
+		t.Errorf("%d students stamped with the import's time, want %d", stamped, len(rows))
+	}
+	if err := db.GetContext(ctx, &defaults, `SELECT count(*) FROM information_schema.columns
+		WHERE table_name = 'students' AND column_name IN ('created_at', 'updated_at', 'state_since') AND column_default IS NOT NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if defaults != 0 {
+		t.Errorf("%d timestamp columns of students kept a default after the import", defaults)
+	}
 	// report's counts, kept by the insert trigger as for any import.
 	checkReport(t, db, "after an import into the empty table", t0)
 	more := []activation.ImportRecord{student(2, "3", "Paul", "Roy")}

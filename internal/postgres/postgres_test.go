@@ -410,3 +410,65 @@ func TestImportIntoEmptyTableKeepsTheKeys(t *testing.T) {
 		t.Errorf("a second student with login anne.roy was stored: the unique key is gone")
 	}
 }
+
+// Imports started at once into an empty table, with readers of students
+// all along: the first takes the table (its keys off, built again), the
+// others wait for it and add their students to a stored table; none
+// fails, no reader sees a half-made table, and the logins are distinct.
+func TestConcurrentImportsIntoEmptyTable(t *testing.T) {
+	db := pgtest.New(t)
+	const imports, each = 4, 50
+	done := make(chan struct{})
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(readErr)
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			var n int
+			if err := db.GetContext(ctx, &n, `SELECT count(*) FROM students WHERE login = 'anne.roy'`); err != nil {
+				readErr <- err
+				return
+			}
+			if n > 1 {
+				readErr <- fmt.Errorf("%d students with login anne.roy", n)
+				return
+			}
+		}
+	}()
+	errs := make(chan error, imports)
+	for k := 0; k < imports; k++ {
+		rows := make([]activation.ImportRecord, each)
+		for i := range rows {
+			rows[i] = student(i+2, fmt.Sprint(k*1000+i), "Anne", "Roy")
+		}
+		go func() {
+			_, err := db.ImportStream(ctx, stream(rows, postgres.ImportOptions{}, nil), actor, t0)
+			errs <- err
+		}()
+	}
+	for k := 0; k < imports; k++ {
+		if err := <-errs; err != nil {
+			t.Errorf("import: %v", err)
+		}
+	}
+	close(done)
+	if err := <-readErr; err != nil {
+		t.Errorf("reader: %v", err)
+	}
+	got := logins(t, db)
+	if len(got) != imports*each {
+		t.Fatalf("%d students stored, want %d", len(got), imports*each)
+	}
+	seen := map[string]bool{}
+	for _, l := range got {
+		if seen[l] {
+			t.Fatalf("login %s given twice", l)
+		}
+		seen[l] = true
+	}
+	checkReport(t, db, "after concurrent imports", t0)
+}

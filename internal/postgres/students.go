@@ -113,7 +113,8 @@ func (db *DB) ImportStream(ctx context.Context, src RowStream, actor activation.
 			return err
 		}
 		// Into an empty table, the two unique keys are built once the
-		// students are in (one sort each) rather than grown row by row.
+		// students are in (one sort each) rather than grown row by row,
+		// and the three timestamps come from the columns' defaults.
 		if _, err := tx.ExecContext(ctx, dropFreshKeysSQL+"; "+freshDefaultsSQL(now)); err != nil {
 			return fmt.Errorf("import into an empty table: %w", err)
 		}

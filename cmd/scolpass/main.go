@@ -5,7 +5,7 @@ import (
 	"os"
 
 	"github.com/umontpellier/scolpass/internal/cli"
-	_ "github.com/umontpellier/scolpass/internal/hugeheap" // first: the heap on a huge page
+	_ "github.com/umontpellier/scolpass/internal/prefault" // first: start-up maps code and heap in a few calls
 )
 
 func main() { os.Exit(int(cli.Main())) }

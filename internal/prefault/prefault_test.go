@@ -1,0 +1,177 @@
+package prefault
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"reflect"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"unsafe"
+)
+
+// The test binary imports this package, so it went through init like
+// scolpass does. These tests read what init left in /proc/self/smaps.
+
+// mapping is one entry of /proc/self/smaps: sizes in kB, and its VmFlags.
+type mapping struct {
+	lo, hi  uint64
+	perms   string
+	kB      map[string]int64
+	vmFlags []string
+}
+
+// mappingOf finds the mapping that holds addr.
+func mappingOf(addr uintptr) (mapping, error) {
+	f, err := os.Open("/proc/self/smaps")
+	if err != nil {
+		return mapping{}, err
+	}
+	defer f.Close()
+	var m *mapping
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) == 0 {
+			continue
+		}
+		if !strings.HasSuffix(fields[0], ":") { // a new mapping: lo-hi perms …
+			if m != nil {
+				break
+			}
+			lo, hi, _ := strings.Cut(fields[0], "-")
+			l, _ := strconv.ParseUint(lo, 16, 64)
+			h, _ := strconv.ParseUint(hi, 16, 64)
+			if l <= uint64(addr) && uint64(addr) < h {
+				m = &mapping{lo: l, hi: h, perms: fields[1], kB: map[string]int64{}}
+			}
+			continue
+		}
+		if m == nil {
+			continue
+		}
+		if fields[0] == "VmFlags:" {
+			m.vmFlags = fields[1:]
+		} else if len(fields) == 3 && fields[2] == "kB" {
+			n, _ := strconv.ParseInt(fields[1], 10, 64)
+			m.kB[strings.TrimSuffix(fields[0], ":")] = n
+		}
+	}
+	if m == nil {
+		return mapping{}, fmt.Errorf("no mapping in /proc/self/smaps holds %#x", addr)
+	}
+	return *m, sc.Err()
+}
+
+func skipIfOff(t *testing.T, names ...string) {
+	for _, name := range names {
+		if os.Getenv(name) == "0" {
+			t.Skip(name + "=0")
+		}
+	}
+}
+
+// reportEnv asks a child of TestTextMapped to report its code's mapping
+// right after this package's init, before anything else runs, and exit.
+const reportEnv = "PREFAULT_TEST_REPORT"
+
+// This init runs right after the one in prefault.go (files in name order).
+func init() {
+	if os.Getenv(reportEnv) == "" {
+		return
+	}
+	m, err := mappingOf(reflect.ValueOf(TestTextMapped).Pointer())
+	if err != nil {
+		fmt.Println("error", err)
+		os.Exit(1)
+	}
+	fmt.Println(m.perms, m.kB["Rss"], m.kB["Size"], TextMapped)
+	os.Exit(0)
+}
+
+// startChild runs this test binary to the end of init with env added and
+// returns what its init above reported: perms, Rss and Size of the mapping
+// that holds the code, in kB, and TextMapped.
+func startChild(t *testing.T, env ...string) (perms string, rss, size, mapped int64) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), append(env, reportEnv+"=1")...)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("child: %v: %s", err, out)
+	}
+	if _, err := fmt.Sscan(string(out), &perms, &rss, &size, &mapped); err != nil {
+		t.Fatalf("child said %q: %v", out, err)
+	}
+	return perms, rss, size, mapped
+}
+
+// Right after init, every page of the binary's code is mapped, not only
+// the pages the runtime and package initialisation ran; with
+// SCOLPASS_PREFAULT=0, only those.
+func TestTextMapped(t *testing.T) {
+	skipIfOff(t, "SCOLPASS_PREFAULT")
+	if !populateReadKnown() {
+		t.Skip("the kernel has no MADV_POPULATE_READ (Linux 5.14)")
+	}
+	perms, rss, size, mapped := startChild(t)
+	if !strings.Contains(perms, "x") {
+		t.Fatalf("the mapping that holds the code is %s, not executable", perms)
+	}
+	if mapped < size<<10 {
+		t.Errorf("init mapped %d bytes of code, want at least the %d kB of the mapping that holds it", mapped, size)
+	}
+	if rss != size {
+		t.Errorf("right after init, the code's mapping has %d kB resident of %d kB: init did not map it whole", rss, size)
+	}
+	_, rss, size, mapped = startChild(t, "SCOLPASS_PREFAULT=0")
+	if mapped != 0 {
+		t.Errorf("with SCOLPASS_PREFAULT=0, init mapped %d bytes of code, want 0", mapped)
+	}
+	if rss == size {
+		t.Logf("with SCOLPASS_PREFAULT=0 too, all %d kB of the code were resident right after init: this kernel maps it whole anyway", size)
+	}
+}
+
+// Where the kernel has transparent huge pages, the mapping that holds the
+// heap's first allocations is backed by a huge page and marked for more.
+func TestHeapOnHugePage(t *testing.T) {
+	skipIfOff(t, "SCOLPASS_PREFAULT", "SCOLPASS_HUGEHEAP")
+	b, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
+	if err != nil {
+		t.Skip("no transparent huge pages: " + err.Error())
+	}
+	if strings.Contains(string(b), "[never]") {
+		t.Skip("transparent huge pages are off (never)")
+	}
+	if Collapsed < 1 {
+		t.Fatalf("init collapsed %d blocks of the heap into huge pages, want 1", Collapsed)
+	}
+	m, err := mappingOf(uintptr(unsafe.Pointer(probe)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if huge := m.kB["AnonHugePages"]; huge < 2048 {
+		t.Errorf("the heap's mapping has %d kB of huge pages, want at least 2048", huge)
+	}
+	advised := false
+	for _, f := range m.vmFlags {
+		advised = advised || f == "hg"
+	}
+	if !advised {
+		t.Errorf("the heap's mapping is not marked for huge pages (no hg in VmFlags %v)", m.vmFlags)
+	}
+}
+
+// populateReadKnown says whether the kernel knows MADV_POPULATE_READ.
+func populateReadKnown() bool {
+	b, err := syscall.Mmap(-1, 0, pageSize, syscall.PROT_READ, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		return false
+	}
+	defer syscall.Munmap(b)
+	return madvise(uintptr(unsafe.Pointer(&b[0])), pageSize, madvPopulateRead)
+}

@@ -2,6 +2,10 @@
 //
 //	go run ./scripts/exec-pairs [-n PAIRS] [-w WARMUP] -a 'CMD A…' -b 'CMD B…'
 //
+// A command may start with NAME=value words, as with env(1):
+// -a 'SCOLPASS_PREFAULT=0 bin/scolpass version' times the same binary with
+// its start-up prefaulting off.
+//
 // It starts A then B, PAIRS times (after WARMUP pairs not counted), each
 // straight from this process (fork and exec, no shell), output thrown
 // away, and prints one line: the medians of A's and B's wall and CPU
@@ -53,9 +57,18 @@ func main() {
 	fmt.Printf("%.3f %.3f %.3f %.3f %.3f %.3f\n", median(aw), median(ac), median(bw), median(bc), median(rw), median(rc))
 }
 
-// run starts args once and returns its wall and CPU milliseconds.
+// run starts args once and returns its wall and CPU milliseconds. Leading
+// NAME=value words are added to the command's environment, as env(1)
+// would, without a process of env's own in the figures.
 func run(args []string) (wall, cpu float64) {
+	var env []string
+	for len(args) > 1 && strings.Contains(args[0], "=") {
+		env, args = append(env, args[0]), args[1:]
+	}
 	c := exec.Command(args[0], args[1:]...)
+	if env != nil {
+		c.Env = append(os.Environ(), env...)
+	}
 	start := time.Now()
 	if err := c.Run(); err != nil {
 		fmt.Fprintf(os.Stderr, "exec-pairs: %s: %v\n", strings.Join(args, " "), err)

@@ -230,6 +230,9 @@ type Tx interface {
 	UseToken(t *Token) error
 	// CountTokensSince counts the links created for the account since t.
 	CountTokensSince(a *Account, t time.Time) (int, error)
+	// CountEventsSince counts the account's audit events of that action
+	// whose outcome was ok, since t.
+	CountEventsSince(a *Account, action string, t time.Time) (int, error)
 	QueueEmail(a *Account, e Email) error
 	// QueueProvision queues a directory (LDAP) write of the account, to be
 	// applied after commit (see Service.provision): the job names the

@@ -33,7 +33,7 @@ type Config struct {
 	MaxFailures         int           // wrong provisional passwords in a row before a lock
 	LockFor             time.Duration // how long a lock lasts
 	ProvisionalValidity time.Duration // provisional password lifetime
-	LinksPerDay         int           // emailed links per account per Paris day
+	LinksPerDay         int           // emailed links per account, and lost-login emails per address, per Paris day
 	SessionIdle         time.Duration // a web session ends after this long without a request
 	SessionLifetime     time.Duration // and this long after steps 1-2 whatever happens
 	Policy              PasswordPolicy

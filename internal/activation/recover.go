@@ -30,7 +30,11 @@ func recoveryConfirmed(st State) bool {
 // address of one or more accounts, one email to it lists each login (as the
 // sheet prints it) with how to reset its password. Whatever happens, the
 // caller learns nothing (nil) so that the site answers the same for every
-// address; only unexpected errors are returned, for the log.
+// address; only unexpected errors are returned, for the log. Like the
+// links, at most Config.LinksPerDay such emails go to an address per Paris
+// day (counted on the account of the first login listed); the form asked
+// once more is refused and audited (EPOLICY, ReasonLinkCap), against mail
+// bombing.
 func (s *Service) RemindLogins(ctx context.Context, addr string, now time.Time) error {
 	norm, err := ValidateEmail(addr)
 	if err != nil {
@@ -63,18 +67,33 @@ func (s *Service) RemindLogins(ctx context.Context, addr string, now time.Time) 
 		logins = append(logins, line)
 	}
 	first := accounts[0]
-	return s.Store.Update(ctx, first.StudentID, -1, now, func(tx Tx, a *Account) error {
+	err = s.Store.Update(ctx, first.StudentID, -1, now, func(tx Tx, a *Account) error {
+		n, err := tx.CountEventsSince(a, actionLoginReminder, LinkDayStart(now))
+		if err != nil {
+			return err
+		}
+		if n >= s.Config.LinksPerDay {
+			return refuse(tx, a, actionLoginReminder, &Error{Code: EPOLICY, Reason: ReasonLinkCap, Param: fmt.Sprint(s.Config.LinksPerDay),
+				Message: fmt.Sprintf("%d lost-login emails were already sent to %s today: no more until tomorrow (limit against mail bombing)", n, a.RecoveryEmail)})
+		}
 		data := s.mailData(a)
 		data.Logins, data.PageURL = logins, s.Config.ForgotPasswordURL()
 		if err := s.queue(tx, a, MailLoginReminder, a.RecoveryEmail, data); err != nil {
 			return err
 		}
 		for _, x := range accounts {
-			if err := tx.Audit(x, Event{Action: "login-reminder", From: x.State, To: x.State, Outcome: "ok",
+			if err := tx.Audit(x, Event{Action: actionLoginReminder, From: x.State, To: x.State, Outcome: "ok",
 				Detail: fmt.Sprintf("logins of %s sent there (%d)", a.RecoveryEmail, len(logins))}); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+	if ErrorCode(err) == EPOLICY {
+		return nil // refused and audited: the site answers the same
+	}
+	return err
 }
+
+// actionLoginReminder is the audit action of a lost-login email.
+const actionLoginReminder = "login-reminder"

@@ -23,7 +23,7 @@ var configEnv = []struct{ Name, Default, Meaning string }{
 	{"SCOLPASS_ACTIVATION_URL", "BASE_URL/activation", "address printed on the SCOL'PASS (text and QR code)"},
 	{"SCOLPASS_LOCK_AFTER", "5", "wrong provisional passwords in a row before a lock"},
 	{"SCOLPASS_LOCK_FOR", "15m", "how long a lock lasts"},
-	{"SCOLPASS_LINKS_PER_DAY", "5", "emailed links per account per day (anti mail bombing)"},
+	{"SCOLPASS_LINKS_PER_DAY", "5", "emailed links per account, lost-login emails per address, per day (anti mail bombing)"},
 	{"SCOLPASS_RESET_LINK_VALID_FOR", "1h", "how long a lost-password link works"},
 	{"SCOLPASS_PASSWORD_POLICY", "cnil-1", "password policy: cnil-1 (CNIL 2022-100 case 1, 80 bits) or cnil-2 (its case 2: 12 characters, 3 kinds)"},
 	{"SCOLPASS_PASSWORD_MIN_LENGTH", "12", "password policy: minimum length"},

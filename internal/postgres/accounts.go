@@ -466,6 +466,15 @@ func (t *accountTx) CountTokensSince(a *activation.Account, since time.Time) (in
 	return n, err
 }
 
+// CountEventsSince reads the account's events through
+// audit_events_student_idx: a few dozen rows an account.
+func (t *accountTx) CountEventsSince(a *activation.Account, action string, since time.Time) (int, error) {
+	var n int
+	err := t.tx.GetContext(t.ctx, &n, `SELECT count(*) FROM audit_events
+		WHERE student_id = $1 AND action = $2 AND outcome = 'ok' AND at >= $3`, a.StudentID, action, since)
+	return n, err
+}
+
 func (t *accountTx) CreateSession(a *activation.Account, hash []byte) error {
 	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO web_sessions (student_id, secret_hash, created_at, last_seen_at)
 		VALUES ($1, $2, $3, $3)`, a.StudentID, hash, t.now)

@@ -489,6 +489,16 @@ func (t *tx) CountTokensSince(a *activation.Account, since time.Time) (int, erro
 	return n, nil
 }
 
+func (t *tx) CountEventsSince(a *activation.Account, action string, since time.Time) (int, error) {
+	n := 0
+	for _, e := range t.s.events {
+		if e.StudentID == a.StudentID && e.Action == action && e.Outcome == "ok" && !e.At.Before(since) {
+			n++
+		}
+	}
+	return n, nil
+}
+
 func (t *tx) QueueEmail(a *activation.Account, e activation.Email) error {
 	t.s.outbox = append(t.s.outbox, Mail{Email: e, StudentID: a.StudentID, At: t.now})
 	return nil

@@ -290,6 +290,39 @@ func runReset(t *testing.T, newHarness func(t *testing.T) Harness) {
 		}
 	})
 
+	t.Run("lost login: at most LinksPerDay emails an address a day", func(t *testing.T) {
+		h, now := setup(t)
+		limit := h.Service.Config.LinksPerDay
+		before := len(h.Mails(t))
+		for i := 0; i < limit+2; i++ {
+			if err := h.Service.RemindLogins(ctx, "jean@example.org", now.Add(time.Duration(i)*time.Minute)); err != nil {
+				t.Fatalf("reminder %d: %v", i+1, err)
+			}
+		}
+		if n := len(h.Mails(t)) - before; n != limit {
+			t.Fatalf("%d lost-login emails in a day, want %d (LinksPerDay)", n, limit)
+		}
+		var ok, refused int
+		for _, a := range h.Actions(t, "jean.dupont") {
+			switch {
+			case strings.HasPrefix(a, "login-reminder:ok:"):
+				ok++
+			case strings.HasPrefix(a, "login-reminder:refused:"):
+				refused++
+			}
+		}
+		if ok != limit || refused != 2 {
+			t.Fatalf("audit: %d sent, %d refused, want %d and 2: %q", ok, refused, limit, h.Actions(t, "jean.dupont"))
+		}
+		// The next Paris day, the address gets its logins again.
+		if err := h.Service.RemindLogins(ctx, "jean@example.org", activation.LinkDayStart(now).Add(25*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(h.Mails(t)) - before; n != limit+1 {
+			t.Fatalf("the next day: %d emails in all, want %d", n, limit+1)
+		}
+	})
+
 	t.Run("reissue of an active account takes its password out of the directory", func(t *testing.T) {
 		h, now := setup(t)
 		if h.Provisions == nil {

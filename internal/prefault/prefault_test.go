@@ -148,6 +148,9 @@ func TestHeapOnHugePage(t *testing.T) {
 		t.Skip("transparent huge pages are off (never)")
 	}
 	if Collapsed < 1 {
+		if !hugePageAtHand() {
+			t.Skip("the kernel has no free 2 MiB block at hand: init does not compact memory for one")
+		}
 		t.Fatalf("init collapsed %d blocks of the heap into huge pages, want 1", Collapsed)
 	}
 	m, err := mappingOf(uintptr(unsafe.Pointer(probe)))
@@ -174,4 +177,54 @@ func populateReadKnown() bool {
 	}
 	defer syscall.Munmap(b)
 	return madvise(uintptr(unsafe.Pointer(&b[0])), pageSize, madvPopulateRead)
+}
+
+func TestFreeHugeBlocks(t *testing.T) {
+	const sample = `Node 0, zone      DMA      0      0      0      0      0      0      0      0      1      1      3 
+Node 0, zone    DMA32      0      4      2      2      1      2      0      3      3      1    753 
+Node 0, zone   Normal   1904    895    641   1671   3973   3259   2510   1608    639    277   1664 
+`
+	for _, c := range []struct {
+		name, text string
+		want       int
+	}{
+		{"orders 9 and 10 of DMA32 and Normal, not DMA", sample, 1 + 753 + 277 + 1664},
+		{"fragmented: nothing of order 9 or more", "Node 0, zone   Normal   1904    895    641   1671   3973   3259   2510   1608    639    0      0\n", 0},
+		{"no final newline, two nodes", "Node 0, zone   Normal 0 0 0 0 0 0 0 0 0 2 0\nNode 1, zone   Normal 0 0 0 0 0 0 0 0 0 0 5", 7},
+		{"empty", "", 0},
+		{"not a count", "Node 0, zone Normal 0 0 0 0 0 0 0 0 0 x 1\n", 1},
+	} {
+		if got := freeHugeBlocks([]byte(c.text)); got != c.want {
+			t.Errorf("%s: %d free blocks of 2 MiB or more, want %d", c.name, got, c.want)
+		}
+	}
+}
+
+// The parser agrees with a plain reading of this machine's /proc/buddyinfo.
+func TestFreeHugeBlocksOfThisMachine(t *testing.T) {
+	b, err := os.ReadFile("/proc/buddyinfo")
+	if err != nil {
+		t.Skip(err)
+	}
+	want := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 4+10 || f[3] == "DMA" {
+			continue
+		}
+		for _, n := range f[4+9:] {
+			v, err := strconv.Atoi(n)
+			if err != nil {
+				t.Fatalf("%q: %v", line, err)
+			}
+			want += v
+		}
+	}
+	if got := freeHugeBlocks(b); got != want {
+		t.Errorf("freeHugeBlocks: %d, a plain reading: %d\n%s", got, want, b)
+	}
+	// Read again: far from 0 the count cannot cross it in between.
+	if want > 100 && !hugePageAtHand() {
+		t.Errorf("hugePageAtHand: false with %d free blocks", want)
+	}
 }

@@ -177,6 +177,9 @@ for kind in "${kinds[@]}"; do
 	go run ./scripts/gen-students -n "$ROWS" -seed "$SEED" -delim ';' "${flags[@]}" -login -stats \
 		>"$work/$kind-login.csv" 2>"$work/$kind.stats"
 	note "  $(sed -n 2p "$work/$kind.stats")"
+	# The files just written are still being flushed to disk: that
+	# writeback would land in the first round, on one side of it.
+	sync
 	sc=() ky=() ba=() rr=()
 	for ((i = 1; i <= RUNS; i++)); do
 		# The keyed floor right before and right after scolpass: a burst

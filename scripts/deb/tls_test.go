@@ -1,8 +1,6 @@
 package deb
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -24,7 +22,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -33,6 +30,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/umontpellier/scolpass/internal/cli"
+	"github.com/umontpellier/scolpass/internal/cli/servetest"
 	"github.com/umontpellier/scolpass/internal/mail/smtptest"
 	"github.com/umontpellier/scolpass/internal/postgres/pgtest"
 )
@@ -136,18 +134,6 @@ func swap(t *testing.T, file string, pairs ...string) string {
 	return s
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
 // stack is scolpass on its own database and SMTP server, its students
 // imported and their sheets printed, serve running behind a proxy.
 type stack struct {
@@ -156,7 +142,7 @@ type stack struct {
 	smtp      *smtptest.Server
 	passwords map[string]string
 	serveAddr string
-	logs      *syncBuffer
+	logs      *servetest.Logs
 }
 
 var (
@@ -177,7 +163,7 @@ func (s *stack) run(args ...string) string {
 
 func newStack(t *testing.T, baseURL string) *stack {
 	t.Helper()
-	s := &stack{t: t, smtp: smtptest.Start(t), passwords: map[string]string{}, logs: &syncBuffer{}}
+	s := &stack{t: t, smtp: smtptest.Start(t), passwords: map[string]string{}, logs: &servetest.Logs{}}
 	s.serveAddr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	s.vars = map[string]string{
 		"DATABASE_URL": pgtest.NewDatabase(t), "SCOLPASS_SMTP_URL": s.smtp.URL(), "SCOLPASS_BASE_URL": baseURL,
@@ -202,39 +188,8 @@ func newStack(t *testing.T, baseURL string) *stack {
 	}
 
 	// serve, as the unit runs it, with a small sign-in limit for the test.
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan cli.ExitCode, 1)
-	env := &cli.Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: pw, Getenv: func(k string) string { return s.vars[k] }}
-	go func() {
-		done <- cli.Run(ctx, env, []string{"serve", "--listen", s.serveAddr, "--trusted-proxy", "127.0.0.1/32", "--mail-every", "100ms",
-			"--login-rate", "6", "--log-format", "json"})
-		pw.Close()
-	}()
-	ready := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(pr)
-		once := sync.Once{}
-		for sc.Scan() {
-			s.logs.Write([]byte(sc.Text() + "\n"))
-			if strings.Contains(sc.Text(), "listening on") {
-				once.Do(func() { close(ready) })
-			}
-		}
-	}()
-	select {
-	case <-ready:
-	case code := <-done:
-		t.Fatalf("serve exited %d:\n%s", code, s.logs)
-	case <-time.After(30 * time.Second):
-		t.Fatalf("serve did not start:\n%s", s.logs)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if code := <-done; code != 0 {
-			t.Errorf("serve exited %d", code)
-		}
-	})
+	servetest.Start(t, s.logs, func(k string) string { return s.vars[k] },
+		"--listen", s.serveAddr, "--trusted-proxy", "127.0.0.1/32", "--mail-every", "100ms", "--login-rate", "6", "--log-format", "json")
 	return s
 }
 
@@ -274,7 +229,7 @@ type proxy struct {
 func startProc(t *testing.T, name string, addr string, tc *tls.Config, errLog string, argv ...string) {
 	t.Helper()
 	cmd := exec.Command(argv[0], argv[1:]...)
-	var out syncBuffer
+	var out servetest.Logs
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {

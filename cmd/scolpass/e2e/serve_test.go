@@ -15,6 +15,7 @@ import (
 
 	"github.com/umontpellier/scolpass/internal/activation"
 	"github.com/umontpellier/scolpass/internal/cli"
+	"github.com/umontpellier/scolpass/internal/cli/servetest"
 )
 
 // These tests run the real scolpass serve on a real PostgreSQL with the
@@ -100,7 +101,7 @@ func TestServeWholeFlow(t *testing.T) {
 func TestServeTwoProcessesShareASession(t *testing.T) {
 	s := newStack(t)
 	other := freePort(t)
-	second := &stack{t: t, URL: "http://" + other, DBURL: s.DBURL, SMTP: s.SMTP, vars: s.vars, logs: &syncBuffer{}}
+	second := &stack{t: t, URL: "http://" + other, DBURL: s.DBURL, SMTP: s.SMTP, vars: s.vars, logs: &servetest.Logs{}}
 	second.startProcess(other) // a process of its own; both deliver the outbox
 	a, b := s.client(), second.client()
 	r := a.submit("/activation/login", url.Values{"identifier": {"jean.dupont"}, "password": {s.passwords["jean.dupont"]}})

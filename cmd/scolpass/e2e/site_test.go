@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"io"
@@ -20,6 +19,7 @@ import (
 	_ "github.com/lib/pq"
 
 	"github.com/umontpellier/scolpass/internal/cli"
+	"github.com/umontpellier/scolpass/internal/cli/servetest"
 	"github.com/umontpellier/scolpass/internal/mail/smtptest"
 	"github.com/umontpellier/scolpass/internal/postgres/pgtest"
 )
@@ -36,23 +36,9 @@ type stack struct {
 	passwords map[string]string // login → provisional password read from the PDF sheet
 	mu        sync.Mutex
 	vars      map[string]string
-	stop      context.CancelFunc
-	done      chan cli.ExitCode
-	logs      *syncBuffer
+	serve     *servetest.Serve
+	logs      *servetest.Logs
 }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // students of the stack's import (a Pégase-like export).
 const studentsCSV = "numero_etudiant;nom;prenom;formation\n" +
@@ -101,7 +87,7 @@ func newStack(t testing.TB, extraServe ...string) *stack {
 // newStackWith is newStack with more environment (the directory's settings).
 func newStackWith(t testing.TB, vars map[string]string, extraServe ...string) *stack {
 	t.Helper()
-	s := &stack{t: t, DBURL: pgtest.NewDatabase(t), SMTP: smtptest.Start(t), passwords: map[string]string{}, logs: &syncBuffer{}}
+	s := &stack{t: t, DBURL: pgtest.NewDatabase(t), SMTP: smtptest.Start(t), passwords: map[string]string{}, logs: &servetest.Logs{}}
 	addr := freePort(t)
 	s.URL = "http://" + addr
 	s.vars = map[string]string{
@@ -157,56 +143,11 @@ func (s *stack) readSheets(pdf string) {
 
 // start runs scolpass serve on addr until the test ends.
 func (s *stack) start(addr string, extra ...string) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan cli.ExitCode, 1)
-	s.done = done
-	s.stop = func() {
-		cancel()
-		if code := <-done; code != 0 {
-			s.t.Errorf("serve exited %d", code)
-		}
-		s.done = nil
-	}
-	pr, pw := io.Pipe()
-	env := &cli.Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: pw, Getenv: s.getenv}
-	args := append([]string{"serve", "--listen", addr, "--mail-every", "100ms"}, extra...)
-	go func() {
-		done <- cli.Run(ctx, env, args)
-		pw.Close()
-	}()
-	ready := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(pr)
-		once := sync.Once{}
-		for sc.Scan() {
-			s.logs.Write([]byte(sc.Text() + "\n"))
-			if strings.Contains(sc.Text(), "listening on") {
-				once.Do(func() { close(ready) })
-			}
-		}
-	}()
-	select {
-	case <-ready:
-	case code := <-done:
-		s.t.Fatalf("serve exited %d:\n%s", code, s.logs)
-	case <-time.After(20 * time.Second):
-		s.t.Fatalf("serve did not start:\n%s", s.logs)
-	}
-	s.t.Cleanup(func() {
-		cancel()
-		if s.done == nil {
-			return
-		}
-		select {
-		case code := <-done:
-			if code != 0 {
-				s.t.Errorf("serve exited %d", code)
-			}
-		case <-time.After(40 * time.Second):
-			s.t.Errorf("serve did not stop")
-		}
-	})
+	s.serve = servetest.Start(s.t, s.logs, s.getenv, append([]string{"--listen", addr, "--mail-every", "100ms"}, extra...)...)
 }
+
+// stop stops serve now (a test that runs its own).
+func (s *stack) stop() { s.serve.Stop() }
 
 // LastLink waits for the last email to addr and returns its link.
 func (s *stack) LastLink(addr string, after int) string {

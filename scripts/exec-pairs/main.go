@@ -57,10 +57,10 @@ func main() {
 	fmt.Printf("%.3f %.3f %.3f %.3f %.3f %.3f\n", median(aw), median(ac), median(bw), median(bc), median(rw), median(rc))
 }
 
-// run starts args once and returns its wall and CPU milliseconds. Leading
-// NAME=value words are added to the command's environment, as env(1)
-// would, without a process of env's own in the figures.
-func run(args []string) (wall, cpu float64) {
+// command is the command of args: leading NAME=value words are added to
+// its environment, as env(1) would, without a process of env's own in the
+// figures.
+func command(args []string) *exec.Cmd {
 	var env []string
 	for len(args) > 1 && strings.Contains(args[0], "=") {
 		env, args = append(env, args[0]), args[1:]
@@ -69,6 +69,12 @@ func run(args []string) (wall, cpu float64) {
 	if env != nil {
 		c.Env = append(os.Environ(), env...)
 	}
+	return c
+}
+
+// run starts args once and returns its wall and CPU milliseconds.
+func run(args []string) (wall, cpu float64) {
+	c := command(args)
 	start := time.Now()
 	if err := c.Run(); err != nil {
 		fmt.Fprintf(os.Stderr, "exec-pairs: %s: %v\n", strings.Join(args, " "), err)

@@ -45,6 +45,8 @@ var configEnv = []struct{ Name, Default, Meaning string }{
 	{"SCOLPASS_PAGES_DIR", "", "the university's own privacy.LANG.html, accessibility.LANG.html (README)"},
 	{"SCOLPASS_A11Y_STATUS", "none", "accessibility page: RGAA conformance, full, partial or none"},
 	{"SCOLPASS_A11Y_DATE", web.A11yTestedOn, "accessibility page: date of the declaration"},
+	{"SCOLPASS_PREFAULT", "on", "0 turns off start-up prefaulting: the code mapped in one call, the heap on a huge page"},
+	{"SCOLPASS_HUGEHEAP", "on", "0 keeps only the heap off transparent huge pages"},
 }
 
 // configHelp lists the settings for --help.

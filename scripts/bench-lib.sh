@@ -35,7 +35,8 @@ bench_build() {
 	SCOLPASS=${SCOLPASS_BIN:-}
 	if [[ -z $SCOLPASS ]]; then
 		note "building bin/scolpass"
-		CGO_ENABLED=0 go build -o bin/scolpass ./cmd/scolpass || die "go build ./cmd/scolpass failed"
+		CGO_ENABLED=0 go build -o bin/scolpass.link ./cmd/scolpass || die "go build ./cmd/scolpass failed"
+		go run ./scripts/place-binary bin/scolpass.link bin/scolpass || die "scripts/place-binary failed"
 		SCOLPASS=$root/bin/scolpass
 	fi
 }

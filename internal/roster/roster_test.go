@@ -814,3 +814,49 @@ func TestLetterWithoutSpellingRejected(t *testing.T) {
 		t.Errorf("rejection %+v, want line 2, last_name and the letter ǂ", r)
 	}
 }
+
+// EachBatch hands the accepted rows, in file order, Batch at a time and
+// the rest at the end, as pieces of Result.Students itself: no row is
+// copied, and a batch cannot be appended to in place.
+func TestReadEachBatch(t *testing.T) {
+	input := benchInput(2345)
+	// A rejected row (no last name), then one more accepted: the batches
+	// carry only accepted rows.
+	input = append(input, "99999999;;Nobody;01/01/2000;L1INFO;FDS;2026;;\r\n"...)
+	input = append(input, "99999998;MARTIN;Léa;01/01/2000;L1INFO;FDS;2026;;\r\n"...)
+	var batches [][]Student
+	res, err := Read(bytes.NewReader(input), Options{Now: now, Batch: 1000, EachBatch: func(b []Student) {
+		batches = append(batches, b)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.RejectedRows != 1 || len(res.Students) != 2346 {
+		t.Fatalf("%d rows kept, %d rejected; want 2346 and the one without a last name", len(res.Students), res.RejectedRows)
+	}
+	var sizes []int
+	var all []Student
+	for _, b := range batches {
+		sizes = append(sizes, len(b))
+		if cap(b) != len(b) {
+			t.Errorf("a batch of %d rows has room for %d: appending would write into the list", len(b), cap(b))
+		}
+		all = append(all, b...)
+	}
+	n := len(res.Students)
+	if want := fmt.Sprint([]int{1000, 1000, n - 2000}); fmt.Sprint(sizes) != want {
+		t.Errorf("batches of %v rows, want %s", sizes, want)
+	}
+	if len(all) != n {
+		t.Fatalf("%d rows in the batches, %d in the list", len(all), n)
+	}
+	for i := range all {
+		if all[i] != res.Students[i] {
+			t.Fatalf("row %d: batch has %s, the list %s", i, summary(all[i]), summary(res.Students[i]))
+		}
+	}
+	last := batches[len(batches)-1]
+	if &last[0] != &res.Students[n-len(last)] {
+		t.Error("the last batch is a copy, not a piece of Result.Students")
+	}
+}

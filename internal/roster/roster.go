@@ -675,11 +675,12 @@ func (rd *reader) keep(s Student) {
 }
 
 // sendBatch hands the rows kept and not yet sent to batches, when there
-// are at least n. A batch is a piece of res.Students, capacity cut to its
-// length; one the list was copied away from (keep) holds the same rows.
+// are at least n (n >= 1). A batch is a piece of res.Students, capacity
+// cut to its length; one the list was copied away from (keep) holds the
+// same rows.
 func (rd *reader) sendBatch(n int) {
 	st := rd.res.Students
-	if rd.batches == nil || len(st)-rd.sent < n || len(st) == rd.sent {
+	if rd.batches == nil || len(st)-rd.sent < n {
 		return
 	}
 	rd.batches(st[rd.sent:len(st):len(st)])

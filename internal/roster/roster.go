@@ -121,29 +121,20 @@ func (e *FileError) Error() string {
 // Memory use is bounded by the rows kept, not by the length of any line.
 // Errors reading r are returned wrapped.
 func ReadAsOf(r io.Reader, now time.Time) (*Result, error) {
-	return ReadEach(r, now, nil)
-}
-
-// ReadEach is ReadAsOf that also hands each accepted row to each, when it
-// is not nil, as soon as the row is read, in file order, on the calling
-// goroutine: a caller can write rows out while the rest of the file is
-// read. The Result and the error are ReadAsOf's; when the error is not nil,
-// rows already handed out are not part of any result.
-func ReadEach(r io.Reader, now time.Time, each func(Student)) (*Result, error) {
-	return Read(r, Options{Now: now, Each: each})
+	return Read(r, Options{Now: now})
 }
 
 // Options tune Read.
 type Options struct {
 	// Now is the day birth dates may not be after (see ReadAsOf).
 	Now time.Time
-	// Each, when not nil, gets each accepted row as soon as it is read
-	// (see ReadEach).
-	Each func(Student)
 	// EachBatch, when not nil, gets the accepted rows Batch at a time as
-	// they are read (the last ones fewer, once the file is read), without
-	// a copy: each batch is a piece of the list Result.Students, which the
-	// callee must not change (appending to it allocates).
+	// they are read, in file order, on the calling goroutine (the last
+	// ones fewer, once the file is read), so that a caller can write rows
+	// out while the rest of the file is read. Each batch is a piece of the
+	// list Result.Students, not a copy, which the callee must not change
+	// (appending to it allocates). When Read returns an error, rows
+	// already handed out are not part of any result.
 	EachBatch func([]Student)
 	Batch     int
 	// ListRejections is how many rejected rows Result.Rejected lists one
@@ -159,7 +150,7 @@ type Options struct {
 // a whole and the counts by reason say how.
 const MaxListedRejections = 1000
 
-// Read is ReadAsOf and ReadEach with options.
+// Read is ReadAsOf with options.
 func Read(r io.Reader, o Options) (*Result, error) {
 	size := inputSize(r) // before anything is read
 	src, err := newSource(r)
@@ -177,7 +168,6 @@ func Read(r io.Reader, o Options) (*Result, error) {
 		// more), so that 100,000 numbers are not rehashed as it grows.
 		seen:    make(map[string]int32, min(max(size, 0)/64, 1<<20)),
 		res:     &Result{},
-		each:    o.Each,
 		batches: o.EachBatch,
 		batch:   max(o.Batch, 1),
 		list:    max(o.ListRejections, 0),
@@ -436,7 +426,6 @@ type reader struct {
 	src        *source
 	size       int64 // bytes in the input, 0 when unknown
 	res        *Result
-	each       func(Student)   // called with each row kept, when not nil
 	batches    func([]Student) // called with the rows kept, batch at a time, when not nil
 	batch      int
 	sent       int            // rows of res.Students handed to batches
@@ -668,9 +657,6 @@ func (rd *reader) keep(s Student) {
 		st = grown
 	}
 	rd.res.Students = append(st, s)
-	if rd.each != nil {
-		rd.each(s)
-	}
 	rd.sendBatch(rd.batch)
 }
 

@@ -1,7 +1,6 @@
 package prefault
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,60 +10,12 @@ import (
 	"syscall"
 	"testing"
 	"unsafe"
+
+	"github.com/umontpellier/scolpass/internal/smaps"
 )
 
 // The test binary imports this package, so it went through init like
 // scolpass does. These tests read what init left in /proc/self/smaps.
-
-// mapping is one entry of /proc/self/smaps: sizes in kB, and its VmFlags.
-type mapping struct {
-	lo, hi  uint64
-	perms   string
-	kB      map[string]int64
-	vmFlags []string
-}
-
-// mappingOf finds the mapping that holds addr.
-func mappingOf(addr uintptr) (mapping, error) {
-	f, err := os.Open("/proc/self/smaps")
-	if err != nil {
-		return mapping{}, err
-	}
-	defer f.Close()
-	var m *mapping
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) == 0 {
-			continue
-		}
-		if !strings.HasSuffix(fields[0], ":") { // a new mapping: lo-hi perms …
-			if m != nil {
-				break
-			}
-			lo, hi, _ := strings.Cut(fields[0], "-")
-			l, _ := strconv.ParseUint(lo, 16, 64)
-			h, _ := strconv.ParseUint(hi, 16, 64)
-			if l <= uint64(addr) && uint64(addr) < h {
-				m = &mapping{lo: l, hi: h, perms: fields[1], kB: map[string]int64{}}
-			}
-			continue
-		}
-		if m == nil {
-			continue
-		}
-		if fields[0] == "VmFlags:" {
-			m.vmFlags = fields[1:]
-		} else if len(fields) == 3 && fields[2] == "kB" {
-			n, _ := strconv.ParseInt(fields[1], 10, 64)
-			m.kB[strings.TrimSuffix(fields[0], ":")] = n
-		}
-	}
-	if m == nil {
-		return mapping{}, fmt.Errorf("no mapping in /proc/self/smaps holds %#x", addr)
-	}
-	return *m, sc.Err()
-}
 
 func skipIfOff(t *testing.T, names ...string) {
 	for _, name := range names {
@@ -83,12 +34,12 @@ func init() {
 	if os.Getenv(reportEnv) == "" {
 		return
 	}
-	m, err := mappingOf(reflect.ValueOf(TestTextMapped).Pointer())
+	m, err := smaps.Of(reflect.ValueOf(TestTextMapped).Pointer())
 	if err != nil {
 		fmt.Println("error", err)
 		os.Exit(1)
 	}
-	fmt.Println(m.perms, m.kB["Rss"], m.kB["Size"], TextMapped)
+	fmt.Println(m.Perms, m.KB["Rss"], m.KB["Size"], TextMapped)
 	os.Exit(0)
 }
 
@@ -153,19 +104,19 @@ func TestHeapOnHugePage(t *testing.T) {
 		}
 		t.Fatalf("init collapsed %d blocks of the heap into huge pages, want 1", Collapsed)
 	}
-	m, err := mappingOf(uintptr(unsafe.Pointer(probe)))
+	m, err := smaps.Of(uintptr(unsafe.Pointer(probe)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if huge := m.kB["AnonHugePages"]; huge < 2048 {
+	if huge := m.KB["AnonHugePages"]; huge < 2048 {
 		t.Errorf("the heap's mapping has %d kB of huge pages, want at least 2048", huge)
 	}
 	advised := false
-	for _, f := range m.vmFlags {
+	for _, f := range m.VmFlags {
 		advised = advised || f == "hg"
 	}
 	if !advised {
-		t.Errorf("the heap's mapping is not marked for huge pages (no hg in VmFlags %v)", m.vmFlags)
+		t.Errorf("the heap's mapping is not marked for huge pages (no hg in VmFlags %v)", m.VmFlags)
 	}
 }
 

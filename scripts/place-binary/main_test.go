@@ -1,23 +1,23 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"unsafe"
+
+	"github.com/umontpellier/scolpass/internal/smaps"
 )
 
 const hugePage = 2 << 20
 
 // pmdMapped maps the first 4 MiB of path read-only at a 2 MiB-aligned
-// address, faults it in as a program's first instructions would and returns the kilobytes the kernel mapped with
-// huge-page entries (smaps' FilePmdMapped).
+// address, faults it in as a program's first instructions would, and
+// returns the kilobytes the kernel mapped with huge-page entries (smaps'
+// FilePmdMapped).
 func pmdMapped(t *testing.T, path string) int {
 	t.Helper()
 	f, err := os.Open(path)
@@ -45,36 +45,15 @@ func pmdMapped(t *testing.T, path string) int {
 	if _, _, errno := syscall.Syscall(syscall.SYS_MADVISE, got, size, 22); errno != 0 {
 		t.Skipf("madvise(MADV_POPULATE_READ): %v", errno)
 	}
-	return smapsField(t, got, "FilePmdMapped")
-}
-
-// smapsField returns the value in kB of field for the mapping starting at
-// addr in /proc/self/smaps.
-func smapsField(t *testing.T, addr uintptr, field string) int {
-	t.Helper()
-	b, err := os.ReadFile("/proc/self/smaps")
+	m, err := smaps.Of(got)
 	if err != nil {
-		t.Skipf("no /proc/self/smaps: %v", err)
+		t.Skipf("smaps: %v", err)
 	}
-	head := strconv.FormatUint(uint64(addr), 16) + "-"
-	in := false
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		line := sc.Text()
-		if f := strings.Fields(line); len(f) > 0 && strings.Contains(f[0], "-") && !strings.HasSuffix(f[0], ":") {
-			in = strings.HasPrefix(line, head)
-			continue
-		}
-		if in && strings.HasPrefix(line, field+":") {
-			n, err := strconv.Atoi(strings.Fields(line)[1])
-			if err != nil {
-				t.Fatalf("smaps: %q", line)
-			}
-			return n
-		}
+	kb, ok := m.KB["FilePmdMapped"]
+	if !ok {
+		t.Skip("this kernel's smaps has no FilePmdMapped")
 	}
-	t.Skipf("this kernel's smaps has no %s", field)
-	return 0
+	return int(kb)
 }
 
 // writeInPieces writes b to path in writes of n bytes.

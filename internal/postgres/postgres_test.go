@@ -365,6 +365,20 @@ func TestImportIntoEmptyTableKeepsTheKeys(t *testing.T) {
 	if len(before) != 3 {
 		t.Fatalf("students has keys %v, want the primary key and two unique keys", before)
 	}
+	// The trigger that counts inserted students is taken off too, and
+	// comes back as migration 000008 made it.
+	counter := func() string {
+		var def []string
+		if err := db.SelectContext(ctx, &def, `SELECT tgenabled::text || ' ' || pg_get_triggerdef(oid) FROM pg_trigger
+			WHERE tgrelid = 'students'::regclass AND NOT tgisinternal AND tgname = 'student_counts_insert'`); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(def)
+	}
+	counterBefore := counter()
+	if !strings.Contains(counterBefore, "O CREATE TRIGGER student_counts_insert AFTER INSERT") {
+		t.Fatalf("the counting trigger is %s, want it on", counterBefore)
+	}
 	twice := []activation.ImportRecord{student(2, "1", "Jean", "Dupont"), student(3, "2", "Anne", "Roy"), student(4, "1", "Paul", "Roy")}
 	if _, err := db.ImportStream(ctx, stream(twice, postgres.ImportOptions{}, nil), actor, t0); err == nil || !strings.Contains(err.Error(), "student") {
 		t.Fatalf("import of a student number given twice: err = %v, want the unique key's refusal", err)
@@ -375,12 +389,31 @@ func TestImportIntoEmptyTableKeepsTheKeys(t *testing.T) {
 	if after := keys(); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Fatalf("keys after a refused import: %v, want %v", after, before)
 	}
-	rows := []activation.ImportRecord{student(2, "1", "Jean", "Dupont"), student(3, "2", "Anne", "Roy")}
+	if after := counter(); after != counterBefore {
+		t.Fatalf("counting trigger after a refused import: %s, want %s", after, counterBefore)
+	}
+	checkReport(t, db, "after a refused import into the empty table", t0)
+	// Students of several groups, some twice in one group: counted by the
+	// import itself, which adds one row of counts per group.
+	var rows []activation.ImportRecord
+	for i := 0; i < 30; i++ {
+		rows = append(rows, groupedStudent(i+2, i%7, fmt.Sprint(i+1), "Anne", fmt.Sprintf("Roy%c", 'a'+i)))
+	}
 	if _, err := db.ImportStream(ctx, stream(rows, postgres.ImportOptions{}, nil), actor, t0); err != nil {
 		t.Fatal(err)
 	}
 	if after := keys(); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Errorf("keys after an import into the empty table: %v, want %v", after, before)
+	}
+	if after := counter(); after != counterBefore {
+		t.Errorf("counting trigger after an import into the empty table: %s, want %s", after, counterBefore)
+	}
+	var countRows int
+	if err := db.GetContext(ctx, &countRows, `SELECT count(*) FROM student_counts`); err != nil {
+		t.Fatal(err)
+	}
+	if countRows != 7 {
+		t.Errorf("%d rows of counts after importing students of 7 groups, want 7", countRows)
 	}
 	// The timestamps are the import's time (its columns' defaults while
 	// the COPY ran), and the defaults are gone.
@@ -398,16 +431,21 @@ func TestImportIntoEmptyTableKeepsTheKeys(t *testing.T) {
 	if defaults != 0 {
 		t.Errorf("%d timestamp columns of students kept a default after the import", defaults)
 	}
-	// report's counts, kept by the insert trigger as for any import.
 	checkReport(t, db, "after an import into the empty table", t0)
-	more := []activation.ImportRecord{student(2, "3", "Paul", "Roy")}
+	// The trigger counts again: a second import, and a student added by hand.
+	more := []activation.ImportRecord{groupedStudent(2, 3, "31", "Paul", "Roy"), groupedStudent(3, 11, "32", "Paul", "Roy")}
 	if _, err := db.ImportStream(ctx, stream(more, postgres.ImportOptions{}, nil), actor, t0); err != nil {
 		t.Fatal(err)
 	}
 	checkReport(t, db, "after a second import", t0)
 	if _, err := db.ExecContext(ctx, `INSERT INTO students (student_no, last_name, first_name, login_base, login_seq, login, created_at, updated_at, state_since)
-		VALUES ('9', 'Roy', 'Anne', 'anne.roy', 2, 'anne.roy', now(), now(), now())`); err == nil {
-		t.Errorf("a second student with login anne.roy was stored: the unique key is gone")
+		VALUES ('99', 'Roy', 'Zoe', 'zoe.roy', 1, 'zoe.roy', now(), now(), now())`); err != nil {
+		t.Fatal(err)
+	}
+	checkReport(t, db, "after a student added by hand", t0)
+	if _, err := db.ExecContext(ctx, `INSERT INTO students (student_no, last_name, first_name, login_base, login_seq, login, created_at, updated_at, state_since)
+		VALUES ('9', 'Roy', 'Zoe', 'zoe.roy', 1, 'zoe.roy', now(), now(), now())`); err == nil {
+		t.Errorf("a second student with login zoe.roy was stored: the unique key is gone")
 	}
 }
 

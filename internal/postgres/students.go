@@ -114,11 +114,20 @@ func (db *DB) ImportStream(ctx context.Context, src RowStream, actor activation.
 		}
 		// Into an empty table, the two unique keys are built once the
 		// students are in (one sort each) rather than grown row by row,
-		// and the three timestamps come from the columns' defaults.
-		if _, err := tx.ExecContext(ctx, dropFreshKeysSQL+"; "+freshDefaultsSQL(now)); err != nil {
+		// the three timestamps come from the columns' defaults, and the
+		// students are counted here rather than by the trigger.
+		counter, err := countTrigger(ctx, tx)
+		if err != nil {
+			return err
+		}
+		pre := dropFreshKeysSQL + "; " + freshDefaultsSQL(now)
+		if counter != "" {
+			pre += "; DROP TRIGGER " + countTriggerName + " ON students"
+		}
+		if _, err := tx.ExecContext(ctx, pre); err != nil {
 			return fmt.Errorf("import into an empty table: %w", err)
 		}
-		first, n, err := streamFresh(ctx, conn, tx, src.Batches, now)
+		first, n, groups, err := streamFresh(ctx, conn, tx, src.Batches, now)
 		if err != nil {
 			return err
 		}
@@ -135,6 +144,14 @@ func (db *DB) ImportStream(ctx context.Context, src RowStream, actor activation.
 		go func() { twinc <- activation.Twins(rows) }()
 		if _, err := tx.ExecContext(ctx, addFreshKeysSQL); err != nil {
 			return fmt.Errorf("import: unique keys of students: %w", err)
+		}
+		if counter != "" {
+			if _, err := tx.ExecContext(ctx, counter); err != nil {
+				return fmt.Errorf("import: the trigger that counts students: %w", err)
+			}
+			if err := countFresh(ctx, tx, groups); err != nil {
+				return err
+			}
 		}
 		sum.Created = n
 		if n > 0 {
@@ -179,6 +196,55 @@ const (
 		ADD CONSTRAINT students_student_no_key UNIQUE (student_no),
 		ALTER created_at DROP DEFAULT, ALTER updated_at DROP DEFAULT, ALTER state_since DROP DEFAULT`
 )
+
+// countTriggerName is the trigger that counts the students each statement
+// inserts, per group and state, for report (migration 000008).
+const countTriggerName = "student_counts_insert"
+
+// countTrigger returns the definition of the counting trigger when it is
+// on ("" when it is off or absent). An import into an empty table drops it
+// for its COPY, counts the students itself as it sends them (streamFresh,
+// then countFresh), and creates it again from this definition, in the same
+// transaction: other transactions never see it gone. Turned off rather
+// than dropped it would still cost what it costs: PostgreSQL keeps every
+// row a statement inserts for a trigger that asks for them (REFERENCING NEW
+// TABLE) whether that trigger is on or not, 30 MB for 100,000 students,
+// and this trigger then reads them all again to count them; a seventh of
+// the import (README "Performance").
+func countTrigger(ctx context.Context, tx *sqlx.Tx) (string, error) {
+	var def []string
+	if err := tx.SelectContext(ctx, &def, `SELECT pg_get_triggerdef(oid) FROM pg_trigger
+		WHERE tgrelid = 'students'::regclass AND tgname = $1 AND tgenabled = 'O'`, countTriggerName); err != nil {
+		return "", fmt.Errorf("import: the trigger that counts students: %w", err)
+	}
+	if len(def) == 0 {
+		return "", nil
+	}
+	return def[0], nil
+}
+
+// group is what report counts students by, besides their state.
+type group struct{ program, component, year string }
+
+// countFresh adds to student_counts the students an import into an empty
+// table wrote, all in state imported, by group: what the counting trigger
+// does, which is not there during that import (countTrigger).
+func countFresh(ctx context.Context, tx *sqlx.Tx, groups map[group]int64) error {
+	if len(groups) == 0 {
+		return nil
+	}
+	var prog, comp, year []string
+	var n []int64
+	for g, c := range groups {
+		prog, comp, year, n = append(prog, g.program), append(comp, g.component), append(year, g.year), append(n, c)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO student_counts (program, component, year, state, n)
+		SELECT p, c, y, $5, n FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS u (p, c, y, n)`,
+		pq.Array(prog), pq.Array(comp), pq.Array(year), pq.Array(n), string(activation.StateImported)); err != nil {
+		return fmt.Errorf("count the new students: %w", err)
+	}
+	return nil
+}
 
 // freshDefaultsSQL gives the three timestamps of students the time of an
 // import into an empty table as their default while its COPY runs
@@ -438,11 +504,13 @@ func appendStudent(b []byte, r *activation.ImportRecord, present map[string]bool
 	return append(append(b, '\t'), at...)
 }
 
-// auditFresh records the import of the n students with ids first, first+1, …
+// auditFresh records the import of the n students with ids first, first+1, ….
+// The ids come from generate_series in the select list, one row at a time:
+// in FROM, PostgreSQL would first store all of them.
 func auditFresh(ctx context.Context, tx *sqlx.Tx, first, n int64, actor activation.Actor, now time.Time) error {
 	at := now.AppendFormat(nil, time.RFC3339Nano) // the text the students got
 	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events (at, clock, operator, channel, student_id, action, to_state, outcome)
-		SELECT $1::timestamptz, $4, $2, $3, id, 'import', 'imported', 'ok' FROM generate_series($5::bigint, $6) AS id`,
+		SELECT $1::timestamptz, $4, $2, $3, generate_series($5::bigint, $6), 'import', 'imported', 'ok'`,
 		string(at), actor.Operator, actor.Channel, actor.Clock, first, first+n-1); err != nil {
 		return fmt.Errorf("audit the new students: %w", err)
 	}
@@ -453,12 +521,15 @@ func auditFresh(ctx context.Context, tx *sqlx.Tx, first, n int64, actor activati
 // holds no student (so every row is new and no login is taken yet), as
 // they come: logins numbered in file order, ids taken from the sequence
 // from the next value on, the sequence moved past them at the end. It
-// returns the first id and the number of rows written.
-func streamFresh(ctx context.Context, conn *sql.Conn, tx *sqlx.Tx, batches <-chan []activation.ImportRecord, now time.Time) (first int64, n int, err error) {
+// returns the first id, the number of rows written and how many of them
+// went to each group.
+func streamFresh(ctx context.Context, conn *sql.Conn, tx *sqlx.Tx, batches <-chan []activation.ImportRecord,
+	now time.Time) (first int64, n int, groups map[group]int64, err error) {
 	if err := tx.GetContext(ctx, &first, `SELECT nextval('students_id_seq')`); err != nil {
-		return 0, 0, fmt.Errorf("student ids: %w", err)
+		return 0, 0, nil, fmt.Errorf("student ids: %w", err)
 	}
 	taken := activation.Homonyms{}
+	groups = map[group]int64{}
 	var batch []activation.ImportRecord
 	err = copyIn(ctx, conn, copyFreshSQL, func(b []byte) ([]byte, bool) {
 		for len(batch) == 0 {
@@ -471,18 +542,19 @@ func streamFresh(ctx context.Context, conn *sql.Conn, tx *sqlx.Tx, batches <-cha
 		batch = batch[1:]
 		l, seq := taken.Next(r.LoginBase)
 		b = appendStudent(b, r, nil, first+int64(n), seq, l, nil)
+		groups[group{r.Program, r.Component, r.Year}]++
 		n++
 		return b, true
 	})
 	if err != nil {
-		return 0, 0, fmt.Errorf("insert students: %w", err)
+		return 0, 0, nil, fmt.Errorf("insert students: %w", err)
 	}
 	if n > 1 {
 		if _, err := tx.ExecContext(ctx, `SELECT setval('students_id_seq', $1)`, first+int64(n)-1); err != nil {
-			return 0, 0, fmt.Errorf("student ids: %w", err)
+			return 0, 0, nil, fmt.Errorf("student ids: %w", err)
 		}
 	}
-	return first, n, nil
+	return first, n, groups, nil
 }
 
 // possibleDuplicates lists, in file order, the new students (rows at index

@@ -154,8 +154,7 @@ func (m *memStore) Report(ctx context.Context, by string, f postgres.ReportFilte
 	return out, nil
 }
 
-func (m *memStore) Stuck(ctx context.Context, d time.Duration, f postgres.ReportFilter, now time.Time) ([]postgres.StuckAccount, error) {
-	var out []postgres.StuckAccount
+func (m *memStore) Stuck(ctx context.Context, d time.Duration, f postgres.ReportFilter, now time.Time, each func(postgres.StuckAccount) error) error {
 	for _, a := range m.filtered(f) {
 		if a.State == activation.StateActive || !a.StateSince.Before(now.Add(-d)) {
 			continue
@@ -168,9 +167,11 @@ func (m *memStore) Stuck(ctx context.Context, d time.Duration, f postgres.Report
 				s.LinkTo, s.LinkExpiry = &to, &exp
 			}
 		}
-		out = append(out, s)
+		if err := each(s); err != nil {
+			return err
+		}
 	}
-	return out, nil
+	return nil
 }
 
 func (m *memStore) NotInDirectory(ctx context.Context, f postgres.ReportFilter) (int, error) {

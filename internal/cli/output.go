@@ -319,22 +319,45 @@ func writeJSON(w io.Writer, v any) error {
 // appends element i to a reused buffer. Long lists are written in one
 // buffered pass, without an indentation pass over the whole document.
 func writeJSONArray(w io.Writer, n int, elem func(b []byte, i int) []byte) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.WriteString("[")
-	var b []byte
+	a := newJSONArray(w)
 	for i := 0; i < n; i++ {
-		if i > 0 {
-			bw.WriteString(",")
-		}
-		bw.WriteString("\n  ")
-		b = elem(b[:0], i)
-		bw.Write(b)
+		a.add(func(b []byte) []byte { return elem(b, i) })
 	}
-	if n > 0 {
-		bw.WriteString("\n")
+	return a.close()
+}
+
+// jsonArray writes a JSON array element by element, as they come, laid
+// out as writeJSON lays one out.
+type jsonArray struct {
+	bw *bufio.Writer
+	n  int
+	b  []byte
+}
+
+func newJSONArray(w io.Writer) *jsonArray {
+	a := &jsonArray{bw: bufio.NewWriterSize(w, 64<<10)}
+	a.bw.WriteString("[")
+	return a
+}
+
+// add writes the element that elem appends to the bytes it is given.
+func (a *jsonArray) add(elem func(b []byte) []byte) {
+	if a.n > 0 {
+		a.bw.WriteString(",")
 	}
-	bw.WriteString("]\n")
-	return bw.Flush()
+	a.bw.WriteString("\n  ")
+	a.b = elem(a.b[:0])
+	a.bw.Write(a.b)
+	a.n++
+}
+
+// close ends the array and says whether everything was written.
+func (a *jsonArray) close() error {
+	if a.n > 0 {
+		a.bw.WriteString("\n")
+	}
+	a.bw.WriteString("]\n")
+	return a.bw.Flush()
 }
 
 // appendJSONString appends s as a JSON string: quotes, backslashes and

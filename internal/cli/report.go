@@ -175,11 +175,9 @@ func runReport(cmd *cobra.Command, env *Env, opts *reportOptions) error {
 		// ends right after printing it. (Not process-wide: argon2id's 64 MiB
 		// passes run markedly slower with a lazier collector.)
 		debug.SetGCPercent(400)
-		list, err := db.Stuck(ctx, stuck, filter, now)
-		if err != nil {
-			return err
-		}
-		return printStuck(env, list, now)
+		return printStuck(env, now, func(each func(postgres.StuckAccount) error) error {
+			return db.Stuck(ctx, stuck, filter, now, each)
+		})
 	}
 	rows, err := db.Report(ctx, opts.By, filter, now)
 	if err != nil {
@@ -296,7 +294,11 @@ func printNotInDirectory(env *Env, rep reportJSON) error {
 	return err
 }
 
-func printStuck(env *Env, list []postgres.StuckAccount, now time.Time) error {
+// printStuck prints the call list that read hands out, account by
+// account: the JSON array as the accounts come (tens of thousands of them
+// are never all kept), the table and CSV once all are in (their columns
+// are aligned, or counted).
+func printStuck(env *Env, now time.Time, read func(each func(postgres.StuckAccount) error) error) error {
 	status := func(s postgres.StuckAccount) string {
 		if s.LinkExpiry == nil {
 			if s.State == string(activation.StateRecoveryPending) || s.State == string(activation.StateRedirectPending) {
@@ -310,25 +312,34 @@ func printStuck(env *Env, list []postgres.StuckAccount, now time.Time) error {
 		return "pending"
 	}
 	if env.Output == "json" {
-		// A call list can hold tens of thousands of accounts: each element
-		// is appended field by field, without reflection.
-		return writeJSONArray(env.Stdout, len(list), func(b []byte, i int) []byte {
-			return appendStuckJSON(b, &list[i], status(list[i]))
+		// Each element is appended field by field, without reflection.
+		a := newJSONArray(env.Stdout)
+		err := read(func(s postgres.StuckAccount) error {
+			a.add(func(b []byte) []byte { return appendStuckJSON(b, &s, status(s)) })
+			return nil
 		})
+		if err != nil {
+			return err
+		}
+		return a.close()
 	}
 	g := grid{Header: []string{"LOGIN", "NAME", "PROGRAMME", "STEP", "SINCE", "LINK", "LOCKED"}}
-	for _, s := range list {
+	err := read(func(s postgres.StuckAccount) error {
 		link := status(s)
 		if s.LinkTo != nil {
 			link += " (" + *s.LinkTo + ")"
 		}
 		g.Rows = append(g.Rows, []string{s.Login, s.LastName + " " + s.FirstName, s.Program,
 			activation.State(s.State).StepNumber() + " " + s.State, activation.ParisTime(s.Since), link, yesNo(s.Locked)})
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if env.Output == "csv" {
 		return writeCSVSep(env.Stdout, g, true, env.csvSep)
 	}
-	if len(list) == 0 {
+	if len(g.Rows) == 0 {
 		fmt.Fprintln(env.Stderr, "no account is stuck that long")
 		return nil
 	}
@@ -337,7 +348,7 @@ func printStuck(env *Env, list []postgres.StuckAccount, now time.Time) error {
 	if err := writeList(env.Stdout, g); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stderr, "%d account(s) stuck\n", len(list))
+	fmt.Fprintf(env.Stderr, "%d account(s) stuck\n", len(g.Rows))
 	return nil
 }
 

@@ -64,6 +64,9 @@ func TestReportStuck(t *testing.T) {
 		`jean.dupont\s+Dupont Jean\s+L1INFO\s+4 recovery_pending\s+29/08/2026 10:00\s+expired \(jean@example.org\)\s+no`,
 		`anne.alpha\s+Alpha Anne\s+L1INFO\s+1 issued\s+29/08/2026 10:00\s+yes`, `2 account\(s\) stuck`)
 	c.run(t, "report", "--stuck", "7d").want(t, ExitOK, `no account is stuck that long`)
+	if r := c.run(t, "report", "--stuck", "7d", "-o", "json"); r.stdout != "[]\n" {
+		t.Errorf("--stuck -o json with no account: %q, want an empty array", r.stdout)
+	}
 	r := c.run(t, "report", "--stuck", "2d", "-o", "json")
 	r.want(t, ExitOK)
 	var list []map[string]any

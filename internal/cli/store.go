@@ -26,8 +26,9 @@ type Store interface {
 	BatchStudents(ctx context.Context, batch string) (map[string]bool, error)
 	// Report counts the accounts per group and state.
 	Report(ctx context.Context, by string, f postgres.ReportFilter, now time.Time) ([]postgres.ReportRow, error)
-	// Stuck lists the accounts, not active, that have not moved for d.
-	Stuck(ctx context.Context, d time.Duration, f postgres.ReportFilter, now time.Time) ([]postgres.StuckAccount, error)
+	// Stuck hands each the accounts, not active, that have not moved for
+	// d, oldest first.
+	Stuck(ctx context.Context, d time.Duration, f postgres.ReportFilter, now time.Time, each func(postgres.StuckAccount) error) error
 	// NotInDirectory counts the active accounts not yet in the directory.
 	NotInDirectory(ctx context.Context, f postgres.ReportFilter) (int, error)
 	// CountResets counts the passwords changed after the activation (lost

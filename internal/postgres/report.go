@@ -175,9 +175,12 @@ type StuckAccount struct {
 	LinkExpiry *time.Time `db:"link_expires_at"`
 }
 
-// Stuck lists the accounts, not active, whose last change is older than
-// now-d, oldest first, with the newest pending link of paused accounts.
-func (db *DB) Stuck(ctx context.Context, d time.Duration, f ReportFilter, now time.Time) ([]StuckAccount, error) {
+// Stuck hands each the accounts, not active, whose last change is older
+// than now-d, oldest first, with the newest pending link of paused
+// accounts, as they are read: a call list can hold tens of thousands of
+// accounts, and the one who prints it need not keep them all. An error
+// from each stops the reading and is returned as it is.
+func (db *DB) Stuck(ctx context.Context, d time.Duration, f ReportFilter, now time.Time, each func(StuckAccount) error) error {
 	args := []any{now.Add(-d), now}
 	w := f.where(&args)
 	if w == "" {
@@ -196,19 +199,20 @@ func (db *DB) Stuck(ctx context.Context, d time.Duration, f ReportFilter, now ti
 		ORDER BY s.state_since, s.login`
 	rows, done, err := db.queryNoJIT(ctx, q, args...)
 	if err != nil {
-		return nil, mapError(err)
+		return mapError(err)
 	}
 	defer done()
-	var out []StuckAccount
 	for rows.Next() { // plain Scan: the list can be long
 		var s StuckAccount
 		if err := rows.Scan(&s.Login, &s.StudentNo, &s.LastName, &s.FirstName, &s.Program, &s.State, &s.Since,
 			&s.Locked, &s.LinkTo, &s.LinkExpiry); err != nil {
-			return nil, mapError(err)
+			return mapError(err)
 		}
-		out = append(out, s)
+		if err := each(s); err != nil {
+			return err
+		}
 	}
-	return out, mapError(rows.Err())
+	return mapError(rows.Err())
 }
 
 // queryNoJIT runs a read-only query in its own transaction with JIT

@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"errors"
 	"fmt"
 	"math/rand"
 	"reflect"
@@ -219,5 +220,41 @@ func TestReportFoldsItsCounts(t *testing.T) {
 	checkReport(t, db, "before the fold", t0)
 	if n := count(); n != 1 {
 		t.Errorf("report left %d rows of counts for one group", n)
+	}
+}
+
+// TestStuckHandsAccountsOut: Stuck hands the accounts out oldest first, as
+// it reads them, and stops at the first error of the one it hands them to,
+// which it returns as it is.
+func TestStuckHandsAccountsOut(t *testing.T) {
+	db := pgtest.New(t)
+	for i, name := range []string{"Alpha", "Beta", "Gamma"} {
+		if _, err := db.ImportStudents(ctx, []activation.ImportRecord{student(2, fmt.Sprint(i+1), "Anne", name)},
+			postgres.ImportOptions{}, actor, t0.Add(time.Duration(i)*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := t0.Add(8 * 24 * time.Hour)
+	var got []string
+	if err := db.Stuck(ctx, 7*24*time.Hour, postgres.ReportFilter{}, now, func(s postgres.StuckAccount) error {
+		got = append(got, s.Login)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != "[anne.alpha anne.beta anne.gamma]" {
+		t.Errorf("stuck accounts %v, want the three, oldest first", got)
+	}
+	stop := errors.New("the terminal went away")
+	calls := 0
+	err := db.Stuck(ctx, 7*24*time.Hour, postgres.ReportFilter{}, now, func(postgres.StuckAccount) error {
+		calls++
+		if calls == 2 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || calls != 2 {
+		t.Errorf("after an error at the second account: err %v, %d calls; want that error after 2 calls", err, calls)
 	}
 }

@@ -181,22 +181,7 @@ type StuckAccount struct {
 // accounts, and the one who prints it need not keep them all. An error
 // from each stops the reading and is returned as it is.
 func (db *DB) Stuck(ctx context.Context, d time.Duration, f ReportFilter, now time.Time, each func(StuckAccount) error) error {
-	args := []any{now.Add(-d), now}
-	w := f.where(&args)
-	if w == "" {
-		w = " WHERE true"
-	}
-	q := `SELECT s.login, s.student_no, s.last_name, s.first_name, s.program, s.state, s.state_since,
-		` + lockedAtSQL("$2") + ` AS locked, t.email AS link_to, t.expires_at AS link_expires_at
-		FROM students s
-		LEFT JOIN LATERAL (
-			SELECT email, expires_at FROM tokens
-			WHERE s.state IN ('recovery_pending', 'redirect_pending')
-				AND student_id = s.id AND used_at IS NULL AND revoked_at IS NULL
-			ORDER BY issued_at DESC LIMIT 1
-		) t ON true` + w + `
-		AND s.state <> 'active' AND s.state_since < $1
-		ORDER BY s.state_since, s.login`
+	q, args := stuckQuery(d, f, now)
 	rows, done, err := db.queryNoJIT(ctx, q, args...)
 	if err != nil {
 		return mapError(err)
@@ -213,6 +198,30 @@ func (db *DB) Stuck(ctx context.Context, d time.Duration, f ReportFilter, now ti
 		}
 	}
 	return mapError(rows.Err())
+}
+
+// stuckQuery is Stuck's query and its arguments. Its conditions on state
+// and state_since are those of the partial index students_stuck_idx
+// (migration 000010), which it reads when the accounts it lists are few
+// next to the students.
+func stuckQuery(d time.Duration, f ReportFilter, now time.Time) (string, []any) {
+	args := []any{now.Add(-d), now}
+	w := f.where(&args)
+	if w == "" {
+		w = " WHERE true"
+	}
+	q := `SELECT s.login, s.student_no, s.last_name, s.first_name, s.program, s.state, s.state_since,
+		` + lockedAtSQL("$2") + ` AS locked, t.email AS link_to, t.expires_at AS link_expires_at
+		FROM students s
+		LEFT JOIN LATERAL (
+			SELECT email, expires_at FROM tokens
+			WHERE s.state IN ('recovery_pending', 'redirect_pending')
+				AND student_id = s.id AND used_at IS NULL AND revoked_at IS NULL
+			ORDER BY issued_at DESC LIMIT 1
+		) t ON true` + w + `
+		AND s.state <> 'active' AND s.state_since < $1
+		ORDER BY s.state_since, s.login`
+	return q, args
 }
 
 // queryNoJIT runs a read-only query in its own transaction with JIT

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -256,5 +257,42 @@ func TestStuckHandsAccountsOut(t *testing.T) {
 	})
 	if !errors.Is(err, stop) || calls != 2 {
 		t.Errorf("after an error at the second account: err %v, %d calls; want that error after 2 calls", err, calls)
+	}
+}
+
+// TestStuckReadsThroughAnIndex: when nearly every account is active, the
+// call list is read through the partial index of the accounts not yet
+// active, not by reading every student; and the index holds no active
+// account.
+func TestStuckReadsThroughAnIndex(t *testing.T) {
+	db := pgtest.New(t)
+	var rows []activation.ImportRecord
+	for i := 0; i < 3000; i++ {
+		rows = append(rows, student(i+2, fmt.Sprint(i+1), "Anne", fmt.Sprintf("Roy%c%c%c", 'a'+i/676, 'a'+i/26%26, 'a'+i%26)))
+	}
+	if _, err := db.ImportStudents(ctx, rows, postgres.ImportOptions{}, actor, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `UPDATE students SET state = 'active', password_hash = 'x', state_since = $1
+		WHERE id % 100 <> 0`, t0.Add(24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `VACUUM ANALYZE students`); err != nil {
+		t.Fatal(err)
+	}
+	q, args := postgres.StuckQuery(7*24*time.Hour, postgres.ReportFilter{}, t0.Add(30*24*time.Hour))
+	var plan []string
+	if err := db.SelectContext(ctx, &plan, `EXPLAIN (COSTS OFF) `+q, args...); err != nil {
+		t.Fatal(err)
+	}
+	if p := strings.Join(plan, "\n"); !strings.Contains(p, "students_stuck_idx") {
+		t.Errorf("the call list of 30 accounts among 3,000 does not read students_stuck_idx:\n%s", p)
+	}
+	var n int
+	if err := db.Stuck(ctx, 7*24*time.Hour, postgres.ReportFilter{}, t0.Add(30*24*time.Hour), func(postgres.StuckAccount) error {
+		n++
+		return nil
+	}); err != nil || n != 30 {
+		t.Errorf("stuck: %d accounts, %v; want 30", n, err)
 	}
 }

@@ -315,19 +315,11 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// writeJSONArray prints a JSON array of n elements, one per line; elem
-// appends element i to a reused buffer. Long lists are written in one
-// buffered pass, without an indentation pass over the whole document.
-func writeJSONArray(w io.Writer, n int, elem func(b []byte, i int) []byte) error {
-	a := newJSONArray(w)
-	for i := 0; i < n; i++ {
-		a.add(func(b []byte) []byte { return elem(b, i) })
-	}
-	return a.close()
-}
-
-// jsonArray writes a JSON array element by element, as they come, laid
-// out as writeJSON lays one out.
+// jsonArray writes a JSON array element by element, as they come, one
+// per line, laid out as writeJSON lays one out: a list of tens of
+// thousands is written in one buffered pass, neither kept whole nor
+// indented over the whole document, each element appended to a reused
+// buffer.
 type jsonArray struct {
 	bw *bufio.Writer
 	n  int
@@ -340,15 +332,18 @@ func newJSONArray(w io.Writer) *jsonArray {
 	return a
 }
 
-// add writes the element that elem appends to the bytes it is given.
-func (a *jsonArray) add(elem func(b []byte) []byte) {
+// add writes the element that elem appends to the bytes it is given. Its
+// error is the first the output gave (a closed pipe, a full disk), so that
+// the one who hands out the elements can stop there.
+func (a *jsonArray) add(elem func(b []byte) []byte) error {
 	if a.n > 0 {
 		a.bw.WriteString(",")
 	}
 	a.bw.WriteString("\n  ")
 	a.b = elem(a.b[:0])
-	a.bw.Write(a.b)
 	a.n++
+	_, err := a.bw.Write(a.b)
+	return err
 }
 
 // close ends the array and says whether everything was written.

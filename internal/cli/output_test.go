@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -164,6 +166,63 @@ func TestTableLayout(t *testing.T) {
 		}
 		if b.String() != tt.compact {
 			t.Errorf("%s: compact table\n%q\nwant\n%q", tt.name, b.String(), tt.compact)
+		}
+	}
+}
+
+// failAfter accepts n bytes, then fails every write, as a pipe whose
+// reader went away.
+type failAfter struct{ n int }
+
+func (f *failAfter) Write(p []byte) (int, error) {
+	if len(p) > f.n {
+		k := f.n
+		f.n = 0
+		return k, errors.New("broken pipe")
+	}
+	f.n -= len(p)
+	return len(p), nil
+}
+
+// TestJSONArray: the array is laid out as writeJSON lays one out, and the
+// first error of the output comes back from add, so that the list being
+// read can stop there.
+func TestJSONArray(t *testing.T) {
+	var buf bytes.Buffer
+	a := newJSONArray(&buf)
+	for _, s := range []string{"a", "b\"c"} {
+		if err := a.add(func(b []byte) []byte { return appendJSONString(b, s) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.close(); err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	if err := writeJSON(&want, []string{"a", "b\"c"}); err != nil {
+		t.Fatal(err)
+	}
+	if buf.String() != want.String() {
+		t.Errorf("got %q, want %q", buf.String(), want.String())
+	}
+	buf.Reset()
+	a = newJSONArray(&buf)
+	if err := a.close(); err != nil || buf.String() != "[]\n" {
+		t.Errorf("empty array: %q, %v", buf.String(), err)
+	}
+
+	a = newJSONArray(&failAfter{n: 100 << 10})
+	element := strings.Repeat("x", 1000)
+	for i := 0; ; i++ {
+		err := a.add(func(b []byte) []byte { return appendJSONString(b, element) })
+		if err != nil {
+			if i > 200 {
+				t.Errorf("the output's error came back after %d elements, want it by the 200th", i)
+			}
+			break
+		}
+		if i > 1000 {
+			t.Fatal("1,000 elements of 1,000 bytes went into 100 KiB without an error")
 		}
 	}
 }

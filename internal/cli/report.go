@@ -315,8 +315,7 @@ func printStuck(env *Env, now time.Time, read func(each func(postgres.StuckAccou
 		// Each element is appended field by field, without reflection.
 		a := newJSONArray(env.Stdout)
 		err := read(func(s postgres.StuckAccount) error {
-			a.add(func(b []byte) []byte { return appendStuckJSON(b, &s, status(s)) })
-			return nil
+			return a.add(func(b []byte) []byte { return appendStuckJSON(b, &s, status(s)) })
 		})
 		if err != nil {
 			return err
